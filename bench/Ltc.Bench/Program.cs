@@ -1,0 +1,5 @@
+using BenchmarkDotNet.Running;
+
+// Micro-benchmarks of the hot loops (closest point, entropy coding). Run with:
+//   dotnet run --project bench/Ltc.Bench -c Release -- --filter '*'
+BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

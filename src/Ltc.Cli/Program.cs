@@ -1,0 +1,3 @@
+using Ltc.Cli;
+
+return LtcApp.Run(args);

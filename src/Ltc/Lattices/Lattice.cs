@@ -1,0 +1,274 @@
+using System.Runtime.InteropServices;
+using MathNet.Numerics.LinearAlgebra;
+
+namespace Ltc.Lattices;
+
+/// <summary>
+/// A lattice Λ = { kG : k ∈ Zⁿ } in Rⁿ together with an exact closest-point (nearest lattice point) decoder.
+/// The generator matrix G has the basis vectors as rows and is stored row-major.
+/// </summary>
+/// <remarks>
+/// Subclasses implement <see cref="ClosestPoint(ReadOnlySpan{double}, Span{double})"/> for one vector; the batch
+/// methods here spread that over threads. Decoders must be exact: a returned point is a closest lattice point
+/// (ties may go either way).
+/// </remarks>
+public abstract class Lattice
+{
+    private readonly double[] _generator;
+    private double[]? _inverseGenerator;
+    private double _volume = double.NaN;
+
+    /// <summary>Creates a lattice from its name and its n × n row-major generator matrix.</summary>
+    protected Lattice(string name, double[] generator, int dimension)
+    {
+        if (dimension < 1) throw new ArgumentOutOfRangeException(nameof(dimension));
+        if (generator.Length != dimension * dimension)
+            throw new ArgumentException($"generator has {generator.Length} entries, expected {dimension}×{dimension}", nameof(generator));
+        Name = name;
+        Dimension = dimension;
+        _generator = generator;
+    }
+
+    /// <summary>The lattice's name as written on the command line, e.g. <c>E8</c> or <c>D4*</c>.</summary>
+    public string Name { get; }
+
+    /// <summary>The dimension n.</summary>
+    public int Dimension { get; }
+
+    /// <summary>The generator matrix G (rows are basis vectors), row-major n × n.</summary>
+    public ReadOnlySpan<double> Generator => _generator;
+
+    /// <summary>Entry (row, column) of the generator matrix.</summary>
+    public double GeneratorAt(int row, int column) => _generator[row * Dimension + column];
+
+    /// <summary>The volume of a Voronoi cell, |det G|.</summary>
+    public double Volume
+    {
+        get
+        {
+            if (double.IsNaN(_volume)) _volume = Math.Abs(GeneratorMatrix().Determinant());
+            return _volume;
+        }
+    }
+
+    /// <summary>
+    /// The published normalized second moment G(Λ) of this lattice (scale-invariant), or null when none is known.
+    /// </summary>
+    public virtual double? PublishedNsm => null;
+
+    /// <summary>A short description of the closest-point algorithm, for <c>ltc lattice list</c>.</summary>
+    public virtual string Decoder => "unspecified";
+
+    /// <summary>
+    /// Writes to <paramref name="y"/> a lattice point closest to <paramref name="x"/> in Euclidean distance.
+    /// Both spans have length <see cref="Dimension"/> and must not overlap.
+    /// </summary>
+    public abstract void ClosestPoint(ReadOnlySpan<double> x, Span<double> y);
+
+    /// <summary>Closest point of a float32 vector, decoded in double precision and rounded back to float32.</summary>
+    public void ClosestPoint(ReadOnlySpan<float> x, Span<float> y)
+    {
+        int n = Dimension;
+        CheckLength(x.Length, y.Length, n);
+        double[]? rented = null;
+        Span<double> buf = n <= 256 ? stackalloc double[2 * n] : (rented = System.Buffers.ArrayPool<double>.Shared.Rent(2 * n));
+        var xd = buf[..n];
+        var yd = buf.Slice(n, n);
+        for (int i = 0; i < n; i++) xd[i] = x[i];
+        ClosestPoint(xd, yd);
+        for (int i = 0; i < n; i++) y[i] = (float)yd[i];
+        if (rented != null) System.Buffers.ArrayPool<double>.Shared.Return(rented);
+    }
+
+    /// <summary>
+    /// Closest points of a batch of vectors stored row-major (count × n). Large batches are split over
+    /// <paramref name="threads"/> threads (0 = all processors).
+    /// </summary>
+    public unsafe void ClosestPoints(ReadOnlySpan<double> xs, Span<double> ys, int threads = 0)
+    {
+        int n = Dimension;
+        if (xs.Length != ys.Length || xs.Length % n != 0)
+            throw new ArgumentException($"batch of {xs.Length} values does not hold whole {n}-dimensional vectors (or output length {ys.Length} differs)");
+        int count = xs.Length / n;
+        fixed (double* px = xs)
+        fixed (double* py = ys)
+        {
+            var ix = (nint)px;
+            var iy = (nint)py;
+            RunChunks(count, threads, (start, end) =>
+            {
+                var src = new ReadOnlySpan<double>((double*)ix + (long)start * n, (end - start) * n);
+                var dst = new Span<double>((double*)iy + (long)start * n, (end - start) * n);
+                for (int i = 0, o = 0; i < end - start; i++, o += n)
+                    ClosestPoint(src.Slice(o, n), dst.Slice(o, n));
+            });
+        }
+    }
+
+    /// <summary>Closest points of a row-major float32 batch (count × n); see the double overload.</summary>
+    public unsafe void ClosestPoints(ReadOnlySpan<float> xs, Span<float> ys, int threads = 0)
+    {
+        int n = Dimension;
+        if (xs.Length != ys.Length || xs.Length % n != 0)
+            throw new ArgumentException($"batch of {xs.Length} values does not hold whole {n}-dimensional vectors (or output length {ys.Length} differs)");
+        int count = xs.Length / n;
+        fixed (float* px = xs)
+        fixed (float* py = ys)
+        {
+            var ix = (nint)px;
+            var iy = (nint)py;
+            RunChunks(count, threads, (start, end) =>
+            {
+                var xd = new double[n];
+                var yd = new double[n];
+                var src = new ReadOnlySpan<float>((float*)ix + (long)start * n, (end - start) * n);
+                var dst = new Span<float>((float*)iy + (long)start * n, (end - start) * n);
+                for (int i = 0, o = 0; i < end - start; i++, o += n)
+                {
+                    for (int j = 0; j < n; j++) xd[j] = src[o + j];
+                    ClosestPoint(xd, yd);
+                    for (int j = 0; j < n; j++) dst[o + j] = (float)yd[j];
+                }
+            });
+        }
+    }
+
+    /// <summary>
+    /// The integer coordinates k of a lattice point y = kG. The point must be a lattice point (up to floating-point
+    /// rounding, which is removed by rounding k).
+    /// </summary>
+    public void Coordinates(ReadOnlySpan<double> point, Span<long> k)
+    {
+        int n = Dimension;
+        CheckLength(point.Length, k.Length, n);
+        var inv = InverseGenerator;
+        for (int j = 0; j < n; j++)
+        {
+            double s = 0;
+            for (int i = 0; i < n; i++) s += point[i] * inv[i * n + j];
+            k[j] = (long)Math.Round(s);
+        }
+    }
+
+    /// <summary>The lattice point y = kG of integer coordinates k.</summary>
+    public void PointFromCoordinates(ReadOnlySpan<long> k, Span<double> y)
+    {
+        int n = Dimension;
+        CheckLength(k.Length, y.Length, n);
+        y.Clear();
+        for (int i = 0; i < n; i++)
+        {
+            double ki = k[i];
+            if (ki == 0) continue;
+            var row = _generator.AsSpan(i * n, n);
+            for (int j = 0; j < n; j++) y[j] += ki * row[j];
+        }
+    }
+
+    /// <summary>This lattice scaled by s: the lattice sΛ, decoded as s·Q(x/s).</summary>
+    public virtual Lattice Scaled(double s)
+    {
+        if (!(s > 0) || double.IsInfinity(s)) throw new ArgumentOutOfRangeException(nameof(s), "scale must be positive and finite");
+        return s == 1 ? this : new ScaledLattice(this, s);
+    }
+
+    /// <summary>This lattice scaled so that its Voronoi cell has volume 1, as LTC uses it.</summary>
+    public Lattice WithUnitVolume() => Scaled(Math.Pow(Volume, -1.0 / Dimension));
+
+    /// <summary>G⁻¹, row-major, computed once.</summary>
+    protected ReadOnlySpan<double> InverseGenerator
+    {
+        get
+        {
+            if (_inverseGenerator == null)
+            {
+                var inv = GeneratorMatrix().Inverse();
+                var a = new double[Dimension * Dimension];
+                for (int i = 0; i < Dimension; i++)
+                    for (int j = 0; j < Dimension; j++)
+                        a[i * Dimension + j] = inv[i, j];
+                _inverseGenerator = a;
+            }
+            return _inverseGenerator;
+        }
+    }
+
+    /// <summary>The generator as a MathNet matrix (a copy).</summary>
+    public Matrix<double> GeneratorMatrix() =>
+        Matrix<double>.Build.Dense(Dimension, Dimension, (i, j) => _generator[i * Dimension + j]);
+
+    /// <summary>The name, with its dimension.</summary>
+    public override string ToString() => $"{Name} (n = {Dimension})";
+
+    private static void CheckLength(int a, int b, int n)
+    {
+        if (a != n || b != n) throw new ArgumentException($"expected vectors of length {n}, got {a} and {b}");
+    }
+
+    /// <summary>Runs body over [0, count) in contiguous chunks, in parallel when the batch is large enough.</summary>
+    internal static void RunChunks(int count, int threads, Action<int, int> body)
+    {
+        int workers = threads <= 0 ? Environment.ProcessorCount : threads;
+        // Below a few thousand points thread start-up costs more than it saves.
+        if (workers == 1 || count < 4096)
+        {
+            body(0, count);
+            return;
+        }
+        int chunks = Math.Min(workers * 4, Math.Max(1, count / 1024));
+        var options = new ParallelOptions { MaxDegreeOfParallelism = workers };
+        Parallel.For(0, chunks, options, c =>
+        {
+            int start = (int)((long)count * c / chunks);
+            int end = (int)((long)count * (c + 1) / chunks);
+            body(start, end);
+        });
+    }
+}
+
+/// <summary>The lattice sΛ: decoded as s·Q_Λ(x/s), with generator sG.</summary>
+public sealed class ScaledLattice : Lattice
+{
+    private readonly double _inv;
+
+    /// <summary>Wraps <paramref name="inner"/> scaled by <paramref name="scale"/>.</summary>
+    public ScaledLattice(Lattice inner, double scale)
+        : base(inner.Name, ScaleGenerator(inner, scale), inner.Dimension)
+    {
+        Inner = inner;
+        Scale = scale;
+        _inv = 1.0 / scale;
+    }
+
+    /// <summary>The unscaled lattice.</summary>
+    public Lattice Inner { get; }
+
+    /// <summary>The scale factor s.</summary>
+    public double Scale { get; }
+
+    /// <inheritdoc/>
+    public override double? PublishedNsm => Inner.PublishedNsm;
+
+    /// <inheritdoc/>
+    public override string Decoder => Inner.Decoder;
+
+    /// <inheritdoc/>
+    public override Lattice Scaled(double s) => Inner.Scaled(Scale * s);
+
+    /// <inheritdoc/>
+    public override void ClosestPoint(ReadOnlySpan<double> x, Span<double> y)
+    {
+        int n = Dimension;
+        Span<double> t = n <= 256 ? stackalloc double[n] : new double[n];
+        for (int i = 0; i < n; i++) t[i] = x[i] * _inv;
+        Inner.ClosestPoint(t, y);
+        for (int i = 0; i < n; i++) y[i] *= Scale;
+    }
+
+    private static double[] ScaleGenerator(Lattice inner, double s)
+    {
+        var g = inner.Generator.ToArray();
+        for (int i = 0; i < g.Length; i++) g[i] *= s;
+        return g;
+    }
+}
