@@ -1,0 +1,79 @@
+using Ltc.IO;
+
+namespace Ltc.Sources;
+
+/// <summary>
+/// Vectors from a user's .npy file (float32 or float64, shape (count, d)). The first 80% of rows (in file order) are the
+/// train split and the rest the test split, so the split is deterministic and reproducible.
+/// </summary>
+public sealed class NpySource : VectorSource
+{
+    private readonly double[] _train;
+    private readonly double[] _test;
+
+    /// <summary>Loads the file; NaN, infinite values and wrong shapes are one-line errors.</summary>
+    public NpySource(string path)
+    {
+        var a = Npy.ReadMatrix(path);
+        if (a.Type is not (NpyType.Float32 or NpyType.Float64))
+            throw new LtcException($"{path}: expected float32 or float64 data, got {a.Type}");
+        if (a.Rows < 2) throw new LtcException($"{path}: need at least 2 rows to split into train and test, got {a.Rows}");
+        Path = path;
+        Dimension = a.Columns;
+        int trainRows = Math.Max(1, (int)(a.Rows * 0.8));
+        _train = a.Data[..(trainRows * Dimension)];
+        _test = a.Data[(trainRows * Dimension)..];
+    }
+
+    /// <summary>The file read.</summary>
+    public string Path { get; }
+
+    /// <inheritdoc/>
+    public override string Name => $"npy:{Path}";
+
+    /// <inheritdoc/>
+    public override int Dimension { get; }
+
+    /// <inheritdoc/>
+    public override bool IsSynthetic => false;
+
+    /// <inheritdoc/>
+    public override double[] Rows(SourceSplit split) => split == SourceSplit.Train ? _train : _test;
+
+    /// <inheritdoc/>
+    public override double Variance(SourceSplit split) => SourceStatistics.MeanCoordinateVariance(Rows(split), Dimension);
+
+    /// <inheritdoc/>
+    public override void Draw(Span<double> destination, SourceSplit split, Random random) =>
+        SourceStatistics.DrawRows(Rows(split), Dimension, destination, random);
+}
+
+/// <summary>Helpers shared by data-set sources.</summary>
+public static class SourceStatistics
+{
+    /// <summary>The per-coordinate variance averaged over coordinates, of count × dim row-major data.</summary>
+    public static double MeanCoordinateVariance(ReadOnlySpan<double> rows, int dim)
+    {
+        int count = rows.Length / dim;
+        if (count < 2) return double.NaN;
+        double total = 0;
+        for (int j = 0; j < dim; j++)
+        {
+            double mean = 0;
+            for (int i = 0; i < count; i++) mean += rows[i * dim + j];
+            mean /= count;
+            double ss = 0;
+            for (int i = 0; i < count; i++) { double d = rows[i * dim + j] - mean; ss += d * d; }
+            total += ss / count;
+        }
+        return total / dim;
+    }
+
+    /// <summary>Fills destination with rows drawn uniformly with replacement.</summary>
+    public static void DrawRows(ReadOnlySpan<double> rows, int dim, Span<double> destination, Random random)
+    {
+        int count = rows.Length / dim;
+        for (int o = 0; o < destination.Length; o += dim)
+            rows.Slice(random.Next(count) * dim, dim).CopyTo(destination.Slice(o, dim));
+    }
+}
