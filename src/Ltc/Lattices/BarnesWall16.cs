@@ -92,7 +92,7 @@ public sealed class BarnesWall16 : Lattice
         l1.StoreUnsafe(ref lr, 8);
         l2.StoreUnsafe(ref lr, 16);
         l3.StoreUnsafe(ref lr, 24);
-        var mv = Vector512.Min(Vector512.Min(l0, l1), Vector512.Min(l2, l3));
+        var mv = Vector512.MinNative(Vector512.MinNative(l0, l1), Vector512.MinNative(l2, l3));
         double lmin = HorizontalMin(mv);
         var lv = Vector512.Create(lmin);
         ulong eqm = Vector512.ExtractMostSignificantBits(Vector512.Equals(l0, lv))
@@ -142,7 +142,7 @@ public sealed class BarnesWall16 : Lattice
         {
             var pa = Vector512.ConditionalSelect(ma, pen1a, pen0a);
             var pb = Vector512.ConditionalSelect(mb, pen1b, pen0b);
-            double pm = HorizontalMin(Vector512.Min(pa, pb));
+            double pm = HorizontalMin(Vector512.MinNative(pa, pb));
             var pv = Vector512.Create(pm);
             uint at = (uint)(Vector512.ExtractMostSignificantBits(Vector512.Equals(pa, pv))
                              | (Vector512.ExtractMostSignificantBits(Vector512.Equals(pb, pv)) << 8));
@@ -161,14 +161,14 @@ public sealed class BarnesWall16 : Lattice
         if (((g0par ^ BitOperations.PopCount(gx & cw)) & 1) == 0) return 0;
         var ma = Vector512.Equals(Vector512.Create((long)cw) & LaneBits, LaneBits).AsDouble();
         var mb = Vector512.Equals(Vector512.Create((long)(cw >> 8)) & LaneBits, LaneBits).AsDouble();
-        return HorizontalMin(Vector512.Min(Vector512.ConditionalSelect(ma, p1a, p0a), Vector512.ConditionalSelect(mb, p1b, p0b)));
+        return HorizontalMin(Vector512.MinNative(Vector512.ConditionalSelect(ma, p1a, p0a), Vector512.ConditionalSelect(mb, p1b, p0b)));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static double HorizontalMin(Vector512<double> v)
     {
-        var m = Vector256.Min(v.GetLower(), v.GetUpper());
-        var n = Vector128.Min(m.GetLower(), m.GetUpper());
+        var m = Vector256.MinNative(v.GetLower(), v.GetUpper());
+        var n = Vector128.MinNative(m.GetLower(), m.GetUpper());
         return Math.Min(n.ToScalar(), n.GetElement(1));
     }
 

@@ -72,7 +72,9 @@ public sealed class LeechLattice : Lattice
         double* mc = stackalloc double[64];
         double* lb = stackalloc double[256];
         Vector512<double>* xv = stackalloc Vector512<double>[16];
-        int* colInfo = stackalloc int[12]; // per coset and column: bit 4 = D-parity of the even choices, bits 0–3 = rows whose two choices differ in D-parity
+        // Per coset: D-parities of the even choices and the coordinates whose two choices differ in D-parity, as
+        // 24-bit words (bit row·6 + column).
+        int* colInfo = stackalloc int[4];
         byte* pat = stackalloc byte[16];
         for (int i = 0; i < 16; i++) pat[i] = GolayCode.Pattern[i];
 
@@ -101,17 +103,13 @@ public sealed class LeechLattice : Lattice
                 Prep(row1 * half - sh, out d01, out d11, out q01, out q11, out g0b, out gxb, eb + k * 32 + 8, sb + k * 32 + 8, ub + k * 32 + 8);
                 Prep(row2 * half - sh, out d02, out d12, out q02, out q12, out g0c, out gxc, eb + k * 32 + 16, sb + k * 32 + 16, ub + k * 32 + 16);
                 Prep(row3 * half - sh, out d03, out d13, out q03, out q13, out g0d, out gxd, eb + k * 32 + 24, sb + k * 32 + 24, ub + k * 32 + 24);
-                for (int j = 0; j < 6; j++)
-                {
-                    int par = ((g0a ^ g0b ^ g0c ^ g0d) >> j) & 1;
-                    int m = ((gxa >> j) & 1) | (((gxb >> j) & 1) << 1) | (((gxc >> j) & 1) << 2) | (((gxd >> j) & 1) << 3);
-                    colInfo[k * 6 + j] = (par << 4) | m;
-                }
+                colInfo[2 * k] = g0a | (g0b << 6) | (g0c << 12) | (g0d << 18);
+                colInfo[2 * k + 1] = gxa | (gxb << 6) | (gxc << 12) | (gxd << 18);
                 // Pattern v = lo + 4·hi, lo = rows 0–1, hi = rows 2–3.
                 Vector512<double> a0 = d00 + d01, a1 = d10 + d01, a2 = d00 + d11, a3 = d10 + d11;
                 Vector512<double> c0 = d02 + d03, c1 = d12 + d03, c2 = d02 + d13, c3 = d12 + d13;
-                Vector512<double> e0 = Vector512.Min(q00, q01), e1 = Vector512.Min(q10, q01), e2 = Vector512.Min(q00, q11), e3 = Vector512.Min(q10, q11);
-                Vector512<double> f0 = Vector512.Min(q02, q03), f1 = Vector512.Min(q12, q03), f2 = Vector512.Min(q02, q13), f3 = Vector512.Min(q12, q13);
+                Vector512<double> e0 = Vector512.MinNative(q00, q01), e1 = Vector512.MinNative(q10, q01), e2 = Vector512.MinNative(q00, q11), e3 = Vector512.MinNative(q10, q11);
+                Vector512<double> f0 = Vector512.MinNative(q02, q03), f1 = Vector512.MinNative(q12, q03), f2 = Vector512.MinNative(q02, q13), f3 = Vector512.MinNative(q12, q13);
                 double* dk = dt + k * 128, pk = pt + k * 128;
                 StoreQuad(dk, pk, a0, a1, a2, a3, c0, e0, e1, e2, e3, f0);
                 StoreQuad(dk + 32, pk + 32, a0, a1, a2, a3, c1, e0, e1, e2, e3, f1);
@@ -119,15 +117,23 @@ public sealed class LeechLattice : Lattice
                 StoreQuad(dk + 96, pk + 96, a0, a1, a2, a3, c3, e0, e1, e2, e3, f3);
                 // Lower-bound table m[p·4 + s][col] = min over the two patterns of (s, p), then one row per column.
                 for (int ps = 0; ps < 8; ps++)
-                    Vector512.Min(Vector512.Load(dk + pat[ps * 2] * 8), Vector512.Load(dk + pat[ps * 2 + 1] * 8)).Store(mt + ps * 8);
-                for (int j = 0; j < 6; j++)
-                    for (int ps = 0; ps < 8; ps++) mc[j * 8 + ps] = mt[ps * 8 + j];
-                var m0 = Vector512.Load(mc);
-                var m1 = Vector512.Load(mc + 8);
-                var m2 = Vector512.Load(mc + 16);
-                var m3 = Vector512.Load(mc + 24);
-                var m4 = Vector512.Load(mc + 32);
-                var m5 = Vector512.Load(mc + 40);
+                    Vector512.MinNative(Vector512.Load(dk + pat[ps * 2] * 8), Vector512.Load(dk + pat[ps * 2 + 1] * 8)).Store(mt + ps * 8);
+                Vector512<double> m0, m1, m2, m3, m4, m5;
+                if (Avx512F.IsSupported)
+                {
+                    Transpose(mt, out m0, out m1, out m2, out m3, out m4, out m5);
+                }
+                else
+                {
+                    for (int j = 0; j < 6; j++)
+                        for (int ps = 0; ps < 8; ps++) mc[j * 8 + ps] = mt[ps * 8 + j];
+                    m0 = Vector512.Load(mc);
+                    m1 = Vector512.Load(mc + 8);
+                    m2 = Vector512.Load(mc + 16);
+                    m3 = Vector512.Load(mc + 24);
+                    m4 = Vector512.Load(mc + 32);
+                    m5 = Vector512.Load(mc + 40);
+                }
                 for (int q = 0; q < 4; q++)
                 {
                     xv[q] = Perm(m3, XorPerm(q));
@@ -146,7 +152,7 @@ public sealed class LeechLattice : Lattice
                             int o = off[a * 4 + b];
                             var l = ba + xv[12 + b] + xv[o & 3] + xv[4 + ((o >> 2) & 3)] + xv[8 + (o >> 4)];
                             l.Store(lk + (a * 4 + b) * 8);
-                            runMin = Vector512.Min(runMin, l);
+                            runMin = Vector512.MinNative(runMin, l);
                         }
                     }
                 }
@@ -168,20 +174,39 @@ public sealed class LeechLattice : Lattice
         double best = Exact(bestIdx, dt, pt, colInfo, pat, null);
         if (best > lmin)
         {
+            // Gather the candidates whose bound beats the first exact cost, then evaluate them best bound first
+            // so the threshold drops as early as possible.
+            int* cl = stackalloc int[256];
+            int nc = 0;
+            var bv = Vector512.Create(best);
             for (int i = 0; i < 32; i++)
             {
-                ulong cand = Vector512.ExtractMostSignificantBits(Vector512.LessThan(Vector512.Load(lb + i * 8), Vector512.Create(best)));
+                ulong cand = Vector512.ExtractMostSignificantBits(Vector512.LessThan(Vector512.Load(lb + i * 8), bv));
                 while (cand != 0)
                 {
                     int idx = i * 8 + BitOperations.TrailingZeroCount(cand);
                     cand &= cand - 1;
-                    if (idx == bestIdx || !(lb[idx] < best)) continue;
-                    double c = Exact(idx, dt, pt, colInfo, pat, null);
-                    if (c < best)
+                    if (idx != bestIdx) cl[nc++] = idx;
+                }
+            }
+            while (nc > 0)
+            {
+                int at = 0;
+                double lo = lb[cl[0]];
+                for (int i = 1; i < nc; i++)
+                    if (lb[cl[i]] < lo)
                     {
-                        best = c;
-                        bestIdx = idx;
+                        lo = lb[cl[i]];
+                        at = i;
                     }
+                if (!(lo < best)) break;
+                int idx = cl[at];
+                cl[at] = cl[--nc];
+                double c = Exact(idx, dt, pt, colInfo, pat, null);
+                if (c < best)
+                {
+                    best = c;
+                    bestIdx = idx;
                 }
             }
         }
@@ -189,6 +214,37 @@ public sealed class LeechLattice : Lattice
         byte* choice = stackalloc byte[6];
         Exact(bestIdx, dt, pt, colInfo, pat, choice);
         fixed (double* py = ys) Reconstruct(py, bestIdx, choice, colInfo, pat, eb, sb, ub);
+    }
+
+    /// <summary>Columns 0–5 of the 8 × 8 row-major block at <paramref name="m"/>, as vectors (an AVX-512 transpose).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Transpose(double* m, out Vector512<double> c0, out Vector512<double> c1, out Vector512<double> c2,
+        out Vector512<double> c3, out Vector512<double> c4, out Vector512<double> c5)
+    {
+        Vector512<double> r0 = Vector512.Load(m), r1 = Vector512.Load(m + 8), r2 = Vector512.Load(m + 16), r3 = Vector512.Load(m + 24);
+        Vector512<double> r4 = Vector512.Load(m + 32), r5 = Vector512.Load(m + 40), r6 = Vector512.Load(m + 48), r7 = Vector512.Load(m + 56);
+        var t0 = Avx512F.UnpackLow(r0, r1);
+        var t1 = Avx512F.UnpackHigh(r0, r1);
+        var t2 = Avx512F.UnpackLow(r2, r3);
+        var t3 = Avx512F.UnpackHigh(r2, r3);
+        var t4 = Avx512F.UnpackLow(r4, r5);
+        var t5 = Avx512F.UnpackHigh(r4, r5);
+        var t6 = Avx512F.UnpackLow(r6, r7);
+        var t7 = Avx512F.UnpackHigh(r6, r7);
+        var u0 = Avx512F.Shuffle4x128(t0, t2, 0x88);
+        var u1 = Avx512F.Shuffle4x128(t0, t2, 0xDD);
+        var u2 = Avx512F.Shuffle4x128(t4, t6, 0x88);
+        var u3 = Avx512F.Shuffle4x128(t4, t6, 0xDD);
+        var w0 = Avx512F.Shuffle4x128(t1, t3, 0x88);
+        var w1 = Avx512F.Shuffle4x128(t1, t3, 0xDD);
+        var w2 = Avx512F.Shuffle4x128(t5, t7, 0x88);
+        var w3 = Avx512F.Shuffle4x128(t5, t7, 0xDD);
+        c0 = Avx512F.Shuffle4x128(u0, u2, 0x88);
+        c4 = Avx512F.Shuffle4x128(u0, u2, 0xDD);
+        c2 = Avx512F.Shuffle4x128(u1, u3, 0x88);
+        c1 = Avx512F.Shuffle4x128(w0, w2, 0x88);
+        c5 = Avx512F.Shuffle4x128(w0, w2, 0xDD);
+        c3 = Avx512F.Shuffle4x128(w1, w3, 0x88);
     }
 
     /// <summary>Per-row quantities of t: costs of the nearest even/odd integers, their flip penalties and D-parities.</summary>
@@ -226,10 +282,10 @@ public sealed class LeechLattice : Lattice
         (a1 + c).Store(d + 8);
         (a2 + c).Store(d + 16);
         (a3 + c).Store(d + 24);
-        Vector512.Min(e0, f).Store(p);
-        Vector512.Min(e1, f).Store(p + 8);
-        Vector512.Min(e2, f).Store(p + 16);
-        Vector512.Min(e3, f).Store(p + 24);
+        Vector512.MinNative(e0, f).Store(p);
+        Vector512.MinNative(e1, f).Store(p + 8);
+        Vector512.MinNative(e2, f).Store(p + 16);
+        Vector512.MinNative(e3, f).Store(p + 24);
     }
 
     /// <summary>
@@ -246,7 +302,7 @@ public sealed class LeechLattice : Lattice
         // Column symbols packed 2 bits each.
         int syms = a | (b << 2) | (c << 4) | ((((o & 3) ^ c)) << 6) | ((((o >> 2) & 3) ^ c) << 8) | (((o >> 4) ^ c) << 10);
         double* dk = dt + k * 128, pk = pt + k * 128;
-        int* ci = colInfo + k * 6;
+        int g0w = colInfo[2 * k], gxw = colInfo[2 * k + 1];
         byte* pp = pat + p * 8;
         const double Inf = double.PositiveInfinity;
         double s00 = 0, s01 = Inf, s10 = Inf, s11 = Inf;
@@ -257,10 +313,9 @@ public sealed class LeechLattice : Lattice
         for (int j = 0; j < 6; j++)
         {
             int v0 = pp[((syms >> (2 * j)) & 3) * 2];
-            int info = ci[j];
-            int gxm = info & 15;
-            int gp0 = ((info >> 4) ^ BitOperations.PopCount((uint)(v0 & gxm))) & 1;
-            int gp1 = gp0 ^ (BitOperations.PopCount((uint)gxm) & 1);
+            int col = ColumnMask << j;
+            int gp0 = BitOperations.PopCount((uint)(((Spread(v0) << j) & gxw) ^ (g0w & col))) & 1;
+            int gp1 = gp0 ^ (BitOperations.PopCount((uint)(gxw & col)) & 1);
             int o0 = v0 * 8 + j, o1 = (v0 ^ 15) * 8 + j;
             double dv0 = dk[o0], dv1 = dk[o1], pv0 = pk[o0], pv1 = pk[o1];
             // c(t, Q): pattern t with column D-parity Q; the parity a pattern has for free costs nothing extra.
@@ -268,10 +323,10 @@ public sealed class LeechLattice : Lattice
             double c10 = dv1 + pv1 * gp1, c11 = dv1 + pv1 * (1 - gp1);
             if (choice == null)
             {
-                double n00 = Math.Min(Math.Min(s00 + c00, s01 + c01), Math.Min(s10 + c10, s11 + c11));
-                double n01 = Math.Min(Math.Min(s00 + c01, s01 + c00), Math.Min(s10 + c11, s11 + c10));
-                double n10 = Math.Min(Math.Min(s00 + c10, s01 + c11), Math.Min(s10 + c00, s11 + c01));
-                double n11 = Math.Min(Math.Min(s00 + c11, s01 + c10), Math.Min(s10 + c01, s11 + c00));
+                double n00 = Min2(Min2(s00 + c00, s01 + c01), Min2(s10 + c10, s11 + c11));
+                double n01 = Min2(Min2(s00 + c01, s01 + c00), Min2(s10 + c11, s11 + c10));
+                double n10 = Min2(Min2(s00 + c10, s01 + c11), Min2(s10 + c00, s11 + c01));
+                double n11 = Min2(Min2(s00 + c11, s01 + c10), Min2(s10 + c01, s11 + c00));
                 s00 = n00; s01 = n01; s10 = n10; s11 = n11;
             }
             else
@@ -324,8 +379,7 @@ public sealed class LeechLattice : Lattice
         {
             int t = choice[j] >> 1, q = choice[j] & 1;
             int v = pat[(p * 4 + ((syms >> (2 * j)) & 3)) * 2 + t];
-            int info = colInfo[k * 6 + j];
-            int gp = ((info >> 4) ^ BitOperations.PopCount((uint)(v & info & 15))) & 1;
+            int gp = BitOperations.PopCount((uint)(((Spread(v) << j) & colInfo[2 * k + 1]) ^ (colInfo[2 * k] & (ColumnMask << j)))) & 1;
             for (int r = 0; r < 4; r++) oddRows[r] |= ((v >> r) & 1) << j;
             if (gp != q)
             {
@@ -365,6 +419,18 @@ public sealed class LeechLattice : Lattice
     }
 
     private const double Inf = double.PositiveInfinity;
+
+    // Bits of column 0 in a 24-bit MOG word (bit row·6 + column).
+    private const int ColumnMask = 0x41041;
+
+    /// <summary>A 4-bit column pattern (bit = row) spread to column 0 of a 24-bit MOG word.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Spread(int v) => (v & 1) | ((v & 2) << 5) | ((v & 4) << 10) | ((v & 8) << 15);
+
+    /// <summary>The smaller of two non-NaN doubles as one minsd (Math.Min also orders −0 and NaN, which costs more).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double Min2(double a, double b) =>
+        Sse2.IsSupported ? Sse2.MinScalar(Vector128.CreateScalarUnsafe(a), Vector128.CreateScalarUnsafe(b)).ToScalar() : Math.Min(a, b);
 
     private static byte[] BuildOffsets()
     {
