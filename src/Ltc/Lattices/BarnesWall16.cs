@@ -37,7 +37,6 @@ public sealed class BarnesWall16 : Lattice
 
     private static readonly Vector512<long> LaneBits = Vector512.Create(1L, 2, 4, 8, 16, 32, 64, 128);
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Decode(ref double xr, ref double yr)
     {
         var one = Vector512<double>.One;
