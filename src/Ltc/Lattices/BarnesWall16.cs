@@ -98,7 +98,7 @@ public sealed class BarnesWall16 : Lattice
                     | (Vector512.ExtractMostSignificantBits(Vector512.Equals(l1, lv)) << 8)
                     | (Vector512.ExtractMostSignificantBits(Vector512.Equals(l2, lv)) << 16)
                     | (Vector512.ExtractMostSignificantBits(Vector512.Equals(l3, lv)) << 24);
-        int bestIdx = BitOperations.TrailingZeroCount(eqm);
+        int bestIdx = BitOperations.TrailingZeroCount(eqm) & 31; // & 31: a NaN input matches nothing
 
         var pen0a = four - four * ua; // cost of moving an even coordinate to the other even neighbour
         var pen0b = four - four * ub;

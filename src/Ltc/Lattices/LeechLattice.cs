@@ -367,8 +367,10 @@ public sealed class LeechLattice : Lattice
         for (int j = 5; j >= 0; j--)
         {
             double target = sv[j * 4 + 4 + state];
-            int os = 0;
-            while (os < 3 && sv[j * 4 + os] + cv[j * 4 + (state ^ os)] != target) os++;
+            int hit = (sv[j * 4] + cv[j * 4 + state] == target ? 1 : 0)
+                      | (sv[j * 4 + 1] + cv[j * 4 + (state ^ 1)] == target ? 2 : 0)
+                      | (sv[j * 4 + 2] + cv[j * 4 + (state ^ 2)] == target ? 4 : 0) | 8;
+            int os = BitOperations.TrailingZeroCount(hit);
             choice[j] = (byte)(state ^ os);
             state = os;
         }
