@@ -29,6 +29,9 @@ public sealed class LeechLattice : Lattice
     public override double? PublishedNsm => 0.065754;
 
     /// <inheritdoc/>
+    public override double MinimumNorm => 32;
+
+    /// <inheritdoc/>
     public override string Decoder => "half-Leech cosets, hexacode lower bounds + exact parity trellis";
 
     /// <inheritdoc/>
