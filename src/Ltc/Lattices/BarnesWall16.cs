@@ -26,6 +26,9 @@ public sealed class BarnesWall16 : Lattice
     public override double? PublishedNsm => 0.068297622;
 
     /// <inheritdoc/>
+    public override double MinimumNorm => 8;
+
+    /// <inheritdoc/>
     public override string Decoder => "RM(1,4) Hadamard bounds + exact 2D16 parity fix-up";
 
     /// <inheritdoc/>
@@ -37,7 +40,6 @@ public sealed class BarnesWall16 : Lattice
 
     private static readonly Vector512<long> LaneBits = Vector512.Create(1L, 2, 4, 8, 16, 32, 64, 128);
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Decode(ref double xr, ref double yr)
     {
         var one = Vector512<double>.One;
@@ -99,7 +101,7 @@ public sealed class BarnesWall16 : Lattice
                     | (Vector512.ExtractMostSignificantBits(Vector512.Equals(l1, lv)) << 8)
                     | (Vector512.ExtractMostSignificantBits(Vector512.Equals(l2, lv)) << 16)
                     | (Vector512.ExtractMostSignificantBits(Vector512.Equals(l3, lv)) << 24);
-        int bestIdx = BitOperations.TrailingZeroCount(eqm);
+        int bestIdx = BitOperations.TrailingZeroCount(eqm) & 31; // & 31: a NaN input matches nothing
 
         var pen0a = four - four * ua; // cost of moving an even coordinate to the other even neighbour
         var pen0b = four - four * ub;

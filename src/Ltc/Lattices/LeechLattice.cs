@@ -29,6 +29,9 @@ public sealed class LeechLattice : Lattice
     public override double? PublishedNsm => 0.065754;
 
     /// <inheritdoc/>
+    public override double MinimumNorm => 32;
+
+    /// <inheritdoc/>
     public override string Decoder => "half-Leech cosets, hexacode lower bounds + exact parity trellis";
 
     /// <inheritdoc/>
@@ -58,13 +61,13 @@ public sealed class LeechLattice : Lattice
     private static Vector512<long> Bcast(int a) => Vector512.Create(0L, 0, 0, 0, 4, 4, 4, 4) + Vector512.Create((long)a);
 
     [SkipLocalsInit]
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static unsafe void Decode(ReadOnlySpan<double> xs, Span<double> ys)
     {
         // Per coset k (stride 128): pattern sums D[v][col] and flip penalties P[v][col] over the 16 column patterns
         // (lanes = MOG columns, 6 of 8 used); per coset and row (stride 32): nearest even e, sign s, |t − e|.
         double* dt = stackalloc double[256];
         double* pt = stackalloc double[256];
+        double* st = stackalloc double[256];
         double* eb = stackalloc double[64];
         double* sb = stackalloc double[64];
         double* ub = stackalloc double[64];
@@ -75,6 +78,7 @@ public sealed class LeechLattice : Lattice
         // Per coset: D-parities of the even choices and the coordinates whose two choices differ in D-parity, as
         // 24-bit words (bit row·6 + column).
         int* colInfo = stackalloc int[4];
+        byte* pidx = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(PatternIndex));
         byte* pat = stackalloc byte[16];
         for (int i = 0; i < 16; i++) pat[i] = GolayCode.Pattern[i];
 
@@ -95,14 +99,14 @@ public sealed class LeechLattice : Lattice
             for (int k = 0; k < 2; k++)
             {
                 int g0a = 0, g0b = 0, g0c = 0, g0d = 0, gxa = 0, gxb = 0, gxc = 0, gxd = 0;
-                Vector512<double> d00, d01, d02, d03, d10, d11, d12, d13, q00, q01, q02, q03, q10, q11, q12, q13;
+                Vector512<double> d00, d01, d02, d03, d10, d11, d12, d13, q00, q01, q02, q03, q10, q11, q12, q13, z0, z1, z2, z3;
                 // Coset H + a: decode x − a with a = (−3, 1, …, 1), halved.
                 var sh0 = k == 0 ? Vector512<double>.Zero : Vector512.Create(-1.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5);
                 var sh = k == 0 ? Vector512<double>.Zero : Vector512.Create(0.5);
-                Prep(row0 * half - sh0, out d00, out d10, out q00, out q10, out g0a, out gxa, eb + k * 32, sb + k * 32, ub + k * 32);
-                Prep(row1 * half - sh, out d01, out d11, out q01, out q11, out g0b, out gxb, eb + k * 32 + 8, sb + k * 32 + 8, ub + k * 32 + 8);
-                Prep(row2 * half - sh, out d02, out d12, out q02, out q12, out g0c, out gxc, eb + k * 32 + 16, sb + k * 32 + 16, ub + k * 32 + 16);
-                Prep(row3 * half - sh, out d03, out d13, out q03, out q13, out g0d, out gxd, eb + k * 32 + 24, sb + k * 32 + 24, ub + k * 32 + 24);
+                Prep(row0 * half - sh0, out d00, out d10, out q00, out q10, out z0, out g0a, out gxa, eb + k * 32, sb + k * 32, ub + k * 32);
+                Prep(row1 * half - sh, out d01, out d11, out q01, out q11, out z1, out g0b, out gxb, eb + k * 32 + 8, sb + k * 32 + 8, ub + k * 32 + 8);
+                Prep(row2 * half - sh, out d02, out d12, out q02, out q12, out z2, out g0c, out gxc, eb + k * 32 + 16, sb + k * 32 + 16, ub + k * 32 + 16);
+                Prep(row3 * half - sh, out d03, out d13, out q03, out q13, out z3, out g0d, out gxd, eb + k * 32 + 24, sb + k * 32 + 24, ub + k * 32 + 24);
                 colInfo[2 * k] = g0a | (g0b << 6) | (g0c << 12) | (g0d << 18);
                 colInfo[2 * k + 1] = gxa | (gxb << 6) | (gxc << 12) | (gxd << 18);
                 // Pattern v = lo + 4·hi, lo = rows 0–1, hi = rows 2–3.
@@ -111,10 +115,15 @@ public sealed class LeechLattice : Lattice
                 Vector512<double> e0 = Vector512.MinNative(q00, q01), e1 = Vector512.MinNative(q10, q01), e2 = Vector512.MinNative(q00, q11), e3 = Vector512.MinNative(q10, q11);
                 Vector512<double> f0 = Vector512.MinNative(q02, q03), f1 = Vector512.MinNative(q12, q03), f2 = Vector512.MinNative(q02, q13), f3 = Vector512.MinNative(q12, q13);
                 double* dk = dt + k * 128, pk = pt + k * 128;
-                StoreQuad(dk, pk, a0, a1, a2, a3, c0, e0, e1, e2, e3, f0);
-                StoreQuad(dk + 32, pk + 32, a0, a1, a2, a3, c1, e0, e1, e2, e3, f1);
-                StoreQuad(dk + 64, pk + 64, a0, a1, a2, a3, c2, e0, e1, e2, e3, f2);
-                StoreQuad(dk + 96, pk + 96, a0, a1, a2, a3, c3, e0, e1, e2, e3, f3);
+                double* sk = st + k * 128;
+                // D-parity signs of the patterns: (−1)^G(v), G(v) = parity of the even choices, flipped by each
+                // odd row whose two choices differ.
+                var sp = SignOf(g0a ^ g0b ^ g0c ^ g0d);
+                Vector512<double> s0 = sp, s1 = sp * z0, s2 = sp * z1, s3 = s1 * z1;
+                StoreQuad(dk, pk, sk, a0, a1, a2, a3, c0, e0, e1, e2, e3, f0, s0, s1, s2, s3, one);
+                StoreQuad(dk + 32, pk + 32, sk + 32, a0, a1, a2, a3, c1, e0, e1, e2, e3, f1, s0, s1, s2, s3, z2);
+                StoreQuad(dk + 64, pk + 64, sk + 64, a0, a1, a2, a3, c2, e0, e1, e2, e3, f2, s0, s1, s2, s3, z3);
+                StoreQuad(dk + 96, pk + 96, sk + 96, a0, a1, a2, a3, c3, e0, e1, e2, e3, f3, s0, s1, s2, s3, z2 * z3);
                 // Lower-bound table m[p·4 + s][col] = min over the two patterns of (s, p), then one row per column.
                 for (int ps = 0; ps < 8; ps++)
                     Vector512.MinNative(Vector512.Load(dk + pat[ps * 2] * 8), Vector512.Load(dk + pat[ps * 2 + 1] * 8)).Store(mt + ps * 8);
@@ -171,7 +180,7 @@ public sealed class LeechLattice : Lattice
                 break;
             }
         }
-        double best = Exact(bestIdx, dt, pt, colInfo, pat, null);
+        double best = Exact(bestIdx, dt, pt, st, pidx);
         if (best > lmin)
         {
             // Gather the candidates whose bound beats the first exact cost, then evaluate them best bound first
@@ -202,7 +211,7 @@ public sealed class LeechLattice : Lattice
                 if (!(lo < best)) break;
                 int idx = cl[at];
                 cl[at] = cl[--nc];
-                double c = Exact(idx, dt, pt, colInfo, pat, null);
+                double c = Exact(idx, dt, pt, st, pidx);
                 if (c < best)
                 {
                     best = c;
@@ -212,7 +221,7 @@ public sealed class LeechLattice : Lattice
         }
 
         byte* choice = stackalloc byte[6];
-        Exact(bestIdx, dt, pt, colInfo, pat, choice);
+        Trace(bestIdx, dt, pt, st, pidx, choice);
         fixed (double* py = ys) Reconstruct(py, bestIdx, choice, colInfo, pat, eb, sb, ub);
     }
 
@@ -250,7 +259,7 @@ public sealed class LeechLattice : Lattice
     /// <summary>Per-row quantities of t: costs of the nearest even/odd integers, their flip penalties and D-parities.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void Prep(Vector512<double> t, out Vector512<double> d0, out Vector512<double> d1,
-        out Vector512<double> q0, out Vector512<double> q1, out int g0, out int gx, double* e, double* s, double* u)
+        out Vector512<double> q0, out Vector512<double> q1, out Vector512<double> sig, out int g0, out int gx, double* e, double* s, double* u)
     {
         var half = Vector512.Create(0.5);
         var one = Vector512<double>.One;
@@ -261,9 +270,9 @@ public sealed class LeechLattice : Lattice
         d0 = uv * uv;
         var w = one - uv;
         d1 = w * w;
-        // Moving to the other even (odd) neighbour costs (2 − u)² − u² = 4 − 4u (resp. 4u).
-        q1 = Vector512.Create(4.0) * uv;
-        q0 = Vector512.Create(4.0) - q1;
+        // Moving to the other even (odd) neighbour costs (2 − u)² − u² = 4 − 4u (resp. 4u); kept halved.
+        q1 = Vector512.Create(2.0) * uv;
+        q0 = Vector512.Create(2.0) - q1;
         ev.Store(e);
         sv.Store(s);
         uv.Store(u);
@@ -271,98 +280,103 @@ public sealed class LeechLattice : Lattice
         var ho = Vector512.ConvertToInt64(Vector512.Floor((ev + sv) * half));
         g0 = (int)Vector512.ExtractMostSignificantBits(he << 63) & 63;
         gx = g0 ^ ((int)Vector512.ExtractMostSignificantBits(ho << 63) & 63);
+        sig = SignOf(gx);
     }
 
+    /// <summary>±1 per lane from the 6 low bits of <paramref name="bits"/>: −1 where the bit is set.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void StoreQuad(double* d, double* p,
+    private static Vector512<double> SignOf(int bits) =>
+        Vector512.ConditionalSelect(Vector512.Equals(Vector512.Create((long)bits) & LaneBits, LaneBits).AsDouble(),
+            Vector512.Create(-1.0), Vector512<double>.One);
+
+    /// <summary>
+    /// Stores, for the four patterns with rows 2–3 fixed (their terms c, f, sh), the pattern sums D, the half flip
+    /// penalties P and P·(−1)^G.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void StoreQuad(double* d, double* p, double* sp,
         Vector512<double> a0, Vector512<double> a1, Vector512<double> a2, Vector512<double> a3, Vector512<double> c,
-        Vector512<double> e0, Vector512<double> e1, Vector512<double> e2, Vector512<double> e3, Vector512<double> f)
+        Vector512<double> e0, Vector512<double> e1, Vector512<double> e2, Vector512<double> e3, Vector512<double> f,
+        Vector512<double> s0, Vector512<double> s1, Vector512<double> s2, Vector512<double> s3, Vector512<double> sh)
     {
         (a0 + c).Store(d);
         (a1 + c).Store(d + 8);
         (a2 + c).Store(d + 16);
         (a3 + c).Store(d + 24);
-        Vector512.MinNative(e0, f).Store(p);
-        Vector512.MinNative(e1, f).Store(p + 8);
-        Vector512.MinNative(e2, f).Store(p + 16);
-        Vector512.MinNative(e3, f).Store(p + 24);
+        var p0 = Vector512.MinNative(e0, f);
+        var p1 = Vector512.MinNative(e1, f);
+        var p2 = Vector512.MinNative(e2, f);
+        var p3 = Vector512.MinNative(e3, f);
+        p0.Store(p);
+        p1.Store(p + 8);
+        p2.Store(p + 16);
+        p3.Store(p + 24);
+        (p0 * s0 * sh).Store(sp);
+        (p1 * s1 * sh).Store(sp + 8);
+        (p2 * s2 * sh).Store(sp + 16);
+        (p3 * s3 * sh).Store(sp + 24);
     }
 
     /// <summary>
     /// Exact cost of the best point of candidate <paramref name="idx"/> (coset · 128 + (a·4 + b)·8 + p·4 + c) under
-    /// both parity constraints: a 4-state trellis over the columns on (Σt mod 2, ΣQ mod 2). With a non-null
-    /// <paramref name="choice"/>, also writes each column's (t, Q) as t·2 + Q.
+    /// both parity constraints: a 4-state trellis over the columns on (Σt mod 2, ΣQ mod 2).
     /// </summary>
-    [SkipLocalsInit]
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe double Exact(int idx, double* dt, double* pt, int* colInfo, byte* pat, byte* choice)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe double Exact(int idx, double* dt, double* pt, double* st, byte* pidx)
     {
-        int k = idx >> 7, a = (idx >> 5) & 3, b = (idx >> 3) & 3, p = (idx >> 2) & 1, c = idx & 3;
-        int o = Offsets[a * 4 + b];
-        // Column symbols packed 2 bits each.
-        int syms = a | (b << 2) | (c << 4) | ((((o & 3) ^ c)) << 6) | ((((o >> 2) & 3) ^ c) << 8) | (((o >> 4) ^ c) << 10);
-        double* dk = dt + k * 128, pk = pt + k * 128;
-        int g0w = colInfo[2 * k], gxw = colInfo[2 * k + 1];
-        byte* pp = pat + p * 8;
-        const double Inf = double.PositiveInfinity;
+        int kb = (idx >> 7) * 128;
+        byte* pv = pidx + (idx & 127) * 6;
         double s00 = 0, s01 = Inf, s10 = Inf, s11 = Inf;
-        byte* back = stackalloc byte[24];
-        double* so = stackalloc double[12];
-        double* cc = so + 4;
-        double* sn = so + 8;
         for (int j = 0; j < 6; j++)
         {
-            int v0 = pp[((syms >> (2 * j)) & 3) * 2];
-            int col = ColumnMask << j;
-            int gp0 = BitOperations.PopCount((uint)(((Spread(v0) << j) & gxw) ^ (g0w & col))) & 1;
-            int gp1 = gp0 ^ (BitOperations.PopCount((uint)(gxw & col)) & 1);
-            int o0 = v0 * 8 + j, o1 = (v0 ^ 15) * 8 + j;
-            double dv0 = dk[o0], dv1 = dk[o1], pv0 = pk[o0], pv1 = pk[o1];
-            // c(t, Q): pattern t with column D-parity Q; the parity a pattern has for free costs nothing extra.
-            double c00 = dv0 + pv0 * gp0, c01 = dv0 + pv0 * (1 - gp0);
-            double c10 = dv1 + pv1 * gp1, c11 = dv1 + pv1 * (1 - gp1);
-            if (choice == null)
-            {
-                double n00 = Min2(Min2(s00 + c00, s01 + c01), Min2(s10 + c10, s11 + c11));
-                double n01 = Min2(Min2(s00 + c01, s01 + c00), Min2(s10 + c11, s11 + c10));
-                double n10 = Min2(Min2(s00 + c10, s01 + c11), Min2(s10 + c00, s11 + c01));
-                double n11 = Min2(Min2(s00 + c11, s01 + c10), Min2(s10 + c01, s11 + c00));
-                s00 = n00; s01 = n01; s10 = n10; s11 = n11;
-            }
-            else
-            {
-                so[0] = s00; so[1] = s01; so[2] = s10; so[3] = s11;
-                cc[0] = c00; cc[1] = c01; cc[2] = c10; cc[3] = c11;
-                for (int ns = 0; ns < 4; ns++)
-                {
-                    double bestV = Inf;
-                    int bestOld = 0;
-                    for (int os = 0; os < 4; os++)
-                    {
-                        double v = so[os] + cc[ns ^ os];
-                        if (v < bestV)
-                        {
-                            bestV = v;
-                            bestOld = os;
-                        }
-                    }
-                    sn[ns] = bestV;
-                    back[j * 4 + ns] = (byte)bestOld;
-                }
-                s00 = sn[0]; s01 = sn[1]; s10 = sn[2]; s11 = sn[3];
-            }
+            int o0 = kb + pv[j] * 8 + j, o1 = o0 ^ (15 * 8);
+            // c(t, Q): pattern t with column D-parity Q = D + P·[G ≠ Q], with P and P·(−1)^G stored halved.
+            double t0 = dt[o0] + pt[o0], t1 = dt[o1] + pt[o1], x0 = st[o0], x1 = st[o1];
+            double c00 = t0 - x0, c01 = t0 + x0, c10 = t1 - x1, c11 = t1 + x1;
+            double n00 = Min2(Min2(s00 + c00, s01 + c01), Min2(s10 + c10, s11 + c11));
+            double n01 = Min2(Min2(s00 + c01, s01 + c00), Min2(s10 + c11, s11 + c10));
+            double n10 = Min2(Min2(s00 + c10, s01 + c11), Min2(s10 + c00, s11 + c01));
+            double n11 = Min2(Min2(s00 + c11, s01 + c10), Min2(s10 + c01, s11 + c00));
+            s00 = n00; s01 = n01; s10 = n10; s11 = n11;
         }
-        if (choice != null)
+        return (idx & 4) == 0 ? s00 : s10;
+    }
+
+    /// <summary>The trellis of <see cref="Exact"/> with traceback: writes each column's (t, Q) as t·2 + Q.</summary>
+    private static unsafe void Trace(int idx, double* dt, double* pt, double* st, byte* pidx, byte* choice)
+    {
+        int kb = (idx >> 7) * 128;
+        byte* pv = pidx + (idx & 127) * 6;
+        // Forward pass keeping every column's state costs and its c(t, Q); then walk back to the state sum that
+        // produced each minimum (the same floating-point sums, so equality is exact).
+        double* sv = stackalloc double[28];
+        double* cv = stackalloc double[24];
+        double s00 = 0, s01 = Inf, s10 = Inf, s11 = Inf;
+        sv[0] = s00; sv[1] = s01; sv[2] = s10; sv[3] = s11;
+        for (int j = 0; j < 6; j++)
         {
-            int state = p << 1;
-            for (int j = 5; j >= 0; j--)
-            {
-                int os = back[j * 4 + state];
-                choice[j] = (byte)(state ^ os);
-                state = os;
-            }
+            int o0 = kb + pv[j] * 8 + j, o1 = o0 ^ (15 * 8);
+            double t0 = dt[o0] + pt[o0], t1 = dt[o1] + pt[o1], x0 = st[o0], x1 = st[o1];
+            double c00 = t0 - x0, c01 = t0 + x0, c10 = t1 - x1, c11 = t1 + x1;
+            cv[j * 4] = c00; cv[j * 4 + 1] = c01; cv[j * 4 + 2] = c10; cv[j * 4 + 3] = c11;
+            double n00 = Min2(Min2(s00 + c00, s01 + c01), Min2(s10 + c10, s11 + c11));
+            double n01 = Min2(Min2(s00 + c01, s01 + c00), Min2(s10 + c11, s11 + c10));
+            double n10 = Min2(Min2(s00 + c10, s01 + c11), Min2(s10 + c00, s11 + c01));
+            double n11 = Min2(Min2(s00 + c11, s01 + c10), Min2(s10 + c01, s11 + c00));
+            s00 = n00; s01 = n01; s10 = n10; s11 = n11;
+            sv[j * 4 + 4] = s00; sv[j * 4 + 5] = s01; sv[j * 4 + 6] = s10; sv[j * 4 + 7] = s11;
         }
-        return p == 0 ? s00 : s10;
+        int state = (idx & 4) >> 1;
+        for (int j = 5; j >= 0; j--)
+        {
+            double target = sv[j * 4 + 4 + state];
+            int hit = (sv[j * 4] + cv[j * 4 + state] == target ? 1 : 0)
+                      | (sv[j * 4 + 1] + cv[j * 4 + (state ^ 1)] == target ? 2 : 0)
+                      | (sv[j * 4 + 2] + cv[j * 4 + (state ^ 2)] == target ? 4 : 0) | 8;
+            int os = BitOperations.TrailingZeroCount(hit);
+            choice[j] = (byte)(state ^ os);
+            state = os;
+        }
     }
 
     /// <summary>Writes the lattice point of candidate <paramref name="idx"/> with the trellis' column choices.</summary>
@@ -431,6 +445,23 @@ public sealed class LeechLattice : Lattice
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static double Min2(double a, double b) =>
         Sse2.IsSupported ? Sse2.MinScalar(Vector128.CreateScalarUnsafe(a), Vector128.CreateScalarUnsafe(b)).ToScalar() : Math.Min(a, b);
+
+    // For each candidate's low bits (a·4 + b)·8 + p·4 + c: the 6 column patterns with top bit 0. Pinned: it lives
+    // in the pinned object heap.
+    private static readonly byte[] PatternIndex = BuildPatternIndex();
+
+    private static byte[] BuildPatternIndex()
+    {
+        var off = BuildOffsets();
+        var t = GC.AllocateArray<byte>(128 * 6, pinned: true);
+        for (int i = 0; i < 128; i++)
+        {
+            int a = (i >> 5) & 3, b = (i >> 3) & 3, p = (i >> 2) & 1, c = i & 3, o = off[a * 4 + b];
+            int[] sym = [a, b, c, (o & 3) ^ c, ((o >> 2) & 3) ^ c, (o >> 4) ^ c];
+            for (int j = 0; j < 6; j++) t[i * 6 + j] = GolayCode.Pattern[(p * 4 + sym[j]) * 2];
+        }
+        return t;
+    }
 
     private static byte[] BuildOffsets()
     {

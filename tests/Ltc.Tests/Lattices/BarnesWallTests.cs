@@ -118,6 +118,18 @@ public class BarnesWallTests
     }
 
     [Fact]
+    public void MatchesSphereDecoderAndItsShortVectorCount()
+    {
+        var sd = new SphereDecoder(Bw);
+        Assert.Equal(8, sd.MinimumNorm(), 9);
+        Assert.Equal(4320, sd.ShortVectors(8 * (1 + 1e-9), 10_000).Count);
+        int count = TestPaths.Heavy ? 20000 : 1000;
+        var points = ReferenceChecks.Gaussian(16, 2.0, count, 15)
+            .Concat(ReferenceChecks.NearBoundary(Bw, MinimalVectors(), count, 16));
+        ReferenceChecks.AgreesWithReference(Bw, (x, y) => sd.ClosestPoint(x, y), points);
+    }
+
+    [Fact]
     public void NsmMatchesPublishedValue()
     {
         int samples = TestPaths.Heavy ? 2_000_000 : 200_000;

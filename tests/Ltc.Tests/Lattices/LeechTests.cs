@@ -63,6 +63,7 @@ public class LeechTests
         Assert.Equal(Math.Pow(2, 36), Leech.Volume, 0);
         var unit = Leech.WithUnitVolume();
         Assert.Equal(1.0, unit.Volume, 9);
+        Assert.Equal(4.0, unit.MinimumNorm, 9);
         Assert.Equal(0.065754, Leech.PublishedNsm);
         Assert.IsType<LeechLattice>(LatticeCatalog.Parse("Leech"));
         // Every basis row is even or odd throughout, and has norm ≡ 0 mod 16 (an even unimodular lattice × √8).
@@ -117,6 +118,18 @@ public class LeechTests
         var rng = new Random(34);
         var pts = Enumerable.Range(0, count / 4).Select(_ => Enumerable.Range(0, 24).Select(_ => (double)rng.Next(-6, 7)).ToArray());
         ReferenceChecks.AgreesWithReference(Leech, ReferenceDecoders.Leech, pts);
+    }
+
+    [Fact]
+    public void MatchesSphereDecoderAndItsShortVectorCount()
+    {
+        var sd = new SphereDecoder(Leech);
+        Assert.Equal(32, sd.MinimumNorm(), 9);
+        Assert.Equal(196560, sd.ShortVectors(32 * (1 + 1e-9), 300_000).Count);
+        int count = TestPaths.Heavy ? 3000 : 250;
+        var points = ReferenceChecks.Gaussian(24, 4.0, count, 35)
+            .Concat(ReferenceChecks.NearBoundary(Leech, MinimalVectors(), count, 36));
+        ReferenceChecks.AgreesWithReference(Leech, (x, y) => sd.ClosestPoint(x, y), points);
     }
 
     [Fact]
