@@ -88,13 +88,12 @@ public sealed class GeneratorLattice : Lattice
         }
         if (maxAbs > 1e12) throw new LtcException($"{name}: generator entries exceed 1e12 in magnitude");
         if (maxAbs == 0) throw new LtcException($"{name}: generator matrix is singular");
-        // Singular when |det| is tiny next to the product of the row lengths (Hadamard's bound).
+        // Singular, or so ill-conditioned that double-precision decoding would be meaningless.
         var m = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.Dense(n, n, (i, j) => g[i * n + j]);
-        double logDet = Math.Log(Math.Abs(m.Determinant()));
-        double logHadamard = 0;
-        for (int i = 0; i < n; i++) logHadamard += Math.Log(m.Row(i).L2Norm());
-        if (double.IsNegativeInfinity(logDet) || double.IsNaN(logDet) || double.IsNegativeInfinity(logHadamard) || logDet - logHadamard < Math.Log(1e-10))
-            throw new LtcException($"{name}: generator matrix is singular or nearly so");
+        var sv = m.Svd(computeVectors: false).S;
+        double smax = sv.Maximum(), smin = sv.Minimum();
+        if (!(smin > 1e-12 * smax))
+            throw new LtcException($"{name}: generator matrix is singular or nearly so (condition number above 1e12)");
         return g;
     }
 }

@@ -274,6 +274,7 @@ public sealed class ScaledLattice : Lattice
     public override double MinimumNorm => Inner.MinimumNorm * Scale * Scale;
 
     /// <inheritdoc/>
+    [System.Runtime.CompilerServices.SkipLocalsInit]
     public override void ClosestPoint(ReadOnlySpan<double> x, Span<double> y)
     {
         int n = Dimension;

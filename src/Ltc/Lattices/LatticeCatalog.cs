@@ -53,9 +53,21 @@ public static partial class LatticeCatalog
         return k == 1 ? inner : new ProductLattice(inner, k);
     }
 
+    // Lattices with a fixed name rather than a family and a dimension (matched case-insensitively).
+    private static readonly Dictionary<string, Func<Lattice>> Fixed = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["E6"] = () => new E6Lattice(),
+        ["E6*"] = () => new E6Lattice(dual: true),
+        ["E7"] = () => new E7Lattice(),
+        ["E7*"] = () => new E7Lattice(dual: true),
+        ["E8"] = () => new E8Lattice(),
+        ["E8*"] = () => new E8Lattice(), // E8 is self-dual
+    };
+
     private static Lattice ParseBase(string s, string whole)
     {
         if (s.StartsWith("G:", StringComparison.OrdinalIgnoreCase)) return ParseFile(s);
+        if (Fixed.TryGetValue(s, out var make)) return make();
         if (s.Equals("BW16", StringComparison.OrdinalIgnoreCase)) return new BarnesWall16();
         if (s.Equals("Leech", StringComparison.OrdinalIgnoreCase)) return new LeechLattice();
         var m = FamilyRegex().Match(s);
@@ -66,8 +78,7 @@ public static partial class LatticeCatalog
         switch (family)
         {
             case 'Z':
-                if (dual) return new IntegerLattice(n); // Zⁿ is self-dual
-                return new IntegerLattice(n);
+                return new IntegerLattice(n); // Zⁿ is self-dual, so Zn* names it too
             case 'A':
                 if (dual) return new AnDualLattice(n);
                 return n == 2 ? new HexagonalLattice() : new AnLattice(n);
@@ -75,15 +86,7 @@ public static partial class LatticeCatalog
                 if (n < 2) throw new LtcException($"lattice '{whole}': D_n needs n ≥ 2");
                 return dual ? new DnDualLattice(n) : new DnLattice(n);
             case 'E':
-                return (n, dual) switch
-                {
-                    (6, false) => new E6Lattice(),
-                    (6, true) => new E6Lattice(dual: true),
-                    (7, false) => new E7Lattice(),
-                    (7, true) => new E7Lattice(dual: true),
-                    (8, _) => new E8Lattice(), // E8 is self-dual
-                    _ => throw new LtcException($"lattice '{whole}': the E lattices are E6, E6*, E7, E7* and E8"),
-                };
+                throw new LtcException($"lattice '{whole}': the E lattices are E6, E6*, E7, E7* and E8");
             default:
                 throw new LtcException($"unknown lattice '{whole}' (known: {Syntax}; see 'ltc lattice list')");
         }
