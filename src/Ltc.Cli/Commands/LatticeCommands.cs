@@ -132,13 +132,16 @@ internal static class LatticeCommands
         return cmd;
     }
 
-    /// <summary>The lattice's minimum squared norm, when its class exposes one.</summary>
-    private static double? MinimumNorm(Lattice l) =>
-        l.GetType().GetProperty("MinimumNorm")?.GetValue(l) switch
-        {
-            double d => d,
-            _ => null,
-        };
+    /// <summary>
+    /// The lattice's minimum squared norm: known by most lattice classes, otherwise found by an enumeration that is
+    /// exponential in n, so skipped (null) for generic lattices of more than 48 dimensions.
+    /// </summary>
+    private static double? MinimumNorm(Lattice l)
+    {
+        var inner = l is ScaledLattice s ? s.Inner : l;
+        bool known = inner.GetType().GetProperty(nameof(Lattice.MinimumNorm))!.DeclaringType != typeof(Lattice);
+        return known || l.Dimension <= 48 ? l.MinimumNorm : null;
+    }
 
     private static Command Nsm()
     {
