@@ -6,7 +6,7 @@ public class NsmTests
 {
     /// <summary>
     /// Published NSMs (Conway &amp; Sloane, SPLAG Table 2.3; BW16 exactly per Pook-Kolb, Agrell &amp; Allen 2023; Leech
-    /// 0.065754 ± 0.000001 per the paper brief's section 8, not SPLAG's 0.0657710), with the sample count used.
+    /// 0.065754 ± 0.000001 per the paper brief's section 8, not SPLAG's 0.0657710), with the sample count used (×4 in heavy mode).
     /// </summary>
     public static TheoryData<string, double, double, int> Published => new()
     {
@@ -16,7 +16,7 @@ public class NsmTests
         { "D4*", 0.0766032, 0, 1_000_000 },
         { "E8", 0.0716821, 0, 1_000_000 },
         { "BW16", 0.068297622, 0, 1_000_000 },
-        { "Leech", 0.065754, 0.000001, TestPaths.Heavy ? 1_000_000 : 1_000_000 },
+        { "Leech", 0.065754, 0.000001, 1_000_000 },
     };
 
     [Theory]
@@ -24,6 +24,7 @@ public class NsmTests
     public void MonteCarloEstimateIsWithinThreeStandardErrorsOfThePublishedValue(string name, double published, double publishedError, int samples)
     {
         var lattice = LatticeCatalog.Parse(name);
+        if (TestPaths.Heavy) samples *= 4;
         var e = NsmEstimator.Estimate(lattice, samples, seed: 1);
         Assert.Equal(samples, e.Samples);
         double tolerance = 3 * Math.Sqrt(e.StandardError * e.StandardError + publishedError * publishedError);
