@@ -107,6 +107,19 @@ public class LatticeCatalogTests
                 Assert.Equal(SquaredDistance(x, b), SquaredDistance(x, a), 1e-9);
             }
         }
+        // The weaker LLL (δ = 0.75) still gives an exact decoder.
+        var weak = new GeneratorLattice("skewed E8", g, 8, lllDelta: 0.75);
+        var r2 = new Random(9);
+        var x2 = new double[8];
+        var y1 = new double[8];
+        var y2 = new double[8];
+        for (int t = 0; t < 2000; t++)
+        {
+            for (int i = 0; i < 8; i++) x2[i] = 5 * Gaussian(r2);
+            weak.ClosestPoint(x2, y1);
+            e8.ClosestPoint(x2, y2);
+            Assert.Equal(SquaredDistance(x2, y2), SquaredDistance(x2, y1), 1e-9);
+        }
         // Direct sums accept a generator file as a part.
         Assert.Equal(10, LatticeCatalog.Parse("A2+G:" + txt).Dimension);
     }
