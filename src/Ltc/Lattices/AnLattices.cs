@@ -17,7 +17,7 @@ public sealed class AnLattice : Lattice
     public override double? PublishedNsm => Math.Pow(Dimension + 1, -1.0 / Dimension) * (1.0 / 12 + 1.0 / (6.0 * (Dimension + 1)));
 
     /// <inheritdoc/>
-    public override string Decoder => "Conway–Sloane A_n: round, fix the sum (in Rⁿ⁺¹)";
+    public override string Decoder => "Conway–Sloane A_n: round, fix the sum (in R^(n+1))";
 
     /// <inheritdoc/>
     public override double MinimumNorm => 2;
@@ -61,7 +61,7 @@ public sealed class AnDualLattice : Lattice
     };
 
     /// <inheritdoc/>
-    public override string Decoder => "A_n*: sorted sweep over n+1 roundings (in Rⁿ⁺¹)";
+    public override string Decoder => "A_n*: sorted sweep over n+1 roundings (in R^(n+1))";
 
     /// <inheritdoc/>
     public override double MinimumNorm => (double)Dimension / (Dimension + 1);

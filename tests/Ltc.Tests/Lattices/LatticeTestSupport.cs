@@ -15,6 +15,7 @@ public static class LatticeTestSupport
         "D2*", "D3*", "D4*", "D5*", "D8*",
         "E6", "E6*", "E7", "E7*", "E8",
         "E8^2", "A2+Z1", "D4*^2", "A3*+E6", "A2^3",
+        "A16", "A16*", "D16", "D16*",
     ];
 
     public static IEnumerable<object[]> NameData() => Names.Union(LatticeCatalog.ListedNames).Select(n => new object[] { n });
