@@ -219,7 +219,6 @@ public class RansTests
         enc.EncodeStatic(symbols, tables, index);
         var block = enc.Finish();
         double idealBytes = ideal / 8;
-        Console.WriteLine($"overhead {100 * (block.Length / idealBytes - 1):F4}% ideal {idealBytes}");
         Assert.True(block.Length <= idealBytes * 1.001 + 16,
             $"coded {block.Length} bytes, ideal {idealBytes:F1}, overhead {100 * (block.Length / idealBytes - 1):F4}%");
         var got = new int[n];
