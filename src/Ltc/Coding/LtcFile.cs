@@ -177,8 +177,8 @@ public sealed class LtcHeader
         Extra = ex;
     }
 
-    /// <summary>Format version of the file (the reader accepts only <see cref="LtcFormat.Version"/>).</summary>
-    public int Version { get; init; } = LtcFormat.Version;
+    /// <summary>Format version of the file (this library writes and accepts only <see cref="LtcFormat.Version"/>).</summary>
+    public int Version => LtcFormat.Version;
 
     /// <summary>32-byte fingerprint of the model that wrote the file.</summary>
     public IReadOnlyList<byte> ModelFingerprint { get; }
@@ -198,8 +198,11 @@ public sealed class LtcHeader
     /// <summary>Model-specific typed fields.</summary>
     public IReadOnlyList<LtcExtra> Extra { get; }
 
-    /// <summary>Number of payload chunks (set by the writer, read from the file by the reader).</summary>
-    public int ChunkCount { get; internal set; }
+    /// <summary>
+    /// Number of payload chunks: read from the file by the reader; patched by <see cref="LtcWriter.Complete"/> on a
+    /// seekable stream; must be set before writing to a non-seekable one.
+    /// </summary>
+    public int ChunkCount { get; set; }
 
     /// <summary>The fingerprint as lowercase hex.</summary>
     public string FingerprintHex => Convert.ToHexStringLower(ModelFingerprint.ToArray());

@@ -97,6 +97,28 @@ public class RansTests
     }
 
     [Fact]
+    public void LargestAlphabetsRoundTripAtSixteenBits()
+    {
+        var rng = new Random(8);
+        var full = FrequencyTable.Uniform(1 << 16, 16);
+        var ints = IntegerTable.FromProbabilities(-30000, Enumerable.Range(0, (1 << 16) - 1).Select(k => 1.0 + k % 7).ToArray(), 0.5);
+        Assert.Equal(1 << 16, ints.Table.Count);
+        var symbols = Enumerable.Range(0, 20000).Select(_ => rng.Next(1 << 16)).ToArray();
+        var values = Enumerable.Range(0, 20000).Select(_ => rng.NextInt64(-70000, 70000)).ToArray();
+        var enc = new RansEncoder();
+        enc.EncodeStatic(symbols, [full], [0]);
+        enc.EncodeIntegers(values, [ints], [0]);
+        var dec = new RansDecoder(enc.Finish());
+        var gotS = new int[symbols.Length];
+        var gotV = new long[values.Length];
+        dec.DecodeStatic(gotS, [full], [0]);
+        dec.DecodeIntegers(gotV, [ints], [0]);
+        dec.Finish();
+        Assert.Equal(symbols, gotS);
+        Assert.Equal(values, gotV);
+    }
+
+    [Fact]
     public void MixedModesShareOneStream()
     {
         var rng = new Random(3);
@@ -108,12 +130,15 @@ public class RansTests
         var ints = new long[777];
         for (int i = 0; i < head.Length; i++) head[i] = Sample(t5, rng);
         for (int i = 0; i < body.Length; i++) body[i] = Sample(t16, rng);
+        var mixed = new int[998];
+        for (int i = 0; i < mixed.Length; i++) mixed[i] = Sample(i % 3 == 0 ? t16 : t5, rng);
         for (int i = 0; i < ints.Length; i++) ints[i] = rng.Next(10) == 0 ? rng.NextInt64(long.MinValue, long.MaxValue) : rng.Next(-4, 3);
 
         var enc = new RansEncoder();
         foreach (var s in head) enc.Encode(s, t5);
         enc.EncodeBits(0xDEADBEEFCAFEul, 48);
         enc.EncodeStatic(body, [t16, t5], [0]);
+        enc.EncodeStatic(mixed, [t16, t5], [0, 1, 1]); // mixed precisions take the per-symbol path
         enc.EncodeIntegers(ints, [it], [0]);
         enc.EncodeInteger(long.MinValue, it);
         enc.EncodeInteger(long.MaxValue, it);
@@ -125,6 +150,9 @@ public class RansTests
         var gotBody = new int[body.Length];
         dec.DecodeStatic(gotBody, [t16, t5], [0]);
         Assert.Equal(body, gotBody);
+        var gotMixed = new int[mixed.Length];
+        dec.DecodeStatic(gotMixed, [t16, t5], [0, 1, 1]);
+        Assert.Equal(mixed, gotMixed);
         var gotInts = new long[ints.Length];
         dec.DecodeIntegers(gotInts, [it], [0]);
         Assert.Equal(ints, gotInts);
