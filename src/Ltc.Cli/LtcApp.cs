@@ -14,6 +14,8 @@ internal static class LtcApp
         var root = new RootCommand("ltc — Lattice Transform Coding: lattice quantizers, learned compressors and real bitstreams.");
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(LatticeCommands.Create());
+        root.Subcommands.Add(InspectCommand.Create());
+        root.Subcommands.Add(BenchCommands.Create());
         return root;
     }
 
