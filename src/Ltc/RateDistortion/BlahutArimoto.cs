@@ -16,8 +16,11 @@ public sealed record BlahutArimotoResult(RdPoint Point, double Slope, int Iterat
 /// (<see cref="ForDensity"/>, <see cref="ForHistogram"/>).
 /// </summary>
 /// <remarks>
-/// For slope β the iteration is q ← q·c with c(y) = Σₓ p(x)e^{−βd(x,y)}/Σ_y' q(y')e^{−βd(x,y')}. It stops when
-/// max_y ln c(y) − Σ_y q(y) ln c(y), the gap between Blahut's bounds on min I + βD, falls below the tolerance.
+/// For slope β the iteration is q ← q·c with c(y) = Σₓ p(x)e^{−βd(x,y)}/Σ_y' q(y')e^{−βd(x,y')}. It stops when the
+/// Lagrangian I + βD of the current test channel changes by less than the tolerance from one iteration to the next.
+/// Blahut's bound gap max_y ln c(y) − Σ_y q(y) ln c(y) is reported too, but not used to stop: on discretized
+/// continuous sources it is dominated by tail letters of negligible probability and shrinks far more slowly than
+/// the rate and distortion settle.
 /// Each iteration is two matrix–vector products over the |X|×|Y| kernel e^{−βd}, vectorized with TensorPrimitives.
 /// </remarks>
 public sealed class BlahutArimoto
@@ -109,11 +112,12 @@ public sealed class BlahutArimoto
     }
 
     /// <summary>
-    /// Runs the iteration at slope β ≥ 0 until the bound gap is below <paramref name="toleranceBits"/> or
+    /// Runs the iteration at slope β ≥ 0 until the Lagrangian I + βD (in bits) changes by less than
+    /// <paramref name="toleranceBits"/> in one iteration or
     /// <paramref name="maxIterations"/> is reached. <paramref name="start"/> (an output distribution, e.g. from the
     /// previous slope of a sweep) speeds up convergence; zero entries are lifted so no letter is excluded for good.
     /// </summary>
-    public BlahutArimotoResult Solve(double slope, double toleranceBits = 1e-5, int maxIterations = 20000, double[]? start = null)
+    public BlahutArimotoResult Solve(double slope, double toleranceBits = 1e-8, int maxIterations = 20000, double[]? start = null)
     {
         if (!(slope >= 0) || double.IsInfinity(slope)) throw new ArgumentOutOfRangeException(nameof(slope));
         int nx = _nx, ny = _ny;
@@ -132,12 +136,12 @@ public sealed class BlahutArimoto
         var c = new double[ny];
         var logc = new double[ny];
         double tol = toleranceBits * Math.Log(2);
-        double gap = double.PositiveInfinity;
+        double gap = double.PositiveInfinity, prevF = double.PositiveInfinity;
         int it = 0;
         while (it < maxIterations)
         {
             it++;
-            Step(kernel, q, z, w, c);
+            double f = Step(kernel, q, z, w, c);
             TensorPrimitives.Log(c, logc);
             double max = double.NegativeInfinity, mean = 0;
             for (int j = 0; j < ny; j++)
@@ -150,7 +154,8 @@ public sealed class BlahutArimoto
             TensorPrimitives.Multiply(q, c, q);
             double sum = TensorPrimitives.Sum(q);
             TensorPrimitives.Divide(q, sum, q);
-            if (gap < tol) break;
+            if (Math.Abs(prevF - f) < tol) break;
+            prevF = f;
         }
         // Rate and distortion of the test channel Q(y|x) = q(y)k(x,y)/Z(x) for the final q.
         double dist = 0, lnZ = 0;
@@ -172,7 +177,7 @@ public sealed class BlahutArimoto
     /// Traces the curve over the given slopes (sorted increasing, each run warm-started from the previous one) and
     /// returns the points in increasing rate.
     /// </summary>
-    public IReadOnlyList<BlahutArimotoResult> Sweep(IEnumerable<double> slopes, double toleranceBits = 1e-5, int maxIterations = 20000)
+    public IReadOnlyList<BlahutArimotoResult> Sweep(IEnumerable<double> slopes, double toleranceBits = 1e-8, int maxIterations = 20000)
     {
         var results = new List<BlahutArimotoResult>();
         double[]? q = null;
@@ -185,13 +190,16 @@ public sealed class BlahutArimoto
         return results;
     }
 
-    private void Step(double[] kernel, double[] q, double[] z, double[] w, double[] c)
+    // One update of c; returns −Σₓ p(x) ln Z(x), which is min over channels of I + βD for the output q (nats).
+    private double Step(double[] kernel, double[] q, double[] z, double[] w, double[] c)
     {
         int nx = _nx, ny = _ny;
+        double f = 0;
         for (int x = 0; x < nx; x++)
         {
             z[x] = TensorPrimitives.Dot(kernel.AsSpan(x * ny, ny), q);
             w[x] = z[x] > 0 ? _p[x] / z[x] : 0;
+            if (z[x] > 0) f -= _p[x] * Math.Log(z[x]);
         }
         Array.Clear(c);
         for (int x = 0; x < nx; x++)
@@ -199,5 +207,6 @@ public sealed class BlahutArimoto
             if (w[x] == 0) continue;
             TensorPrimitives.MultiplyAdd(kernel.AsSpan(x * ny, ny), w[x], c, c);
         }
+        return f;
     }
 }

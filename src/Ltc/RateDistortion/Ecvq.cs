@@ -58,8 +58,8 @@ public static class Ecvq
 {
     /// <summary>
     /// Designs the ECVQ for multiplier λ on <paramref name="train"/> (count × n) and evaluates it on
-    /// <paramref name="test"/>. <paramref name="scalarsPerRateUnit"/> is n for i.i.d. sequences (rates per scalar
-    /// sample) and 1 for vector sources (rates per vector). <paramref name="start"/> warm-starts the design.
+    /// <paramref name="test"/>. Per-vector rates are divided by <paramref name="scalarsPerRateUnit"/>: n for
+    /// i.i.d. sequences (rates per scalar sample), 1 for vector sources (rates per vector). <paramref name="start"/> warm-starts the design.
     /// </summary>
     public static EcvqResult Design(double[] train, double[] test, int dimension, double lambda, int scalarsPerRateUnit,
         EcvqOptions? options = null, EcvqCodebook? start = null)
@@ -68,7 +68,7 @@ public static class Ecvq
         int n = dimension;
         if (train.Length == 0 || train.Length % n != 0 || test.Length % n != 0)
             throw new ArgumentException("samples must be whole vectors");
-        // Per vector: ‖x − c‖² + λ·(n/spr)·ℓ is n times J = D + λR.
+        // Per vector: ‖x − c‖² + λ·(n/spr)·ℓ is n times J = D + λR with R = ℓ/spr.
         double lv = lambda * n / scalarsPerRateUnit;
         var rng = new Random(options.Seed);
         var cb = start ?? Mean(train, n);
@@ -108,7 +108,7 @@ public static class Ecvq
     {
         var st = Assign(samples, n, lambdaPerVector, cb, accumulate: false);
         int m = samples.Length / n;
-        return new RdPoint(st.Bits / m / (n / (double)scalarsPerRateUnit), st.Distortion / m / n);
+        return new RdPoint(st.Bits / m / scalarsPerRateUnit, st.Distortion / m / n);
     }
 
     private static EcvqCodebook Mean(double[] x, int n)
