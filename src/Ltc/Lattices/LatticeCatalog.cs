@@ -18,6 +18,8 @@ public static partial class LatticeCatalog
         var s = name.Trim();
         var m = IntegerRegex().Match(s);
         if (m.Success) return new IntegerLattice(ParseDimension(m.Groups[1].Value, s));
+        if (s.Equals("BW16", StringComparison.OrdinalIgnoreCase)) return new BarnesWall16();
+        if (s.Equals("Leech", StringComparison.OrdinalIgnoreCase) || s == "Λ24") return new LeechLattice();
         throw new LtcException($"unknown lattice '{name}' (see 'ltc lattice list')");
     }
 
