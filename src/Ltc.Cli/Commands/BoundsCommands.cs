@@ -22,11 +22,12 @@ internal static class BoundsCommands
         var cellSamples = new Option<int>("--cell-samples") { Description = "Voronoi cell samples per cell integral (eclq).", DefaultValueFactory = _ => 4096 };
         var bins = new Option<int?>("--bins") { Description = "Histogram bins per axis for ba on sample sources (default 512 in 1-d, 48 in 2-d)." };
         var maxCodewords = new Option<int>("--max-codewords") { Description = "ECVQ codebook size limit.", DefaultValueFactory = _ => 4096 };
+        var maxCells = new Option<int>("--max-cells") { Description = "ECSQ codebook size limit (0 = none).", DefaultValueFactory = _ => 0 };
         var seed = new Option<int>("--seed") { Description = "Seed.", DefaultValueFactory = _ => 1 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object {\"points\": [...]}." };
         var csv = new Option<bool>("--csv") { Description = "Print CSV (rate_bits_per_sample,distortion_mse,snr_db)." };
         var cmd = new Command("bounds", "Rate-distortion bounds and classical quantizer curves (R(D), SLB, Blahut–Arimoto, ECSQ, ECVQ, ECLQ).");
-        foreach (var o in new Option[] { source, dim, kind, lattice, points, maxRate, samples, cellSamples, bins, maxCodewords, seed, json, csv }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { source, dim, kind, lattice, points, maxRate, samples, cellSamples, bins, maxCodewords, maxCells, seed, json, csv }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
             if (pr.GetValue(json) && pr.GetValue(csv)) throw new LtcException("--json and --csv are exclusive");
@@ -41,8 +42,10 @@ internal static class BoundsCommands
             if (d is < 1) throw new LtcException($"--dim must be at least 1, got {d}");
             var src = SourceCatalog.Parse(pr.GetValue(source)!, d);
             var sw = Stopwatch.StartNew();
-            var curve = Compute(src, k, lat, np, mr, pr.GetValue(samples), pr.GetValue(cellSamples), pr.GetValue(bins), pr.GetValue(maxCodewords), pr.GetValue(seed));
+            var curve = Compute(src, k, lat, np, mr, pr.GetValue(samples), pr.GetValue(cellSamples), pr.GetValue(bins), pr.GetValue(maxCodewords), pr.GetValue(seed), pr.GetValue(maxCells));
             double variance = src.Variance(SourceSplit.Test);
+            // An i.i.d. source of length 1 reports "bits/vector" by the ScalarsPerSample rule; its rates are per sample.
+            string unit = src is IidSource ? "bits/sample" : src.RateUnit;
             var output = pr.InvocationConfiguration.Output;
             if (pr.GetValue(json))
                 CliOutput.WriteJson(output, new
@@ -51,7 +54,7 @@ internal static class BoundsCommands
                     Dimension = src.Dimension,
                     Kind = k,
                     Lattice = lat?.Name,
-                    RateUnit = src.RateUnit,
+                    RateUnit = unit,
                     Variance = variance,
                     Seconds = sw.Elapsed.TotalSeconds,
                     Points = curve.Select(p => new { RateBitsPerSample = p.Rate, DistortionMse = p.Distortion, SnrDb = p.SnrDb(variance) }).ToArray(),
@@ -59,7 +62,7 @@ internal static class BoundsCommands
             else if (pr.GetValue(csv)) output.Write(RdCsv.Format(curve, variance));
             else
             {
-                output.WriteLine($"# {k} of {src.Name} (n = {src.Dimension}{(lat != null ? $", {lat.Name}" : "")}), rate in {src.RateUnit}, σ² = {variance:G4}, {sw.Elapsed.TotalSeconds:F1} s");
+                output.WriteLine($"# {k} of {src.Name} (n = {src.Dimension}{(lat != null ? $", {lat.Name}" : "")}), rate in {unit}, σ² = {variance:G4}, {sw.Elapsed.TotalSeconds:F1} s");
                 output.WriteLine($"{"rate",10} {"mse",12} {"snr_db",8}");
                 foreach (var p in curve) output.WriteLine($"{p.Rate,10:F4} {p.Distortion,12:G6} {p.SnrDb(variance),8:F3}");
             }
@@ -70,7 +73,7 @@ internal static class BoundsCommands
 
     /// <summary>The curve of the given kind, in increasing rate.</summary>
     internal static RdPoint[] Compute(VectorSource src, string kind, Lattice? lattice, int points, double maxRate,
-        int? samples, int cellSamples, int? bins, int maxCodewords, int seed)
+        int? samples, int cellSamples, int? bins, int maxCodewords, int seed, int maxCells = 0)
     {
         var density = ScalarDensityOf(src);
         int n = src.Dimension, spr = src.ScalarsPerSample;
@@ -117,7 +120,8 @@ internal static class BoundsCommands
             }
             case "ecsq":
                 if (density == null) throw new LtcException($"source '{src.Name}': ECSQ needs a known scalar density (gaussian or laplace)");
-                return Ecsq.Curve(density, points, maxRate);
+                if (maxCells < 0 || maxCells == 1) throw new LtcException($"--max-cells must be 0 (no limit) or at least 2, got {maxCells}");
+                return Ecsq.Curve(density, points, maxRate, maxCells);
             case "ecvq":
             {
                 int m = samples ?? (n <= 2 ? 100000 : 200000);

@@ -113,10 +113,10 @@ public static class Ecsq
     public static RdPoint[] Curve(ScalarDensity density, int points, double maxRate = 4.0, int maxCells = 0)
     {
         if (points < 2) throw new LtcException($"a curve needs at least 2 points, got {points}");
-        // High-rate step for maxRate, and a step of several σ (rate near 0) at the other end.
+        // High-rate step for maxRate, and a step of 4σ (rate near 0.1 bit) at the other end.
         double sigma = Math.Sqrt(density.Variance);
         double stepHi = Math.Pow(2, density.DifferentialEntropyBits - maxRate);
-        double stepLo = 6 * sigma;
+        double stepLo = 4 * sigma;
         var result = new List<RdPoint>();
         for (int i = 0; i < points; i++)
         {
