@@ -112,7 +112,7 @@ internal static class BoundsCommands
                 if (n > 2) throw new LtcException($"source '{src.Name}': Blahut–Arimoto runs on histograms in 1 or 2 dimensions only (dimension {n})");
                 var x = src.Sample(SourceSplit.Train, samples ?? 200000, seed);
                 int b = bins ?? (n == 1 ? 512 : 48);
-                if (b < 2 || (n == 2 && b > 96) || b > 4096) throw new LtcException($"--bins {b} is out of range (2..{(n == 2 ? 96 : 4096)})");
+                if (b < 2 || (n == 2 && b > 64) || b > 4096) throw new LtcException($"--bins {b} is out of range (2..{(n == 2 ? 64 : 4096)})");
                 var ba = BlahutArimoto.ForHistogram(Histogram.Build(x, n, b));
                 // Slopes of a Gaussian R(D) of the same variance: β = n/(2D) nats per vector per unit of per-scalar MSE.
                 var slopes = rates.Skip(1).Select(r => n / (2.0 * variance * Math.Pow(2, -2 * r * spr / n))).Prepend(n / (2.0 * variance) * 0.9);

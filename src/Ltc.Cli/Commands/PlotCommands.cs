@@ -17,24 +17,30 @@ internal static class PlotCommands
     private static Command Rd()
     {
         var csv = new Option<string[]>("--csv") { Description = "A curve as name=path.csv (columns rate_bits_per_sample,distortion_mse); repeat for more.", Required = true, AllowMultipleArgumentsPerToken = false };
+        var markers = new Option<string[]>("--markers") { Description = "A curve drawn as markers only, name=path.csv; repeat for more." };
         var reference = new Option<string?>("--reference") { Description = "Draw a reference bound: 'gaussian' (R(D) of the unit Gaussian)." };
         var output = new Option<string>("--out") { Description = "Output file, .png or .svg.", Required = true };
         var title = new Option<string?>("--title") { Description = "Plot title." };
         var variance = new Option<double>("--variance") { Description = "Per-coordinate variance σ² for SNR = 10·log10(σ²/D).", DefaultValueFactory = _ => 1.0 };
         var rateLabel = new Option<string>("--rate-label") { Description = "X axis label.", DefaultValueFactory = _ => "rate (bits/sample)" };
         var cmd = new Command("rd", "SNR (dB) against rate for RD curves given as CSV files.");
-        foreach (var o in new Option[] { csv, reference, output, title, variance, rateLabel }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { csv, markers, reference, output, title, variance, rateLabel }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
             double v = pr.GetValue(variance);
             if (!(v > 0) || !double.IsFinite(v)) throw new LtcException($"--variance must be positive, got {v}");
             var p = new RdPlot { Title = pr.GetValue(title) ?? "", Variance = v, RateLabel = pr.GetValue(rateLabel)! };
-            foreach (var spec in pr.GetValue(csv)!)
+            void AddAll(string option, string[]? specs, bool line)
             {
-                int eq = spec.IndexOf('=');
-                if (eq <= 0 || eq == spec.Length - 1) throw new LtcException($"--csv '{spec}': expected name=path.csv");
-                p.Add(spec[..eq], RdCsv.Read(spec[(eq + 1)..]));
+                foreach (var spec in specs ?? [])
+                {
+                    int eq = spec.LastIndexOf('='); // names may contain '=', e.g. "ECVQ n=2"
+                    if (eq <= 0 || eq == spec.Length - 1) throw new LtcException($"{option} '{spec}': expected name=path.csv");
+                    p.Add(spec[..eq], RdCsv.Read(spec[(eq + 1)..]), line);
+                }
             }
+            AddAll("--csv", pr.GetValue(csv), true);
+            AddAll("--markers", pr.GetValue(markers), false);
             var r = pr.GetValue(reference);
             if (r != null)
             {

@@ -131,6 +131,8 @@ public sealed class BlahutArimoto
             for (int j = 0; j < ny; j++) q[j] = 0.999 * start[j] + 0.001 / ny;
         }
         else Array.Fill(q, 1.0 / ny);
+        var active = Enumerable.Range(0, ny).ToArray();
+        int na = ny;
         var z = new double[nx];
         var w = new double[nx];
         var c = new double[ny];
@@ -141,36 +143,71 @@ public sealed class BlahutArimoto
         while (it < maxIterations)
         {
             it++;
-            double f = Step(kernel, q, z, w, c);
-            TensorPrimitives.Log(c, logc);
+            double f = Step(kernel, na, q, z, w, c);
+            TensorPrimitives.Log(c.AsSpan(0, na), logc.AsSpan(0, na));
             double max = double.NegativeInfinity, mean = 0;
-            for (int j = 0; j < ny; j++)
+            for (int j = 0; j < na; j++)
             {
                 if (q[j] <= 0) continue;
                 max = Math.Max(max, logc[j]);
                 mean += q[j] * logc[j];
             }
             gap = max - mean;
-            TensorPrimitives.Multiply(q, c, q);
-            double sum = TensorPrimitives.Sum(q);
-            TensorPrimitives.Divide(q, sum, q);
+            var qa = q.AsSpan(0, na);
+            TensorPrimitives.Multiply(qa, c.AsSpan(0, na), qa);
+            TensorPrimitives.Divide(qa, TensorPrimitives.Sum(qa), qa);
             if (Math.Abs(prevF - f) < tol) break;
             prevF = f;
+            // Letters whose output probability has collapsed cost as much per iteration as live ones; once a fifth
+            // of them are below 1e-15 of the largest, the kernel is compacted to the live columns.
+            if (it % 25 == 0)
+            {
+                double cut = 1e-15 * TensorPrimitives.Max(qa);
+                int dead = 0;
+                for (int j = 0; j < na; j++) if (q[j] < cut) dead++;
+                if (dead > na / 5) na = Compact(kernel, ref active, na, q, cut);
+            }
         }
         // Rate and distortion of the test channel Q(y|x) = q(y)k(x,y)/Z(x) for the final q.
         double dist = 0, lnZ = 0;
         for (int x = 0; x < nx; x++)
         {
-            var row = kernel.AsSpan(x * ny, ny);
-            double zx = TensorPrimitives.Dot(row, q);
+            var row = kernel.AsSpan(x * na, na);
+            double zx = TensorPrimitives.Dot(row, q.AsSpan(0, na));
             double dx = 0;
-            var drow = _d.AsSpan(x * ny, ny);
-            for (int y = 0; y < ny; y++) dx += q[y] * row[y] * drow[y];
+            int drow = x * ny;
+            for (int j = 0; j < na; j++) dx += q[j] * row[j] * _d[drow + active[j]];
             dist += _p[x] * dx / zx;
             lnZ += _p[x] * Math.Log(zx);
         }
         double rateNats = -slope * dist - lnZ;
-        return new BlahutArimotoResult(new RdPoint(Math.Max(rateNats, 0) / Math.Log(2), dist), slope, it, gap / Math.Log(2), q);
+        var full = new double[ny];
+        for (int j = 0; j < na; j++) full[active[j]] = q[j];
+        return new BlahutArimotoResult(new RdPoint(Math.Max(rateNats, 0) / Math.Log(2), dist), slope, it, gap / Math.Log(2), full);
+    }
+
+    // Keeps the columns with q ≥ cut: the kernel is rewritten in place as nx × (new count), q renormalized.
+    private int Compact(double[] kernel, ref int[] active, int na, double[] q, double cut)
+    {
+        var keep = new List<int>(na);
+        for (int j = 0; j < na; j++) if (q[j] >= cut) keep.Add(j);
+        int nn = keep.Count;
+        for (int x = 0; x < _nx; x++)
+        {
+            int src = x * na, dst = x * nn;
+            for (int k = 0; k < nn; k++) kernel[dst + k] = kernel[src + keep[k]];
+        }
+        var newActive = new int[nn];
+        double sum = 0;
+        for (int k = 0; k < nn; k++)
+        {
+            newActive[k] = active[keep[k]];
+            q[k] = q[keep[k]];
+            sum += q[k];
+        }
+        for (int k = 0; k < nn; k++) q[k] /= sum;
+        active = newActive;
+        return nn;
     }
 
     /// <summary>
@@ -191,21 +228,23 @@ public sealed class BlahutArimoto
     }
 
     // One update of c; returns −Σₓ p(x) ln Z(x), which is min over channels of I + βD for the output q (nats).
-    private double Step(double[] kernel, double[] q, double[] z, double[] w, double[] c)
+    private double Step(double[] kernel, int ny, double[] q, double[] z, double[] w, double[] c)
     {
-        int nx = _nx, ny = _ny;
+        int nx = _nx;
+        var qa = q.AsSpan(0, ny);
+        var ca = c.AsSpan(0, ny);
         double f = 0;
         for (int x = 0; x < nx; x++)
         {
-            z[x] = TensorPrimitives.Dot(kernel.AsSpan(x * ny, ny), q);
+            z[x] = TensorPrimitives.Dot(kernel.AsSpan(x * ny, ny), qa);
             w[x] = z[x] > 0 ? _p[x] / z[x] : 0;
             if (z[x] > 0) f -= _p[x] * Math.Log(z[x]);
         }
-        Array.Clear(c);
+        ca.Clear();
         for (int x = 0; x < nx; x++)
         {
             if (w[x] == 0) continue;
-            TensorPrimitives.MultiplyAdd(kernel.AsSpan(x * ny, ny), w[x], c, c);
+            TensorPrimitives.MultiplyAdd(kernel.AsSpan(x * ny, ny), w[x], ca, ca);
         }
         return f;
     }
