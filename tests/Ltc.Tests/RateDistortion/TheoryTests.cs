@@ -131,23 +131,40 @@ public class TheoryTests
         Assert.True(Math.Abs(z.Distortion / uni.Point.Distortion - 1) < 0.03, $"s {scale}: D {z.Distortion} vs {uni.Point.Distortion}");
     }
 
-    [Fact]
-    public void EclqWithE8GainsAbout065DbOverZAtHighRate()
+    /// <summary>SNR gain in dB of ECLQ with the lattice over the exact uniform ECSQ (= ECLQ with Z) at equal rate.</summary>
+    private static (double Gain, double Rate) GainOverZ(Lattice lattice, double scale, EclqOptions options)
     {
         var g = ScalarDensity.Gaussian();
-        var e8 = Eclq.Evaluate(new TestE8(), g, 0.15, new EclqOptions(SourceSamples: 6000, CellSamples: 1024));
-        Assert.InRange(e8.Rate, 3, 5);
+        var p = Eclq.Evaluate(lattice, g, scale, options);
         // Z at the same rate: the exact uniform quantizer, rate found by bisection on the step.
         double lo = 0.01, hi = 1;
         for (int i = 0; i < 60; i++)
         {
             double mid = Math.Sqrt(lo * hi);
-            if (Ecsq.Uniform(g, mid).Point.Rate > e8.Rate) lo = mid; else hi = mid;
+            if (Ecsq.Uniform(g, mid).Point.Rate > p.Rate) lo = mid; else hi = mid;
         }
         var z = Ecsq.Uniform(g, Math.Sqrt(lo * hi)).Point;
-        double gain = Snr.Db(1, e8.Distortion) - Snr.Db(1, z.Distortion);
-        double expected = 10 * Math.Log10((1.0 / 12) / 0.0716821);
-        Assert.True(Math.Abs(gain - expected) < 0.06, $"E8 gain {gain} dB at {e8.Rate} bits, expected {expected}");
+        return (Snr.Db(1, p.Distortion) - Snr.Db(1, z.Distortion), p.Rate);
+    }
+
+    private static double GranularGainDb(double nsm) => 10 * Math.Log10((1.0 / 12) / nsm);
+
+    [Fact]
+    public void EclqWithE8GainsAbout065DbOverZAtHighRate()
+    {
+        var (gain, rate) = GainOverZ(LatticeCatalog.Parse("E8"), 0.15, new EclqOptions(SourceSamples: 6000, CellSamples: 1024));
+        Assert.InRange(rate, 4, 5.5);
+        Assert.True(Math.Abs(gain - GranularGainDb(0.0716821)) < 0.06, $"E8 gain {gain} dB at {rate} bits");
+    }
+
+    [Fact]
+    public void EclqWithBw16AndLeechGainTheirGranularGainsAtHighRate()
+    {
+        var opts = TestPaths.Heavy ? new EclqOptions(SourceSamples: 40000, CellSamples: 4096) : new EclqOptions(SourceSamples: 8000, CellSamples: 2048);
+        var (bw, rbw) = GainOverZ(LatticeCatalog.Parse("BW16"), 0.15, opts);
+        Assert.True(Math.Abs(bw - GranularGainDb(0.068297622)) < 0.08, $"BW16 gain {bw} dB at {rbw} bits");
+        var (le, rle) = GainOverZ(LatticeCatalog.Parse("Leech"), 0.15, opts);
+        Assert.True(Math.Abs(le - GranularGainDb(0.065754)) < 0.08, $"Leech gain {le} dB at {rle} bits");
     }
 
     [Fact]
