@@ -73,12 +73,22 @@ public static class Ecvq
         var rng = new Random(options.Seed);
         var cb = start ?? Mean(train, n);
         var (cur, j) = Lloyd(train, n, lv, cb, options);
-        while (cur.Count * 2 <= options.MaxCodewords)
+        int misses = 0;
+        while (cur.Count < options.MaxCodewords && misses < 3)
         {
-            var (next, jn) = Lloyd(train, n, lv, Split(cur, train, n, rng), options);
-            if (!(jn < j * (1 - options.Tolerance)) || next.Count <= cur.Count) break;
-            cur = next;
-            j = jn;
+            // Splitting every codeword doubles the codebook; when that no longer pays (at low rates a symmetric split
+            // costs a whole bit), a single codeword is added at a badly served sample with a long code, which lets
+            // the small, improbable cells of low-rate ECVQ appear.
+            bool split = cur.Count * 2 <= options.MaxCodewords && misses == 0;
+            var candidate = split ? Split(cur, train, n, rng) : AddOne(cur, train, n, lv, rng);
+            var (next, jn) = Lloyd(train, n, lv, candidate, options);
+            if (jn < j * (1 - options.Tolerance) && next.Count > cur.Count)
+            {
+                cur = next;
+                j = jn;
+                misses = 0;
+            }
+            else misses++;
         }
         var trainPt = Measure(train, n, lv, cur, scalarsPerRateUnit);
         var testPt = test.Length > 0 ? Measure(test, n, lv, cur, scalarsPerRateUnit) : trainPt;
@@ -141,6 +151,38 @@ public static class Ecvq
             l[2 * k] = l[2 * k + 1] = cb.Lengths[k] + 1;
         }
         return new EcvqCodebook(n, c, l);
+    }
+
+    private static EcvqCodebook AddOne(EcvqCodebook cb, double[] x, int n, double lv, Random rng)
+    {
+        int m = x.Length / n;
+        // The worst-served of 2 000 random samples (largest distance to its nearest codeword).
+        int best = 0;
+        double worst = -1;
+        for (int t = 0; t < Math.Min(m, 2000); t++)
+        {
+            int i = rng.Next(m);
+            double dmin = double.PositiveInfinity;
+            for (int c = 0; c < cb.Count; c++)
+            {
+                double e = 0;
+                for (int j = 0; j < n; j++)
+                {
+                    double d = x[i * n + j] - cb.Codewords[c * n + j];
+                    e += d * d;
+                }
+                dmin = Math.Min(dmin, e);
+            }
+            if (dmin > worst) { worst = dmin; best = i; }
+        }
+        var c2 = new double[cb.Codewords.Length + n];
+        cb.Codewords.CopyTo(c2, 0);
+        Array.Copy(x, best * n, c2, cb.Codewords.Length, n);
+        var l2 = new double[cb.Count + 1];
+        cb.Lengths.CopyTo(l2, 0);
+        // A length that lets the new cell capture the samples around it that are much closer to it than to the rest.
+        l2[^1] = cb.Lengths.Max() + Math.Max(1, 0.25 * worst / lv);
+        return new EcvqCodebook(n, c2, l2);
     }
 
     private static (EcvqCodebook, double) Lloyd(double[] x, int n, double lv, EcvqCodebook cb, EcvqOptions o)
