@@ -94,7 +94,7 @@ internal static class BoundsCommands
                 else
                 {
                     if (n > 2) throw new LtcException($"source '{src.Name}': the SLB needs a differential-entropy estimate, available by histogram in 1 or 2 dimensions only (dimension {n})");
-                    var x = src.Sample(SourceSplit.Train, samples ?? 200000, seed);
+                    var x = Draw(src, SourceSplit.Train, samples ?? 200000, seed);
                     h = TheoreticalRd.HistogramDifferentialEntropy(x, n, bins ?? (n == 1 ? 512 : 64));
                 }
                 int dims = density != null ? 1 : n;
@@ -110,7 +110,7 @@ internal static class BoundsCommands
             {
                 if (density != null) return ScalarBa(density, points, maxRate);
                 if (n > 2) throw new LtcException($"source '{src.Name}': Blahut–Arimoto runs on histograms in 1 or 2 dimensions only (dimension {n})");
-                var x = src.Sample(SourceSplit.Train, samples ?? 200000, seed);
+                var x = Draw(src, SourceSplit.Train, samples ?? 200000, seed);
                 int b = bins ?? (n == 1 ? 512 : 48);
                 if (b < 2 || (n == 2 && b > 64) || b > 4096) throw new LtcException($"--bins {b} is out of range (2..{(n == 2 ? 64 : 4096)})");
                 var ba = BlahutArimoto.ForHistogram(Histogram.Build(x, n, b));
@@ -126,19 +126,8 @@ internal static class BoundsCommands
             {
                 int m = samples ?? (n <= 2 ? 100000 : 200000);
                 if (m < 100) throw new LtcException($"--samples must be at least 100, got {m}");
-                double[] train, test;
-                if (src.IsSynthetic)
-                {
-                    train = new double[checked(m * n)];
-                    test = new double[checked(m * n)];
-                    src.Draw(train, SourceSplit.Train, new Random(seed));
-                    src.Draw(test, SourceSplit.Test, new Random(seed + 1_000_003));
-                }
-                else
-                {
-                    train = src.Rows(SourceSplit.Train)!;
-                    test = src.Rows(SourceSplit.Test)!;
-                }
+                var train = Draw(src, SourceSplit.Train, m, seed);
+                var test = Draw(src, SourceSplit.Test, m, seed + 1_000_003);
                 // λ = −dD/dR along a Gaussian R(D) of the same variance, rates from ~0.03 to maxRate.
                 double u = spr / (double)n;
                 var lambdas = Enumerable.Range(0, points).Select(i => 0.03 + (maxRate - 0.03) * i / (points - 1))
@@ -158,6 +147,17 @@ internal static class BoundsCommands
             default:
                 throw new LtcException($"unknown --kind '{kind}' (expected rd, slb, ba, ecsq, ecvq or eclq)");
         }
+    }
+
+    // VectorSource.Sample seeds synthetic draws through HashCode.Combine, which is randomized per process; drawing
+    // from an explicit Random keeps the curves reproducible from run to run.
+    private static double[] Draw(VectorSource src, SourceSplit split, int count, int seed)
+    {
+        if (!src.IsSynthetic) return src.Rows(split) ?? throw new LtcException($"source '{src.Name}' has no {split} rows");
+        if (count < 1) throw new LtcException($"--samples must be positive, got {count}");
+        var data = new double[checked(count * src.Dimension)];
+        src.Draw(data, split, new Random(seed));
+        return data;
     }
 
     private static ScalarDensity? ScalarDensityOf(VectorSource src) => src is IidSource iid
