@@ -23,11 +23,12 @@ internal static class BoundsCommands
         var bins = new Option<int?>("--bins") { Description = "Histogram bins per axis for ba on sample sources (default 512 in 1-d, 48 in 2-d)." };
         var maxCodewords = new Option<int>("--max-codewords") { Description = "ECVQ codebook size limit.", DefaultValueFactory = _ => 4096 };
         var maxCells = new Option<int>("--max-cells") { Description = "ECSQ codebook size limit (0 = none).", DefaultValueFactory = _ => 0 };
+        var columns = new Option<string?>("--columns") { Description = "Use only these coordinates of each vector (a marginal), e.g. 0,1." };
         var seed = new Option<int>("--seed") { Description = "Seed.", DefaultValueFactory = _ => 1 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object {\"points\": [...]}." };
         var csv = new Option<bool>("--csv") { Description = "Print CSV (rate_bits_per_sample,distortion_mse,snr_db)." };
         var cmd = new Command("bounds", "Rate-distortion bounds and classical quantizer curves (R(D), SLB, Blahut–Arimoto, ECSQ, ECVQ, ECLQ).");
-        foreach (var o in new Option[] { source, dim, kind, lattice, points, maxRate, samples, cellSamples, bins, maxCodewords, maxCells, seed, json, csv }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { source, dim, kind, lattice, points, maxRate, samples, cellSamples, bins, maxCodewords, maxCells, columns, seed, json, csv }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
             if (pr.GetValue(json) && pr.GetValue(csv)) throw new LtcException("--json and --csv are exclusive");
@@ -40,7 +41,10 @@ internal static class BoundsCommands
             Lattice? lat = latName != null ? LatticeCatalog.Parse(latName) : null;
             int? d = pr.GetValue(dim) ?? lat?.Dimension;
             if (d is < 1) throw new LtcException($"--dim must be at least 1, got {d}");
-            var src = SourceCatalog.Parse(pr.GetValue(source)!, d);
+            var cols = pr.GetValue(columns);
+            var src = cols == null
+                ? SourceCatalog.Parse(pr.GetValue(source)!, d)
+                : MarginalSource.Create(SourceCatalog.Parse(pr.GetValue(source)!, null), cols, d);
             var sw = Stopwatch.StartNew();
             var curve = Compute(src, k, lat, np, mr, pr.GetValue(samples), pr.GetValue(cellSamples), pr.GetValue(bins), pr.GetValue(maxCodewords), pr.GetValue(seed), pr.GetValue(maxCells));
             double variance = src.Variance(SourceSplit.Test);
@@ -214,5 +218,75 @@ internal static class BoundsCommands
             return 0;
         });
         return cmd;
+    }
+}
+
+/// <summary>The marginal of a source on some of its coordinates (for 1-d and 2-d histograms of larger vectors).</summary>
+internal sealed class MarginalSource : VectorSource
+{
+    private readonly VectorSource _inner;
+    private readonly int[] _cols;
+    private readonly double[]?[] _rows = new double[]?[2];
+
+    private MarginalSource(VectorSource inner, int[] cols)
+    {
+        _inner = inner;
+        _cols = cols;
+    }
+
+    public static MarginalSource Create(VectorSource inner, string spec, int? dim)
+    {
+        var parts = spec.Split(',', StringSplitOptions.TrimEntries);
+        var cols = new int[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+            if (!int.TryParse(parts[i], out cols[i]) || cols[i] < 0 || cols[i] >= inner.Dimension)
+                throw new LtcException($"--columns '{spec}': '{parts[i]}' is not a coordinate of {inner.Name} (0..{inner.Dimension - 1})");
+        if (cols.Distinct().Count() != cols.Length) throw new LtcException($"--columns '{spec}': repeated coordinate");
+        if (dim is int d && d != cols.Length) throw new LtcException($"--columns '{spec}' selects {cols.Length} coordinates, but --dim {d} was given");
+        return new MarginalSource(inner, cols);
+    }
+
+    public override string Name => $"{_inner.Name}[{string.Join(",", _cols)}]";
+    public override int Dimension => _cols.Length;
+    public override int ScalarsPerSample => _inner.ScalarsPerSample == 1 ? 1 : _cols.Length;
+    public override bool IsSynthetic => _inner.IsSynthetic;
+
+    public override double Variance(SourceSplit split)
+    {
+        if (_inner.IsSynthetic) return _inner.Variance(split);
+        var r = Rows(split)!;
+        int n = Dimension, m = r.Length / n;
+        double total = 0;
+        for (int j = 0; j < n; j++)
+        {
+            double mean = 0, sq = 0;
+            for (int i = 0; i < m; i++) mean += r[i * n + j];
+            mean /= m;
+            for (int i = 0; i < m; i++) sq += (r[i * n + j] - mean) * (r[i * n + j] - mean);
+            total += sq / m;
+        }
+        return total / n;
+    }
+
+    public override void Draw(Span<double> destination, SourceSplit split, Random random)
+    {
+        int n = Dimension, m = destination.Length / n, k = _inner.Dimension;
+        var full = new double[m * k];
+        _inner.Draw(full, split, random);
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++) destination[i * n + j] = full[i * k + _cols[j]];
+    }
+
+    public override double[]? Rows(SourceSplit split)
+    {
+        int s = split == SourceSplit.Train ? 0 : 1;
+        if (_rows[s] != null) return _rows[s];
+        var full = _inner.Rows(split);
+        if (full == null) return null;
+        int n = Dimension, k = _inner.Dimension, m = full.Length / k;
+        var r = new double[m * n];
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++) r[i * n + j] = full[i * k + _cols[j]];
+        return _rows[s] = r;
     }
 }

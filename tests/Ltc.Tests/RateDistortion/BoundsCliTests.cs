@@ -53,6 +53,8 @@ public class BoundsCliTests
             new[] { "bounds", "--source", "gaussian", "--kind", "eclq", "--lattice", "Z3", "--dim", "2" },
             new[] { "bounds", "--source", "gaussian", "--kind", "rd", "--points", "1" },
             new[] { "bdrate", "/nonexistent/a.csv", "/nonexistent/b.csv" },
+            new[] { "bounds", "--source", "gaussian", "--dim", "4", "--columns", "0,7", "--kind", "ba" },
+            new[] { "bounds", "--source", "gaussian", "--dim", "4", "--columns", "1,1", "--kind", "ba" },
         })
         {
             var (c, o, e) = Run(args);
@@ -102,5 +104,27 @@ public class BoundsCliTests
         {
             dir.Delete(true);
         }
+    }
+
+    [Fact]
+    public void BlahutArimotoOnTheTwoDimensionalPhysicsMarginalTracesADecreasingCurve()
+    {
+        var path = Path.Combine(TestPaths.SharedData, "physics", "ppzee-split=test.npy");
+        Assert.True(File.Exists(path), $"missing {path}");
+        var (code, stdout, err) = Run("bounds", "--source", $"npy:{path}", "--columns", "0,1", "--kind", "ba", "--points", "4",
+            "--max-rate", "4", "--bins", "32", "--json");
+        Assert.True(code == 0, err);
+        using var doc = JsonDocument.Parse(stdout);
+        Assert.Equal("bits/vector", doc.RootElement.GetProperty("rate_unit").GetString());
+        var pts = doc.RootElement.GetProperty("points").EnumerateArray()
+            .Select(p => (R: p.GetProperty("rate_bits_per_sample").GetDouble(), D: p.GetProperty("distortion_mse").GetDouble())).ToArray();
+        Assert.Equal(4, pts.Length);
+        for (int i = 1; i < pts.Length; i++)
+        {
+            Assert.True(pts[i].R > pts[i - 1].R);
+            Assert.True(pts[i].D < pts[i - 1].D);
+        }
+        // The 32 × 32 histogram has at most 10 bits of entropy, so no point of its R(D) can need more.
+        Assert.True(pts[^1].R <= 10);
     }
 }
