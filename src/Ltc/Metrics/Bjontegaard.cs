@@ -22,8 +22,8 @@ public static class Bjontegaard
 {
     /// <summary>
     /// The deltas of <paramref name="test"/> against <paramref name="anchor"/>, both lists of (rate, MSE) with the
-    /// same per-coordinate variance <paramref name="variance"/>. Each curve needs at least 2 points with positive
-    /// rate, and SNR must increase with rate.
+    /// same per-coordinate variance <paramref name="variance"/>. Each curve is reduced to its RD front (points with
+    /// positive rate that no other point beats in both rate and distortion), which needs at least 2 points.
     /// </summary>
     public static BjontegaardDelta Compute(IReadOnlyList<RdPoint> anchor, IReadOnlyList<RdPoint> test, double variance = 1.0)
     {
@@ -54,15 +54,18 @@ public static class Bjontegaard
 
     private static (double[] Rates, double[] Snrs) Prepare(IReadOnlyList<RdPoint> curve, string what, double variance)
     {
-        var pts = curve.Where(p => p.Rate > 0).OrderBy(p => p.Rate).ToArray();
-        if (pts.Length < 2) throw new LtcException($"{what} curve needs at least 2 points with positive rate, has {pts.Length}");
-        foreach (var p in pts)
-            if (!double.IsFinite(p.Rate) || !(p.Distortion > 0) || !double.IsFinite(p.Distortion))
+        foreach (var p in curve)
+            if (!double.IsFinite(p.Rate) || p.Rate < 0 || !(p.Distortion > 0) || !double.IsFinite(p.Distortion))
                 throw new LtcException($"{what} curve has an invalid point (rate {p.Rate}, mse {p.Distortion})");
-        var snr = pts.Select(p => Snr.Db(variance, p.Distortion)).ToArray();
-        for (int i = 1; i < snr.Length; i++)
-            if (!(snr[i] > snr[i - 1]) || !(pts[i].Rate > pts[i - 1].Rate))
-                throw new LtcException($"{what} curve is not monotone: SNR must rise with rate (point {i + 1} of {pts.Length})");
-        return (pts.Select(p => p.Rate).ToArray(), snr);
+        // Operational curves from sweeps repeat points and contain dominated ones (more rate, no better SNR); the
+        // interpolation needs a strictly increasing curve, so only the Pareto front is kept.
+        var front = new List<RdPoint>();
+        foreach (var p in curve.Where(p => p.Rate > 0).OrderBy(p => p.Rate).ThenBy(p => p.Distortion))
+        {
+            if (front.Count > 0 && (p.Rate <= front[^1].Rate || p.Distortion >= front[^1].Distortion)) continue;
+            front.Add(p);
+        }
+        if (front.Count < 2) throw new LtcException($"{what} curve needs at least 2 points with positive rate on its RD front, has {front.Count}");
+        return (front.Select(p => p.Rate).ToArray(), front.Select(p => Snr.Db(variance, p.Distortion)).ToArray());
     }
 }
