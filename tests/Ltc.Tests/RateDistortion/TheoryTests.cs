@@ -202,6 +202,11 @@ public class TheoryTests
         Assert.Equal(0.1, Bjontegaard.Compute(a, shifted).RateBits, 10);
         Assert.True(Bjontegaard.Compute(a, shifted).RatePercent > 0);
 
+        // Repeated and dominated points (as sweeps produce) do not change the result.
+        var noisy = a.Append(a[3]).Append(a[5] with { Rate = a[5].Rate + 0.01 }).Append(new RdPoint(0, 1)).ToArray();
+        Assert.Equal(0, Bjontegaard.Compute(a, noisy).RatePercent, 10);
+        Assert.Throws<LtcException>(() => Bjontegaard.Compute(a, [a[0], a[0] with { Rate = a[0].Rate + 1 }]));
+
         var better = a.Select(p => p with { Distortion = p.Distortion * Math.Pow(10, -0.05) }).ToArray();
         Assert.Equal(0.5, Bjontegaard.Compute(a, better).SnrDb, 8);
         Assert.True(Bjontegaard.Compute(a, better).RatePercent < 0);
