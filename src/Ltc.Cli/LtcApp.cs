@@ -16,6 +16,9 @@ internal static class LtcApp
         root.Subcommands.Add(LatticeCommands.Create());
         root.Subcommands.Add(InspectCommand.Create());
         root.Subcommands.Add(BenchCommands.Create());
+        root.Subcommands.Add(BoundsCommands.CreateBounds());
+        root.Subcommands.Add(BoundsCommands.CreateBdRate());
+        root.Subcommands.Add(PlotCommands.Create());
         return root;
     }
 

@@ -13,10 +13,10 @@ public static partial class LatticeCatalog
 
     /// <summary>Names of representative lattices for <c>ltc lattice list</c>.</summary>
     public static IReadOnlyList<string> ListedNames { get; } =
-        ["Z1", "Z2", "A2", "A3", "A3*", "D4", "D4*", "D5", "D5*", "E6", "E6*", "E7", "E7*", "E8", "E8^2", "E8^3"];
+        ["Z1", "Z2", "A2", "A3", "A3*", "D4", "D4*", "D5", "D5*", "E6", "E6*", "E7", "E7*", "E8", "E8^2", "E8^3", "BW16", "Leech"];
 
     /// <summary>A one-line summary of the accepted names, for help texts and errors.</summary>
-    public const string Syntax = "Zn, An, An*, Dn, Dn*, E6, E6*, E7, E7*, E8, L^k, L1+L2, G:<file>";
+    public const string Syntax = "Zn, An, An*, Dn, Dn*, E6, E6*, E7, E7*, E8, BW16, Leech, L^k, L1+L2, G:<file>";
 
     /// <summary>Creates the lattice named <paramref name="name"/>, or throws a one-line <see cref="LtcException"/>.</summary>
     public static Lattice Parse(string name)
@@ -69,7 +69,7 @@ public static partial class LatticeCatalog
         if (s.StartsWith("G:", StringComparison.OrdinalIgnoreCase)) return ParseFile(s);
         if (Fixed.TryGetValue(s, out var make)) return make();
         if (s.Equals("BW16", StringComparison.OrdinalIgnoreCase)) return new BarnesWall16();
-        if (s.Equals("Leech", StringComparison.OrdinalIgnoreCase)) return new LeechLattice();
+        if (s.Equals("Leech", StringComparison.OrdinalIgnoreCase) || s == "Λ24") return new LeechLattice();
         var m = FamilyRegex().Match(s);
         if (!m.Success) throw new LtcException($"unknown lattice '{whole}' (known: {Syntax}; see 'ltc lattice list')");
         char family = char.ToUpperInvariant(m.Groups[1].Value[0]);
