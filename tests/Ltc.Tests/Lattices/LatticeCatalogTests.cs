@@ -127,11 +127,12 @@ public class LatticeCatalogTests
     [Fact]
     public void PublishedNsmsAreTheTableValuesAndClosedForms()
     {
-        // SPLAG Table 2.3, except E6, whose table value 0.0745031 is wrong (exact value from Pook-Kolb, Allen, Agrell 2022).
+        // SPLAG Table 2.3, except E6, whose table value 0.0745031 is wrong (exact value from Pook-Kolb, Allen, Agrell 2022),
+        // and D5, from the exact D_n closed form (a quoted 0.0758010 disagrees with it and with our Sobol estimates).
         var table = new (string, double)[]
         {
             ("Z3", 0.0833333), ("A2", 0.0801875), ("A3", 0.0787451), ("D3", 0.0787451), ("A3*", 0.0785433),
-            ("D3*", 0.0785433), ("D4", 0.0766032), ("D4*", 0.0766032), ("D5", 0.0758010), ("D5*", 0.0756254),
+            ("D3*", 0.0785433), ("D4", 0.0766032), ("D4*", 0.0766032), ("D5", 0.0757858), ("D5*", 0.0756254),
             ("E6", 0.0743467), ("E6*", 0.0742437), ("E7", 0.0732306), ("E7*", 0.0731165), ("E8", 0.0716821),
         };
         foreach (var (name, g) in table)
