@@ -14,6 +14,11 @@ internal static class LtcApp
         var root = new RootCommand("ltc — Lattice Transform Coding: lattice quantizers, learned compressors and real bitstreams.");
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(LatticeCommands.Create());
+        root.Subcommands.Add(InspectCommand.Create());
+        root.Subcommands.Add(BenchCommands.Create());
+        root.Subcommands.Add(BoundsCommands.CreateBounds());
+        root.Subcommands.Add(BoundsCommands.CreateBdRate());
+        root.Subcommands.Add(PlotCommands.Create());
         return root;
     }
 

@@ -13,6 +13,9 @@ public sealed class IntegerLattice : Lattice
     public override string Decoder => "rounding";
 
     /// <inheritdoc/>
+    public override double MinimumNorm => 1;
+
+    /// <inheritdoc/>
     public override void ClosestPoint(ReadOnlySpan<double> x, Span<double> y)
     {
         for (int i = 0; i < x.Length; i++) y[i] = Math.Round(x[i], MidpointRounding.ToEven);

@@ -59,6 +59,21 @@ public abstract class Lattice
     /// <summary>A short description of the closest-point algorithm, for <c>ltc lattice list</c>.</summary>
     public virtual string Decoder => "unspecified";
 
+    private double _minimumNorm = double.NaN;
+
+    /// <summary>
+    /// The squared length of a shortest nonzero lattice vector. Found by sphere-decoder enumeration unless the
+    /// lattice knows it (exponential in n for the generic search, so fine up to a few dozen dimensions).
+    /// </summary>
+    public virtual double MinimumNorm
+    {
+        get
+        {
+            if (double.IsNaN(_minimumNorm)) _minimumNorm = new SphereDecoder(this).MinimumNorm();
+            return _minimumNorm;
+        }
+    }
+
     /// <summary>
     /// Writes to <paramref name="y"/> a lattice point closest to <paramref name="x"/> in Euclidean distance.
     /// Both spans have length <see cref="Dimension"/> and must not overlap.
@@ -256,6 +271,10 @@ public sealed class ScaledLattice : Lattice
     public override Lattice Scaled(double s) => Inner.Scaled(Scale * s);
 
     /// <inheritdoc/>
+    public override double MinimumNorm => Inner.MinimumNorm * Scale * Scale;
+
+    /// <inheritdoc/>
+    [System.Runtime.CompilerServices.SkipLocalsInit]
     public override void ClosestPoint(ReadOnlySpan<double> x, Span<double> y)
     {
         int n = Dimension;

@@ -1,3 +1,5 @@
+using Ltc.QuasiRandom;
+
 namespace Ltc.Lattices;
 
 /// <summary>How points of the unit cube are drawn before being folded into the Voronoi cell.</summary>
@@ -7,9 +9,9 @@ public enum CellSampling
     MonteCarlo,
     /// <summary>Pseudo-random points in antithetic pairs u, −u (the Voronoi cell is symmetric about 0).</summary>
     Antithetic,
-    /// <summary>The Sobol sequence (Joe–Kuo direction numbers), unscrambled.</summary>
+    /// <summary>The Sobol sequence (Joe–Kuo direction numbers), unscrambled, starting with point 0.</summary>
     Sobol,
-    /// <summary>The Sobol sequence with a random (seeded) scrambling.</summary>
+    /// <summary>The Sobol sequence with a random (seeded) linear matrix scramble and digital shift.</summary>
     ScrambledSobol,
 }
 
@@ -17,19 +19,44 @@ public enum CellSampling
 /// Uniform samples from the Voronoi cell V(0) of a lattice: u = x − Q(x) with x = rG, r uniform in [0,1)ⁿ.
 /// Because the fundamental parallelepiped tiles space exactly as V(0) does, u is uniform on V(0).
 /// </summary>
+/// <remarks>
+/// With <see cref="CellSampling.Sobol"/> the unscrambled sequence starts at its point 0 (r = 0, so u = 0). It is kept:
+/// the first 2^m points form a (t, m, n)-net, which is what makes quasi-Monte Carlo averages over power-of-two counts
+/// accurate, and dropping point 0 breaks that balance (the remaining 2^m − 1 points are not a net, and the missing
+/// point is replaced by one from the next block). u = 0 is an ordinary point of the cell with an ordinary weight.
+/// Use power-of-two counts with the Sobol modes. Unscrambled points are dyadic rationals and can land exactly on
+/// cell boundaries, where the decoder's tie-breaking picks the side; only the scrambled mode makes every sample
+/// exactly uniform.
+/// </remarks>
 public sealed class VoronoiSampler
 {
-    private readonly Random _random;
+    private readonly Random? _random;
+    private readonly SobolSequence? _sobol;
     private double[]? _pendingAntithetic;
 
     /// <summary>Creates a sampler of the Voronoi cell of <paramref name="lattice"/>.</summary>
+    /// <param name="lattice">The lattice.</param>
+    /// <param name="sampling">How the unit-cube points are drawn.</param>
+    /// <param name="seed">Seed of the pseudo-random points or of the Sobol scramble (unused by unscrambled Sobol).</param>
     public VoronoiSampler(Lattice lattice, CellSampling sampling = CellSampling.MonteCarlo, int seed = 0)
     {
+        ArgumentNullException.ThrowIfNull(lattice);
         Lattice = lattice;
         Sampling = sampling;
-        _random = new Random(seed);
-        if (sampling is CellSampling.Sobol or CellSampling.ScrambledSobol)
-            throw new NotSupportedException("Sobol cell sampling is not built yet");
+        Seed = seed;
+        switch (sampling)
+        {
+            case CellSampling.MonteCarlo or CellSampling.Antithetic:
+                _random = new Random(seed);
+                break;
+            case CellSampling.Sobol or CellSampling.ScrambledSobol:
+                if (lattice.Dimension > SobolSequence.MaxDimension)
+                    throw new LtcException($"lattice {lattice.Name}: Sobol sampling supports at most {SobolSequence.MaxDimension} dimensions, this one has {lattice.Dimension}");
+                _sobol = new SobolSequence(lattice.Dimension, sampling == CellSampling.ScrambledSobol, seed);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(sampling), sampling, "unknown cell sampling");
+        }
     }
 
     /// <summary>The lattice whose cell is sampled.</summary>
@@ -37,6 +64,24 @@ public sealed class VoronoiSampler
 
     /// <summary>How the unit-cube points are drawn.</summary>
     public CellSampling Sampling { get; }
+
+    /// <summary>The seed given at construction.</summary>
+    public int Seed { get; }
+
+    /// <summary>
+    /// For the Sobol modes, the index of the next Sobol point to be used; null for the pseudo-random modes.
+    /// </summary>
+    public long? SobolIndex => _sobol?.Index;
+
+    /// <summary>
+    /// For the Sobol modes, continues from Sobol point <paramref name="index"/> (so that disjoint index ranges can be
+    /// sampled independently, e.g. on several threads). Throws for the pseudo-random modes.
+    /// </summary>
+    public void SeekSobol(long index)
+    {
+        if (_sobol == null) throw new InvalidOperationException($"{Sampling} sampling has no Sobol index");
+        _sobol.Seek(index);
+    }
 
     /// <summary>Fills <paramref name="u"/> (count × n, row-major) with samples of the Voronoi cell.</summary>
     public void Sample(Span<double> u)
@@ -56,16 +101,9 @@ public sealed class VoronoiSampler
                 _pendingAntithetic = null;
                 continue;
             }
-            for (int j = 0; j < n; j++) r[j] = _random.NextDouble();
-            x.Clear();
-            for (int i = 0; i < n; i++)
-            {
-                double ri = r[i];
-                var row = g.Slice(i * n, n);
-                for (int j = 0; j < n; j++) x[j] += ri * row[j];
-            }
-            Lattice.ClosestPoint(x, q);
-            for (int j = 0; j < n; j++) dst[j] = x[j] - q[j];
+            if (_sobol != null) _sobol.Next(r);
+            else for (int j = 0; j < n; j++) r[j] = _random!.NextDouble();
+            FoldIntoCell(Lattice, g, r, x, q, dst);
             if (Sampling == CellSampling.Antithetic) _pendingAntithetic = dst.ToArray();
         }
     }
@@ -76,5 +114,20 @@ public sealed class VoronoiSampler
         var u = new double[checked(count * Lattice.Dimension)];
         Sample(u);
         return u;
+    }
+
+    /// <summary>u = x − Q(x) for x = rG; <paramref name="x"/> and <paramref name="q"/> are scratch of length n.</summary>
+    internal static void FoldIntoCell(Lattice lattice, ReadOnlySpan<double> g, ReadOnlySpan<double> r, Span<double> x, Span<double> q, Span<double> u)
+    {
+        int n = r.Length;
+        x.Clear();
+        for (int i = 0; i < n; i++)
+        {
+            double ri = r[i];
+            var row = g.Slice(i * n, n);
+            for (int j = 0; j < n; j++) x[j] += ri * row[j];
+        }
+        lattice.ClosestPoint(x, q);
+        for (int j = 0; j < n; j++) u[j] = x[j] - q[j];
     }
 }

@@ -35,6 +35,10 @@ public sealed class IidSource : VectorSource
     public override int ScalarsPerSample => Dimension;
 
     /// <inheritdoc/>
+    /// <remarks>Always per scalar, even for n = 1, so sequences of every length report comparable rates.</remarks>
+    public override string RateUnit => "bits/sample";
+
+    /// <inheritdoc/>
     public override bool IsSynthetic => true;
 
     /// <inheritdoc/>

@@ -32,7 +32,7 @@ public abstract class VectorSource
     public virtual int ScalarsPerSample => 1;
 
     /// <summary>The unit in which rates of this source are reported, e.g. "bits/sample" or "bits/vector".</summary>
-    public string RateUnit => ScalarsPerSample == 1 ? "bits/vector" : "bits/sample";
+    public virtual string RateUnit => "bits/vector";
 
     /// <summary>True for endless seeded streams, false for finite data sets.</summary>
     public abstract bool IsSynthetic { get; }
@@ -63,7 +63,17 @@ public abstract class VectorSource
         var rows = Rows(split);
         if (rows != null) return rows;
         var data = new double[checked(count * Dimension)];
-        Draw(data, split, new Random(HashCode.Combine(seed, split == SourceSplit.Train ? 0x5eed : 0x7e57)));
+        // HashCode.Combine is randomized per process, so the split's stream is derived with a fixed mix instead.
+        Draw(data, split, new Random(SplitSeed(seed, split)));
         return data;
+    }
+
+    /// <summary>A seed for <paramref name="split"/> derived from <paramref name="seed"/>, the same in every process.</summary>
+    public static int SplitSeed(int seed, SourceSplit split)
+    {
+        ulong z = unchecked((ulong)(uint)seed * 0x9E3779B97F4A7C15UL + (split == SourceSplit.Train ? 0x5eedUL : 0x7e57UL));
+        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
+        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
+        return (int)((z ^ (z >> 31)) & 0x7FFFFFFF);
     }
 }

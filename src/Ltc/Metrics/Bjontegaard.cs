@@ -1,0 +1,71 @@
+using MathNet.Numerics.Interpolation;
+using Ltc.RateDistortion;
+
+namespace Ltc.Metrics;
+
+/// <summary>The Bjøntegaard deltas between a test curve and an anchor curve.</summary>
+/// <param name="RatePercent">BD-rate: the average rate difference of the test against the anchor in percent at equal
+/// SNR (negative = the test needs fewer bits), from log-rates integrated over the common SNR range.</param>
+/// <param name="RateBits">The average rate difference in bits (linear rates) over the same range.</param>
+/// <param name="SnrDb">BD-SNR: the average SNR difference in dB at equal rate over the common log-rate range
+/// (positive = the test is better).</param>
+/// <param name="SnrLow">Lower end of the common SNR range (dB).</param>
+/// <param name="SnrHigh">Upper end of the common SNR range (dB).</param>
+public sealed record BjontegaardDelta(double RatePercent, double RateBits, double SnrDb, double SnrLow, double SnrHigh);
+
+/// <summary>
+/// Bjøntegaard deltas (VCEG-M33) with piecewise cubic Hermite (PCHIP) interpolation, as in the <c>bjontegaard</c>
+/// Python package's "pchip" mode: rates in log domain as a function of SNR (and vice versa for BD-SNR), each curve
+/// interpolated through its own points, the difference integrated over the range both curves cover and averaged.
+/// </summary>
+public static class Bjontegaard
+{
+    /// <summary>
+    /// The deltas of <paramref name="test"/> against <paramref name="anchor"/>, both lists of (rate, MSE) with the
+    /// same per-coordinate variance <paramref name="variance"/>. Each curve is reduced to its RD front (points with
+    /// positive rate that no other point beats in both rate and distortion), which needs at least 2 points.
+    /// </summary>
+    public static BjontegaardDelta Compute(IReadOnlyList<RdPoint> anchor, IReadOnlyList<RdPoint> test, double variance = 1.0)
+    {
+        var (ra, sa) = Prepare(anchor, "anchor", variance);
+        var (rt, st) = Prepare(test, "test", variance);
+        var la = ra.Select(Math.Log10).ToArray();
+        var lt = rt.Select(Math.Log10).ToArray();
+
+        double lo = Math.Max(sa[0], st[0]), hi = Math.Min(sa[^1], st[^1]);
+        if (!(hi > lo)) throw new LtcException($"the curves do not overlap in SNR (anchor {sa[0]:F2}–{sa[^1]:F2} dB, test {st[0]:F2}–{st[^1]:F2} dB)");
+        var logRateA = CubicSpline.InterpolatePchipSorted(sa, la);
+        var logRateT = CubicSpline.InterpolatePchipSorted(st, lt);
+        double avgLog = (logRateT.Integrate(lo, hi) - logRateA.Integrate(lo, hi)) / (hi - lo);
+        var rateA = CubicSpline.InterpolatePchipSorted(sa, ra);
+        var rateT = CubicSpline.InterpolatePchipSorted(st, rt);
+        double avgBits = (rateT.Integrate(lo, hi) - rateA.Integrate(lo, hi)) / (hi - lo);
+
+        double rlo = Math.Max(la[0], lt[0]), rhi = Math.Min(la[^1], lt[^1]);
+        double bdSnr = double.NaN;
+        if (rhi > rlo)
+        {
+            var snrA = CubicSpline.InterpolatePchipSorted(la, sa);
+            var snrT = CubicSpline.InterpolatePchipSorted(lt, st);
+            bdSnr = (snrT.Integrate(rlo, rhi) - snrA.Integrate(rlo, rhi)) / (rhi - rlo);
+        }
+        return new BjontegaardDelta((Math.Pow(10, avgLog) - 1) * 100, avgBits, bdSnr, lo, hi);
+    }
+
+    private static (double[] Rates, double[] Snrs) Prepare(IReadOnlyList<RdPoint> curve, string what, double variance)
+    {
+        foreach (var p in curve)
+            if (!double.IsFinite(p.Rate) || p.Rate < 0 || !(p.Distortion > 0) || !double.IsFinite(p.Distortion))
+                throw new LtcException($"{what} curve has an invalid point (rate {p.Rate}, mse {p.Distortion})");
+        // Operational curves from sweeps repeat points and contain dominated ones (more rate, no better SNR); the
+        // interpolation needs a strictly increasing curve, so only the Pareto front is kept.
+        var front = new List<RdPoint>();
+        foreach (var p in curve.Where(p => p.Rate > 0).OrderBy(p => p.Rate).ThenBy(p => p.Distortion))
+        {
+            if (front.Count > 0 && (p.Rate <= front[^1].Rate || p.Distortion >= front[^1].Distortion)) continue;
+            front.Add(p);
+        }
+        if (front.Count < 2) throw new LtcException($"{what} curve needs at least 2 points with positive rate on its RD front, has {front.Count}");
+        return (front.Select(p => p.Rate).ToArray(), front.Select(p => Snr.Db(variance, p.Distortion)).ToArray());
+    }
+}

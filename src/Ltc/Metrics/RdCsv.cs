@@ -1,0 +1,54 @@
+using System.Globalization;
+using System.Text;
+using Ltc.RateDistortion;
+
+namespace Ltc.Metrics;
+
+/// <summary>
+/// Reads and writes RD curves as CSV with a header that names the columns <c>rate_bits_per_sample</c> and
+/// <c>distortion_mse</c> (other columns, such as <c>snr_db</c>, are allowed and ignored on reading).
+/// </summary>
+public static class RdCsv
+{
+    /// <summary>The rate column.</summary>
+    public const string RateColumn = "rate_bits_per_sample";
+
+    /// <summary>The distortion column.</summary>
+    public const string DistortionColumn = "distortion_mse";
+
+    /// <summary>Reads the curve in <paramref name="path"/>; malformed files raise a one-line <see cref="LtcException"/>.</summary>
+    public static RdPoint[] Read(string path)
+    {
+        if (!File.Exists(path)) throw new LtcException($"{path}: file not found");
+        var lines = File.ReadAllLines(path).Where(l => l.Trim().Length > 0).ToArray();
+        if (lines.Length == 0) throw new LtcException($"{path}: empty file, expected a header with {RateColumn},{DistortionColumn}");
+        var header = lines[0].Split(',').Select(h => h.Trim().Trim('"')).ToArray();
+        int ri = Array.IndexOf(header, RateColumn), di = Array.IndexOf(header, DistortionColumn);
+        if (ri < 0 || di < 0) throw new LtcException($"{path}: header must name columns {RateColumn} and {DistortionColumn}, found '{lines[0].Trim()}'");
+        var pts = new List<RdPoint>();
+        for (int i = 1; i < lines.Length; i++)
+        {
+            var f = lines[i].Split(',');
+            if (f.Length != header.Length) throw new LtcException($"{path}: line {i + 1} has {f.Length} fields, the header has {header.Length}");
+            if (!double.TryParse(f[ri].Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out double r) || !double.IsFinite(r) || r < 0)
+                throw new LtcException($"{path}: line {i + 1}: rate '{f[ri].Trim()}' is not a finite non-negative number");
+            if (!double.TryParse(f[di].Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out double d) || !double.IsFinite(d) || d <= 0)
+                throw new LtcException($"{path}: line {i + 1}: distortion '{f[di].Trim()}' is not a finite positive number");
+            pts.Add(new RdPoint(r, d));
+        }
+        if (pts.Count == 0) throw new LtcException($"{path}: no data rows");
+        return pts.ToArray();
+    }
+
+    /// <summary>The CSV text of a curve: rate, distortion and SNR for variance <paramref name="variance"/>.</summary>
+    public static string Format(IEnumerable<RdPoint> points, double variance = 1.0)
+    {
+        var sb = new StringBuilder();
+        sb.Append(RateColumn).Append(',').Append(DistortionColumn).Append(",snr_db\n");
+        foreach (var p in points)
+            sb.Append(p.Rate.ToString("R", CultureInfo.InvariantCulture)).Append(',')
+              .Append(p.Distortion.ToString("R", CultureInfo.InvariantCulture)).Append(',')
+              .Append(p.SnrDb(variance).ToString("F4", CultureInfo.InvariantCulture)).Append('\n');
+        return sb.ToString();
+    }
+}
