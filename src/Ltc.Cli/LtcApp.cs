@@ -19,6 +19,9 @@ internal static class LtcApp
         root.Subcommands.Add(BoundsCommands.CreateBounds());
         root.Subcommands.Add(BoundsCommands.CreateBdRate());
         root.Subcommands.Add(PlotCommands.Create());
+        root.Subcommands.Add(ModelCommands.CreateTrain());
+        root.Subcommands.Add(ModelCommands.CreateSweep());
+        root.Subcommands.Add(ModelCommands.CreateEval());
         return root;
     }
 

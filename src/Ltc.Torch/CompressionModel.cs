@@ -1,0 +1,185 @@
+using Ltc.Lattices;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace Ltc.Torch;
+
+/// <summary>Result of one forward pass: reconstruction, rate per vector in bits, and the quantized latent.</summary>
+public sealed record ForwardResult(Tensor Reconstruction, Tensor BitsPerVector, Tensor Latent, Tensor QuantizedLatent);
+
+/// <summary>
+/// The lattice quantizer Q_Λ on tensors, at unit cell volume. Values are copied out to the <see cref="Lattice"/>
+/// decoder and back: no gradient flows through it (the proxies handle that).
+/// </summary>
+public sealed class TensorLatticeQuantizer
+{
+    /// <summary>Wraps <paramref name="lattice"/> (already scaled as wanted).</summary>
+    public TensorLatticeQuantizer(Lattice lattice) => Lattice = lattice;
+
+    /// <summary>The lattice.</summary>
+    public Lattice Lattice { get; }
+
+    /// <summary>Closest lattice points of the rows of <paramref name="y"/> (shape [B, n]), as a new tensor without grad.</summary>
+    public Tensor Quantize(Tensor y)
+    {
+        using var _ = no_grad();
+        var cpu = y.detach().to(float32).cpu().contiguous();
+        var data = cpu.data<float>().ToArray();
+        var outp = new float[data.Length];
+        Lattice.ClosestPoints(data, outp);
+        return tensor(outp, y.shape).to(y.device);
+    }
+}
+
+/// <summary>
+/// Entropy model over a lattice: P(ŷ) = ∫_{V(ŷ)} p(t) dt ≈ V·(1/N)·Σⱼ p(ŷ + uⱼ) with uⱼ uniform on the Voronoi cell.
+/// The estimator averages the joint density (products over coordinates for the factorized prior), which is the
+/// cell integral; log P is computed with logsumexp.
+/// </summary>
+public sealed class LatticeEntropyModel
+{
+    /// <summary>Creates the entropy model for density <paramref name="density"/> over cells of <paramref name="lattice"/>.</summary>
+    public LatticeEntropyModel(LatentDensity density, Lattice lattice)
+    {
+        Density = density;
+        Lattice = lattice;
+    }
+
+    /// <summary>The density p.</summary>
+    public LatentDensity Density { get; }
+
+    /// <summary>The lattice whose cells are integrated over.</summary>
+    public Lattice Lattice { get; }
+
+    /// <summary>Draws N cell samples as a tensor [N, n].</summary>
+    public Tensor CellSamples(int count, CellSampling sampling, int seed)
+    {
+        var u = new VoronoiSampler(Lattice, sampling, seed).Sample(count);
+        var f = new float[u.Length];
+        for (int i = 0; i < u.Length; i++) f[i] = (float)u[i];
+        return tensor(f, count, Lattice.Dimension);
+    }
+
+    /// <summary>log P(ŷ) in nats for each row of <paramref name="yhat"/> ([B, n]) given cell samples u ([N, n]).</summary>
+    public Tensor LogCellProbability(Tensor yhat, Tensor u)
+    {
+        long b = yhat.shape[0], n = yhat.shape[1], count = u.shape[0];
+        var t = (yhat.unsqueeze(1) + u.unsqueeze(0)).reshape(b * count, n);
+        var logp = Density.LogDensity(t).reshape(b, count);
+        return logsumexp(logp, 1) - Math.Log(count) + Math.Log(Lattice.Volume);
+    }
+
+    /// <summary>
+    /// The probability of each lattice point in <paramref name="points"/> (rows, [B, n]) for coding, estimated with
+    /// <paramref name="samples"/> cell samples. A codec turns these into integer frequency tables.
+    /// </summary>
+    public double[] CellProbability(Tensor points, int samples, CellSampling sampling, int seed)
+    {
+        using var _ = no_grad();
+        var logp = LogCellProbability(points, CellSamples(samples, sampling, seed)).exp();
+        return logp.to(float64).data<double>().ToArray();
+    }
+}
+
+/// <summary>
+/// NTC (scalar rounding), LTC (lattice quantizer between learned transforms) and ECLQ (lattice with a learned scale,
+/// no transform), with the entropy models and proxies of the configuration.
+/// </summary>
+public sealed class CompressionModel : nn.Module
+{
+    private readonly nn.Module<Tensor, Tensor>? _analysis;
+    private readonly nn.Module<Tensor, Tensor>? _synthesis;
+    private readonly LatentDensity _density;
+    private readonly Parameter? _logScale;
+
+    /// <summary>Builds an untrained model from <paramref name="config"/> (initialized from the current torch seed).</summary>
+    public CompressionModel(ModelConfig config) : base("CompressionModel")
+    {
+        config.Validate();
+        Config = config;
+        int d = config.Dim, dy = config.LatentDim, h = config.Hidden;
+        if (config.Model != "eclq")
+        {
+            _analysis = Transform(config.Transform, d, h, dy);
+            _synthesis = Transform(config.Transform, dy, h, d);
+        }
+        else _logScale = new Parameter(zeros(1));
+        _density = config.Entropy == "flow" ? new FlowDensity(dy) : new FactorizedDensity(dy);
+        if (config.Model != "ntc")
+        {
+            var lattice = config.LatticeOrThrow("model").WithUnitVolume();
+            Quantizer = new TensorLatticeQuantizer(lattice);
+            Entropy = new LatticeEntropyModel(_density, lattice);
+        }
+        RegisterComponents();
+    }
+
+    private static nn.Module<Tensor, Tensor> Transform(string kind, int input, int hidden, int output) => kind == "linear"
+        ? nn.Sequential(nn.Linear(input, hidden, hasBias: false), nn.Linear(hidden, output, hasBias: false))
+        : nn.Sequential(nn.Linear(input, hidden), nn.Softplus(), nn.Linear(hidden, hidden), nn.Softplus(), nn.Linear(hidden, output));
+
+    /// <summary>The configuration.</summary>
+    public ModelConfig Config { get; }
+
+    /// <summary>The lattice quantizer (null for NTC).</summary>
+    public TensorLatticeQuantizer? Quantizer { get; }
+
+    /// <summary>The lattice entropy model (null for NTC).</summary>
+    public LatticeEntropyModel? Entropy { get; }
+
+    /// <summary>The latent density.</summary>
+    public LatentDensity Density => _density;
+
+    /// <summary>g_a (or x/s for ECLQ).</summary>
+    public Tensor Analyze(Tensor x) => _analysis is not null ? _analysis.call(x) : x * (-_logScale!).exp();
+
+    /// <summary>g_s (or ŷ·s for ECLQ).</summary>
+    public Tensor Synthesize(Tensor y) => _synthesis is not null ? _synthesis.call(y) : y * _logScale!.exp();
+
+    /// <summary>
+    /// One pass. In training the proxy of the configuration replaces quantization; in evaluation the latent is
+    /// quantized (NTC: rounding around the medians; LTC dither: Q(y − u) + u with u shared by both sides).
+    /// <paramref name="cellSamples"/> ([N, n]) estimates lattice cell probabilities; <paramref name="dither"/> ([B, n])
+    /// is the dither in dithered models.
+    /// </summary>
+    public ForwardResult Forward(Tensor x, bool train, Tensor? cellSamples, Tensor? dither = null)
+    {
+        var y = Analyze(x);
+        Tensor yhat, bits;
+        if (Config.Model == "ntc")
+        {
+            var fd = (FactorizedDensity)_density;
+            if (train) yhat = y + (rand_like(y) - 0.5);
+            else
+            {
+                var med = fd.Medians.to(y.device);
+                yhat = (y - med).round() + med;
+            }
+            bits = -fd.IntervalLikelihood(yhat).log2().sum(1);
+        }
+        else
+        {
+            if (Config.Proxy == "dither")
+            {
+                if (dither is null) throw new ArgumentException("a dithered model needs dither samples", nameof(dither));
+                yhat = train ? y + dither : Quantizer!.Quantize(y - dither) + dither;
+            }
+            else
+            {
+                var q = Quantizer!.Quantize(y);
+                yhat = train ? y + (q - y).detach() : q;
+            }
+            if (cellSamples is null) throw new ArgumentException("a lattice model needs cell samples", nameof(cellSamples));
+            bits = -Entropy!.LogCellProbability(yhat, cellSamples) / Math.Log(2);
+        }
+        return new ForwardResult(Synthesize(yhat), bits, y, yhat);
+    }
+
+    /// <summary>Per-vector distortion: mean over coordinates of the squared (or absolute) error.</summary>
+    public Tensor Distortion(Tensor x, Tensor xhat) => Config.Distortion == "l1" ? (x - xhat).abs().mean([1]) : (x - xhat).square().mean([1]);
+
+    /// <summary>The auxiliary loss of the entropy model (quantiles of the factorized prior).</summary>
+    public Tensor AuxLoss() => _density.AuxLoss();
+}

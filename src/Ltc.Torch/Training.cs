@@ -1,0 +1,245 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Ltc.Lattices;
+using Ltc.Sources;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Ltc.Torch;
+
+/// <summary>Budgets of a training run and its evaluation, chosen by name with <c>--profile</c>.</summary>
+/// <param name="Name">quick, standard or paper.</param>
+/// <param name="Steps">Optimizer steps.</param>
+/// <param name="Batch">Vectors per step.</param>
+/// <param name="Lr">Adam learning rate (decayed ×0.1 over the last fifth of the steps, except in the paper profile).</param>
+/// <param name="McSamples">Cell samples per step in training.</param>
+/// <param name="EvalSamples">Test vectors drawn from synthetic sources at evaluation.</param>
+/// <param name="EvalMcSamples">Cell samples per rate estimate at evaluation.</param>
+/// <param name="EvalReplicates">Independent cell-sample sets at evaluation (their spread gives the Monte Carlo error).</param>
+public sealed record TrainingProfile(string Name, int Steps, int Batch, double Lr, int McSamples, int EvalSamples, int EvalMcSamples, int EvalReplicates)
+{
+    /// <summary>A minute or two on a 2-core CPU: enough to see the curves take shape.</summary>
+    public static TrainingProfile Quick { get; } = new("quick", 600, 256, 2e-3, 64, 4096, 256, 4);
+
+    /// <summary>What docs/results reports: one to five minutes per model on one core (E8: about two).</summary>
+    public static TrainingProfile Standard { get; } = new("standard", 2000, 256, 1e-3, 128, 16384, 512, 4);
+
+    /// <summary>The official scripts' settings (batch 200, learning rate 1e-4, N = 2048; hours per point on a CPU).</summary>
+    public static TrainingProfile Paper { get; } = new("paper", 50000, 200, 1e-4, 2048, 100000, 4096, 4);
+
+    /// <summary>Looks a profile up by name; unknown names are a one-line error.</summary>
+    public static TrainingProfile Parse(string name) => name.ToLowerInvariant() switch
+    {
+        "quick" => Quick,
+        "standard" => Standard,
+        "paper" => Paper,
+        _ => throw new LtcException($"unknown profile '{name}' (expected quick, standard or paper)"),
+    };
+
+    /// <summary>Whether the learning rate decays over the last fifth (the official code keeps it constant).</summary>
+    public bool DecayLr => Name != "paper";
+}
+
+/// <summary>Where a run stands: saved with every checkpoint so that it can resume.</summary>
+/// <param name="Step">Steps done.</param>
+/// <param name="Seconds">Wall time spent so far.</param>
+/// <param name="Loss">Moving average of the training loss at the last step.</param>
+/// <param name="Rate">Moving average of the training rate (per rate unit).</param>
+/// <param name="Distortion">Moving average of the training distortion.</param>
+public sealed record TrainingState(int Step, double Seconds, double Loss, double Rate, double Distortion)
+{
+    /// <summary>A run not yet started.</summary>
+    public static TrainingState Start { get; } = new(0, 0, double.NaN, double.NaN, double.NaN);
+
+    /// <summary>JSON text of the state.</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    // The moving averages are NaN before the first step.
+    private static readonly JsonSerializerOptions Json = new(ModelConfig.Json)
+    {
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    /// <summary>Parses the state saved in a model file (an empty text means a model saved outside training).</summary>
+    public static TrainingState FromJson(string json, string origin)
+    {
+        if (string.IsNullOrWhiteSpace(json)) return Start;
+        try { return JsonSerializer.Deserialize<TrainingState>(json, Json) ?? Start; }
+        catch (JsonException) { throw new LtcException($"{origin}: bad training state in the model file"); }
+    }
+}
+
+/// <summary>One progress report of a running training.</summary>
+/// <param name="Step">Steps done.</param>
+/// <param name="Steps">Steps in all.</param>
+/// <param name="Rate">Moving average of the rate (per rate unit).</param>
+/// <param name="Distortion">Moving average of the distortion.</param>
+/// <param name="Loss">Moving average of the loss R + λ·D.</param>
+/// <param name="StepsPerSecond">Recent speed.</param>
+public sealed record TrainingProgress(int Step, int Steps, double Rate, double Distortion, double Loss, double StepsPerSecond)
+{
+    /// <summary>Estimated time to the end.</summary>
+    public TimeSpan Eta => StepsPerSecond > 0 ? TimeSpan.FromSeconds((Steps - Step) / StepsPerSecond) : TimeSpan.Zero;
+}
+
+/// <summary>
+/// Trains a <see cref="CompressionModel"/> on R + λ·D with Adam. Every random draw of step t (data, cell samples,
+/// dither, NTC noise) comes from a seed derived from (seed, t), so a run resumed from a checkpoint continues exactly
+/// as an uninterrupted one.
+/// </summary>
+public sealed class Trainer
+{
+    private readonly CompressionModel _model;
+    private readonly VectorSource _source;
+    private readonly Adam _optimizer;
+    private readonly Adam? _auxOptimizer;
+    private readonly Parameter[] _mainParameters;
+
+    /// <summary>Prepares training of <paramref name="model"/> on <paramref name="source"/>.</summary>
+    public Trainer(CompressionModel model, VectorSource source)
+    {
+        if (source.Dimension != model.Config.Dim)
+            throw new LtcException($"source '{source.Name}' has dimension {source.Dimension}, but the model expects {model.Config.Dim}");
+        _model = model;
+        _source = source;
+        var named = model.named_parameters().ToArray();
+        _mainParameters = named.Where(p => !p.name.EndsWith("_quantiles", StringComparison.Ordinal)).Select(p => p.parameter).ToArray();
+        var aux = named.Where(p => p.name.EndsWith("_quantiles", StringComparison.Ordinal)).Select(p => p.parameter).ToArray();
+        _optimizer = optim.Adam(_mainParameters, model.Config.Lr);
+        if (aux.Length > 0) _auxOptimizer = optim.Adam(aux, 1e-3);
+    }
+
+    /// <summary>
+    /// Runs from <paramref name="state"/> to the configured number of steps, reporting to <paramref name="progress"/>
+    /// and calling <paramref name="checkpoint"/> every <paramref name="checkpointEvery"/> steps (0: never) and at the end.
+    /// </summary>
+    public TrainingState Run(TrainingState state, IProgress<TrainingProgress>? progress = null,
+        Action<TrainingState, byte[]>? checkpoint = null, int checkpointEvery = 0, CancellationToken cancel = default)
+    {
+        var cfg = _model.Config;
+        int steps = cfg.Steps, batch = cfg.Batch, d = cfg.Dim;
+        var lattice = _model.Quantizer?.Lattice;
+        var sampling = ModelConfig.ParseSampling(cfg.Mc);
+        var buffer = new double[batch * d];
+        var xf = new float[batch * d];
+        double emaLoss = state.Loss, emaRate = state.Rate, emaDist = state.Distortion;
+        double seconds = state.Seconds;
+        var clock = Stopwatch.StartNew();
+        var lastReport = TimeSpan.Zero;
+        int reportedStep = state.Step;
+        double spr = cfg.ScalarsPerSample;
+        _model.train();
+        int step = state.Step;
+        for (; step < steps && !cancel.IsCancellationRequested; step++)
+        {
+            using var scope = NewDisposeScope();
+            SetLearningRate(step, steps);
+            int stepSeed = StepSeed(cfg.Seed, step);
+            manual_seed(stepSeed);
+            _source.Draw(buffer, SourceSplit.Train, new Random(stepSeed));
+            for (int i = 0; i < buffer.Length; i++) xf[i] = (float)buffer[i];
+            var x = tensor(xf, batch, d);
+            Tensor? cells = lattice is null ? null : CellSamples(lattice, cfg.McSamples, sampling, stepSeed ^ 0x3c6ef372);
+            Tensor? dither = cfg.Proxy == "dither" && lattice is not null ? Dither(lattice, batch, stepSeed ^ 0x1b873593) : null;
+            var r = _model.Forward(x, train: true, cells, dither);
+            var rate = r.BitsPerVector.mean() / spr;
+            var dist = _model.Distortion(x, r.Reconstruction).mean();
+            var loss = rate + cfg.Lambda * dist;
+            _optimizer.zero_grad();
+            loss.backward();
+            nn.utils.clip_grad_norm_(_mainParameters, 100.0);
+            _optimizer.step();
+            if (_auxOptimizer is not null)
+            {
+                _auxOptimizer.zero_grad();
+                _model.AuxLoss().backward();
+                _auxOptimizer.step();
+            }
+            double l = loss.item<float>(), rv = rate.item<float>(), dv = dist.item<float>();
+            if (!double.IsFinite(l)) throw new LtcException($"training diverged at step {step + 1} (loss {l}); try a smaller --lr");
+            const double a = 0.02;
+            emaLoss = double.IsNaN(emaLoss) ? l : (1 - a) * emaLoss + a * l;
+            emaRate = double.IsNaN(emaRate) ? rv : (1 - a) * emaRate + a * rv;
+            emaDist = double.IsNaN(emaDist) ? dv : (1 - a) * emaDist + a * dv;
+            var now = clock.Elapsed;
+            if (progress is not null && (now - lastReport).TotalSeconds >= 0.25)
+            {
+                double sps = (step + 1 - reportedStep) / Math.Max(1e-9, (now - lastReport).TotalSeconds);
+                progress.Report(new TrainingProgress(step + 1, steps, emaRate, emaDist, emaLoss, sps));
+                lastReport = now;
+                reportedStep = step + 1;
+            }
+            if (checkpoint is not null && checkpointEvery > 0 && (step + 1) % checkpointEvery == 0 && step + 1 < steps)
+                checkpoint(new TrainingState(step + 1, seconds + clock.Elapsed.TotalSeconds, emaLoss, emaRate, emaDist), OptimizerState());
+        }
+        var final = new TrainingState(step, seconds + clock.Elapsed.TotalSeconds, emaLoss, emaRate, emaDist);
+        progress?.Report(new TrainingProgress(step, steps, emaRate, emaDist, emaLoss, 0));
+        checkpoint?.Invoke(final, OptimizerState());
+        return final;
+    }
+
+    /// <summary>The optimizer's moments, saved in checkpoints so a resumed run continues exactly.</summary>
+    public byte[] OptimizerState()
+    {
+        var ms = new MemoryStream();
+        using (var w = new BinaryWriter(ms, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            _optimizer.save_state_dict(w);
+            w.Write(_auxOptimizer is not null);
+            _auxOptimizer?.save_state_dict(w);
+        }
+        return ms.ToArray();
+    }
+
+    /// <summary>Restores what <see cref="OptimizerState"/> saved.</summary>
+    public void LoadOptimizerState(byte[] bytes, string origin)
+    {
+        if (bytes.Length == 0) return;
+        try
+        {
+            using var r = new BinaryReader(new MemoryStream(bytes));
+            _optimizer.load_state_dict(r);
+            bool hasAux = r.ReadBoolean();
+            if (hasAux && _auxOptimizer is not null) _auxOptimizer.load_state_dict(r);
+        }
+        catch (Exception e) when (e is EndOfStreamException or ArgumentException or InvalidOperationException or IOException)
+        {
+            throw new LtcException($"{origin}: optimizer state does not match the model ({e.Message.ReplaceLineEndings(" ")})");
+        }
+    }
+
+    private void SetLearningRate(int step, int steps)
+    {
+        var cfg = _model.Config;
+        bool decay = cfg.Profile != "paper" && step >= steps - steps / 5;
+        double lr = decay ? cfg.Lr * 0.1 : cfg.Lr;
+        foreach (var g in _optimizer.ParamGroups) g.LearningRate = lr;
+    }
+
+    /// <summary>A seed for the draws of step <paramref name="step"/> (splitmix64 of the pair).</summary>
+    internal static int StepSeed(int seed, int step)
+    {
+        ulong z = unchecked((ulong)(uint)seed * 0x9E3779B97F4A7C15UL + (ulong)(uint)step * 0xD1B54A32D192ED03UL + 0x632BE59BD9B4E019UL);
+        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
+        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
+        return (int)((z ^ (z >> 31)) & 0x7FFFFFFF);
+    }
+
+    /// <summary>N samples uniform on the Voronoi cell of <paramref name="lattice"/> as a float tensor [N, n].</summary>
+    internal static Tensor CellSamples(Lattice lattice, int count, CellSampling sampling, int seed)
+    {
+        var u = new VoronoiSampler(lattice, sampling, seed).Sample(count);
+        return ToTensor(u, count, lattice.Dimension);
+    }
+
+    /// <summary>Independent dither vectors, one per row, uniform on the Voronoi cell.</summary>
+    internal static Tensor Dither(Lattice lattice, int rows, int seed) => CellSamples(lattice, rows, CellSampling.MonteCarlo, seed);
+
+    internal static Tensor ToTensor(double[] values, long rows, long cols)
+    {
+        var f = new float[values.Length];
+        for (int i = 0; i < f.Length; i++) f[i] = (float)values[i];
+        return tensor(f, rows, cols);
+    }
+}

@@ -1,0 +1,99 @@
+using System.Text.Json;
+using Ltc.Cli;
+using Ltc.IO;
+
+namespace Ltc.Torch.Tests;
+
+public class CliTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("ltc-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, true);
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        int code = LtcApp.Run(args, o, e);
+        return (code, o.ToString(), e.ToString());
+    }
+
+    private static readonly string[] Small = ["--steps", "30", "--batch", "32", "--mc-samples", "16", "--eval-samples", "256", "--eval-mc-samples", "32", "--hidden", "8"];
+
+    [Fact]
+    public void TrainThenEvalPrintTheDocumentedJson()
+    {
+        string model = Path.Combine(_dir, "m.ltcm");
+        var (code, stdout, stderr) = Run([.. "train --source gaussian --dim 2 --model ltc --lattice A2 --lambda 2 --json --out".Split(' '), model, .. Small]);
+        Assert.True(code == 0, stderr);
+        using (var doc = JsonDocument.Parse(stdout))
+            Assert.Equal("bits/sample", doc.RootElement.GetProperty("rate_unit").GetString());
+        Assert.True(File.Exists(model));
+
+        (code, stdout, stderr) = Run("eval", "--model", model, "--samples", "512", "--mc-samples", "32", "--json");
+        Assert.True(code == 0, stderr);
+        using var ev = JsonDocument.Parse(stdout);
+        var root = ev.RootElement;
+        foreach (var field in new[] { "rate_bits_per_sample", "rate_stderr", "distortion_mse", "snr_db", "gap_to_rd_db" })
+            Assert.True(root.TryGetProperty(field, out _), $"missing {field}");
+        double rate = root.GetProperty("rate_bits_per_sample").GetDouble();
+        double mse = root.GetProperty("distortion_mse").GetDouble();
+        double snr = root.GetProperty("snr_db").GetDouble();
+        Assert.True(rate > 0 && mse > 0);
+        Assert.Equal(10 * Math.Log10(1 / mse), snr, 6);
+        // The gap to R(D) of the unit Gaussian: a real system can never beat R(D).
+        Assert.True(root.GetProperty("gap_to_rd_db").GetDouble() > 0);
+    }
+
+    [Fact]
+    public void SweepWritesOneModelPerLambdaAndACsvThatBdrateReads()
+    {
+        string dir = Path.Combine(_dir, "sweep");
+        var (code, _, stderr) = Run([.. "sweep --source gaussian --dim 2 --model ntc --lambdas 1,4 --out-dir".Split(' '), dir, .. Small]);
+        Assert.True(code == 0, stderr);
+        Assert.Equal(2, Directory.GetFiles(dir, "*.ltcm").Length);
+        var curve = Metrics.RdCsv.Read(Path.Combine(dir, "results.csv"));
+        Assert.Equal(2, curve.Length);
+        Assert.True(curve[0].Rate < curve[1].Rate);
+    }
+
+    [Theory]
+    [InlineData("train --source nosuch --dim 2 --lambda 1 --out {0}", "nosuch")]
+    [InlineData("train --source gaussian --dim 2 --lattice Q7 --lambda 1 --out {0}", "Q7")]
+    [InlineData("train --source gaussian --dim 2 --model vae --lambda 1 --out {0}", "vae")]
+    [InlineData("train --source gaussian --dim 8 --lattice E8 --latent-dim 4 --lambda 1 --out {0}", "dimension")]
+    [InlineData("train --source gaussian --dim 2 --lattice A2 --lambda 0 --out {0}", "lambda")]
+    [InlineData("train --source gaussian --dim 2 --lattice A2 --lambda 1 --entropy gmm --out {0}", "gmm")]
+    [InlineData("train --source gaussian --dim 2 --lattice A2 --lambda 1 --proxy noise --out {0}", "noise")]
+    [InlineData("train --source gaussian --dim 2 --lattice A2 --lambda 1 --profile huge --out {0}", "huge")]
+    [InlineData("train --source gaussian --dim 2 --lattice A2 --lambda 1 --device tpu --out {0}", "tpu")]
+    [InlineData("eval --model {0}", "not found")]
+    public void BadInputIsAOneLineError(string template, string mention)
+    {
+        var args = string.Format(template, Path.Combine(_dir, "x.ltcm")).Split(' ');
+        var (code, stdout, stderr) = Run(args);
+        Assert.Equal(2, code);
+        Assert.Equal("", stdout);
+        Assert.StartsWith("ltc: error:", stderr);
+        Assert.Single(stderr.TrimEnd().Split('\n'));
+        Assert.Contains(mention, stderr, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void NaNInDataAndGarbageModelFilesAreOneLineErrors()
+    {
+        string npy = Path.Combine(_dir, "nan.npy");
+        Npy.Write(npy, new double[] { 1, 2, double.NaN, 4, 5, 6 }, 3, 2);
+        var (code, _, stderr) = Run([.. "train --model ltc --lattice A2 --lambda 1 --out".Split(' '), Path.Combine(_dir, "n.ltcm"), "--source", "npy:" + npy, .. Small]);
+        Assert.Equal(2, code);
+        Assert.Single(stderr.TrimEnd().Split('\n'));
+        Assert.Contains("NaN", stderr, StringComparison.OrdinalIgnoreCase);
+
+        string garbage = Path.Combine(_dir, "g.ltcm");
+        File.WriteAllText(garbage, "this is not a model");
+        (code, _, stderr) = Run("eval", "--model", garbage);
+        Assert.Equal(2, code);
+        Assert.Single(stderr.TrimEnd().Split('\n'));
+        Assert.Contains("g.ltcm", stderr);
+    }
+}
