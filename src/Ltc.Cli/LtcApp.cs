@@ -22,6 +22,7 @@ internal static class LtcApp
         root.Subcommands.Add(ModelCommands.CreateTrain());
         root.Subcommands.Add(ModelCommands.CreateSweep());
         root.Subcommands.Add(ModelCommands.CreateEval());
+        root.Subcommands.Add(DataCommands.Create());
         return root;
     }
 
