@@ -93,6 +93,7 @@ public sealed class CompressionModel : nn.Module
     private readonly nn.Module<Tensor, Tensor>? _synthesis;
     private readonly LatentDensity _density;
     private readonly Parameter? _logScale;
+    private readonly BlockTransforms? _block;
 
     /// <summary>Builds an untrained model from <paramref name="config"/> (initialized from the current torch seed).</summary>
     public CompressionModel(ModelConfig config) : base("CompressionModel")
@@ -100,13 +101,23 @@ public sealed class CompressionModel : nn.Module
         config.Validate();
         Config = config;
         int d = config.Dim, dy = config.LatentDim, h = config.Hidden;
-        if (config.Model != "eclq")
+        if (config.Model == "block-ltc")
+        {
+            // Per source vector: d → h → h → dy and back (LeakyReLU, brief section 4); the block transforms act across
+            // the n vectors of a block, one pair per latent dimension.
+            int dv = d / config.Block;
+            _analysis = nn.Sequential(nn.Linear(dv, h), nn.LeakyReLU(), nn.Linear(h, h), nn.LeakyReLU(), nn.Linear(h, dy));
+            _synthesis = nn.Sequential(nn.Linear(dy, h), nn.LeakyReLU(), nn.Linear(h, h), nn.LeakyReLU(), nn.Linear(h, dv));
+            _block = new BlockTransforms(config.Block, dy, 100, config.Entropy);
+        }
+        else if (config.Model != "eclq")
         {
             _analysis = Transform(config.Transform, d, h, dy);
             _synthesis = Transform(config.Transform, dy, h, d);
         }
         else _logScale = new Parameter(zeros(1));
-        _density = config.Entropy == "flow" ? new FlowDensity(dy) : new FactorizedDensity(dy);
+        int densityDim = config.Model == "block-ltc" ? config.Block : dy;
+        _density = config.Entropy == "flow" ? new FlowDensity(densityDim) : new FactorizedDensity(densityDim);
         if (config.Model != "ntc")
         {
             var lattice = config.LatticeOrThrow("model").WithUnitVolume();
@@ -146,6 +157,7 @@ public sealed class CompressionModel : nn.Module
     /// </summary>
     public ForwardResult Forward(Tensor x, bool train, Tensor? cellSamples, Tensor? dither = null)
     {
+        if (_block is not null) return ForwardBlock(x, train, cellSamples);
         var y = Analyze(x);
         Tensor yhat, bits;
         if (Config.Model == "ntc")
@@ -177,9 +189,77 @@ public sealed class CompressionModel : nn.Module
         return new ForwardResult(Synthesize(yhat), bits, y, yhat);
     }
 
+    /// <summary>
+    /// Block-LTC (brief section 4): x is [B, n·d], n source vectors per row. Per vector g_a gives dy latents; a running
+    /// mean per (position, latent) is removed; for each latent dimension i the n values across the block go through
+    /// their own transform, the n-dimensional lattice quantizer (STE) and their own entropy model; the rate is the sum
+    /// over the dy lattice points.
+    /// </summary>
+    private ForwardResult ForwardBlock(Tensor x, bool train, Tensor? cellSamples)
+    {
+        if (cellSamples is null) throw new ArgumentException("a lattice model needs cell samples", nameof(cellSamples));
+        var b = _block!;
+        long batch = x.shape[0];
+        int n = Config.Block, dy = Config.LatentDim, dv = Config.Dim / n;
+        var y = _analysis!.call(x.reshape(batch * n, dv)).reshape(batch, n, dy);
+        if (train)
+            using (no_grad())
+                b.Mean.mul_(0.99).add_(y.detach().mean([0]) * 0.01);
+        var centred = (y - b.Mean).transpose(1, 2); // [B, dy, n]
+        var outs = new List<Tensor>(dy);
+        var latents = new List<Tensor>(dy);
+        var quantized = new List<Tensor>(dy);
+        Tensor bits = zeros(batch, device: x.device);
+        for (int i = 0; i < dy; i++)
+        {
+            var v = b.Analysis[i].call(centred.select(1, i));
+            var q = Quantizer!.Quantize(v);
+            var vhat = train ? v + (q - v).detach() : q;
+            var model = new LatticeEntropyModel(b.Densities[i], Quantizer.Lattice);
+            bits = bits - model.LogCellProbability(vhat, cellSamples) / Math.Log(2);
+            outs.Add(b.Synthesis[i].call(vhat));
+            latents.Add(v);
+            quantized.Add(vhat);
+        }
+        var yhat = stack(outs, 1).transpose(1, 2) + b.Mean; // [B, n, dy]
+        var xhat = _synthesis!.call(yhat.reshape(batch * n, dy)).reshape(batch, n * dv);
+        return new ForwardResult(xhat, bits, cat(latents, 1), cat(quantized, 1));
+    }
+
     /// <summary>Per-vector distortion: mean over coordinates of the squared (or absolute) error.</summary>
     public Tensor Distortion(Tensor x, Tensor xhat) => Config.Distortion == "l1" ? (x - xhat).abs().mean([1]) : (x - xhat).square().mean([1]);
 
     /// <summary>The auxiliary loss of the entropy model (quantiles of the factorized prior).</summary>
     public Tensor AuxLoss() => _density.AuxLoss();
+}
+
+/// <summary>The per-latent-dimension parts of Block-LTC: transforms across the block, densities, the running mean.</summary>
+internal sealed class BlockTransforms : nn.Module
+{
+    // Field names become state-dict keys.
+    private readonly ModuleList<nn.Module<Tensor, Tensor>> analysis = new();
+    private readonly ModuleList<nn.Module<Tensor, Tensor>> synthesis = new();
+    private readonly ModuleList<LatentDensity> densities = new();
+    private readonly Tensor mean;
+
+    public BlockTransforms(int n, int dy, int width, string entropy) : base(nameof(BlockTransforms))
+    {
+        for (int i = 0; i < dy; i++)
+        {
+            analysis.Add(nn.Sequential(nn.Linear(n, width, hasBias: false), nn.Linear(width, n, hasBias: false)));
+            synthesis.Add(nn.Sequential(nn.Linear(n, width, hasBias: false), nn.Linear(width, n, hasBias: false)));
+            densities.Add(entropy == "flow" ? new FlowDensity(n) : new FactorizedDensity(n));
+        }
+        mean = zeros(n, dy);
+        RegisterComponents();
+    }
+
+    public ModuleList<nn.Module<Tensor, Tensor>> Analysis => analysis;
+
+    public ModuleList<nn.Module<Tensor, Tensor>> Synthesis => synthesis;
+
+    public ModuleList<LatentDensity> Densities => densities;
+
+    /// <summary>Running mean of the latents per (block position, latent dimension), shape [n, dy].</summary>
+    public Tensor Mean => mean;
 }

@@ -55,7 +55,7 @@ public static class Evaluator
         var lattice = model.Quantizer?.Lattice;
         // Bound the [chunk × N × n] tensor of shifted points to about a megabyte: large tensors cost more in page
         // faults and cache misses than they save in per-call overhead.
-        int n = cfg.LatentDim;
+        int n = cfg.Model == "block-ltc" ? cfg.Block * cfg.LatentDim : cfg.LatentDim;
         int chunk = lattice is null ? 4096 : Math.Clamp(262_144 / Math.Max(1, options.McSamples * n), 1, 4096);
         model.eval();
         using var _ = no_grad();

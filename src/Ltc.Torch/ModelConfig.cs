@@ -9,7 +9,8 @@ namespace Ltc.Torch;
 /// </summary>
 public sealed record ModelConfig
 {
-    /// <summary>Model family: <c>ntc</c> (scalar rounding), <c>ltc</c> (lattice) or <c>eclq</c> (lattice, no transform).</summary>
+    /// <summary>Model family: <c>ntc</c> (scalar rounding), <c>ltc</c> (lattice), <c>eclq</c> (lattice, no transform) or
+    /// <c>block-ltc</c> (n vectors coded jointly, a lattice across the block per latent dimension).</summary>
     public string Model { get; init; } = "ltc";
     /// <summary>Source name as given to <see cref="Sources.SourceCatalog.Parse"/>.</summary>
     public string Source { get; init; } = "gaussian";
@@ -21,6 +22,8 @@ public sealed record ModelConfig
     public int ScalarsPerSample { get; init; } = 1;
     /// <summary>Transform: <c>linear</c> (two bias-free linear layers through <see cref="Hidden"/>) or <c>mlp</c> (softplus).</summary>
     public string Transform { get; init; } = "linear";
+    /// <summary>Block length n of Block-LTC (source vectors coded jointly; 1 for one-shot models).</summary>
+    public int Block { get; init; } = 1;
     /// <summary>Hidden width of the transforms.</summary>
     public int Hidden { get; init; } = 100;
     /// <summary>Lattice name (ignored by NTC, which rounds each coordinate).</summary>
@@ -72,8 +75,11 @@ public sealed record ModelConfig
     /// <summary>Throws an <see cref="LtcException"/> naming the first inconsistent setting.</summary>
     public void Validate(string origin = "model")
     {
-        string[] models = ["ntc", "ltc", "eclq"];
-        if (!models.Contains(Model)) throw new LtcException($"{origin}: unknown model '{Model}' (expected ntc, ltc or eclq)");
+        string[] models = ["ntc", "ltc", "eclq", "block-ltc"];
+        if (!models.Contains(Model)) throw new LtcException($"{origin}: unknown model '{Model}' (expected ntc, ltc, eclq or block-ltc)");
+        if (Model != "block-ltc" && Block != 1) throw new LtcException($"{origin}: --block is for block-ltc only");
+        if (Model == "block-ltc" && (Block < 2 || Dim % Block != 0))
+            throw new LtcException($"{origin}: block-ltc needs a block length n >= 2 that divides the dimension {Dim}");
         if (Dim < 1 || LatentDim < 1) throw new LtcException($"{origin}: dimensions must be positive (dim {Dim}, latent {LatentDim})");
         if (Transform is not ("linear" or "mlp")) throw new LtcException($"{origin}: unknown transform '{Transform}' (expected linear or mlp)");
         if (Entropy is not ("factorized" or "flow")) throw new LtcException($"{origin}: unknown entropy model '{Entropy}' (expected factorized or flow)");
@@ -87,7 +93,13 @@ public sealed record ModelConfig
         if (!(Lr > 0) || double.IsInfinity(Lr)) throw new LtcException($"{origin}: learning rate must be positive and finite");
         if (Model == "ntc" && Entropy != "factorized") throw new LtcException($"{origin}: ntc uses the factorized entropy model");
         if (Model == "eclq" && LatentDim != Dim) throw new LtcException($"{origin}: eclq has no transform, so the lattice dimension must equal --dim {Dim}");
-        if (Model != "ntc")
+        if (Model == "block-ltc")
+        {
+            var lat = LatticeOrThrow(origin);
+            if (lat.Dimension != Block)
+                throw new LtcException($"{origin}: lattice '{Lattice}' has dimension {lat.Dimension}, but the block length is {Block}");
+        }
+        else if (Model != "ntc")
         {
             var lat = LatticeOrThrow(origin);
             if (lat.Dimension != LatentDim)

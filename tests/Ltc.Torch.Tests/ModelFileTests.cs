@@ -14,11 +14,13 @@ public class ModelFileTests : IDisposable
     [InlineData("ltc", "A2", "factorized")]
     [InlineData("ntc", "Z2", "factorized")]
     [InlineData("eclq", "A2", "flow")]
+    [InlineData("block-ltc", "D4*", "flow")]
     public void SaveAndLoadReproduceOutputsBitForBit(string kind, string lattice, string entropy)
     {
         var cfg = TorchTestSupport.Tiny(kind, lattice, entropy, steps: 5);
+        if (kind == "block-ltc") cfg = cfg with { Source = "block:4:banana", Dim = 8, Block = 4, LatentDim = 2, ScalarsPerSample = 4 };
         var model = TorchTestSupport.NewModel(cfg);
-        new Trainer(model, Sources.SourceCatalog.Parse("gaussian", 2)).Run(TrainingState.Start);
+        new Trainer(model, Sources.SourceCatalog.Parse(cfg.Source, kind == "block-ltc" ? null : 2)).Run(TrainingState.Start);
         string path = Path.Combine(_dir, $"{kind}-{entropy}.ltcm");
         ModelFile.Save(path, model);
         var loaded = ModelFile.Load(path).Model;
@@ -26,7 +28,7 @@ public class ModelFileTests : IDisposable
         Assert.Equal(model.Config, loaded.Config);
         model.eval();
         loaded.eval();
-        var x = randn(40, 2);
+        var x = randn(40, cfg.Dim);
         var cells = model.Quantizer is null ? null : Trainer.CellSamples(model.Quantizer.Lattice, 32, CellSampling.ScrambledSobol, 9);
         using var _ = no_grad();
         var a = model.Forward(x, false, cells);

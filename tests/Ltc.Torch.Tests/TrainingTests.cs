@@ -31,6 +31,22 @@ public class TrainingTests : IDisposable
     }
 
     [Fact]
+    public void BlockLtcTrainsOnATinyBudgetAndItsLossFalls()
+    {
+        var cfg = TorchTestSupport.Tiny("block-ltc", "E8", "flow", steps: 120) with
+        {
+            Source = "block:8:banana", Dim = 16, Block = 8, LatentDim = 1, ScalarsPerSample = 8, Lambda = 8, Batch = 32,
+        };
+        var model = TorchTestSupport.NewModel(cfg);
+        var source = SourceCatalog.Parse(cfg.Source, null);
+        Assert.Equal(16, source.Dimension);
+        double before = Loss(model, source);
+        new Trainer(model, source).Run(TrainingState.Start);
+        double after = Loss(model, source);
+        Assert.True(after < 0.9 * before, $"block-ltc: held-out R + λD went from {before:F4} to {after:F4}");
+    }
+
+    [Fact]
     public void AResumedRunEndsExactlyWhereAnUninterruptedOneDoes()
     {
         var cfg = TorchTestSupport.Tiny(steps: 40);

@@ -19,7 +19,8 @@ internal static class ModelCommands
     {
         public readonly Option<string> Source = new("--source", "-s") { Description = $"Source: {SourceCatalog.Help}.", DefaultValueFactory = _ => "gaussian" };
         public readonly Option<int?> Dim = new("--dim", "-d") { Description = "Dimension (length of an i.i.d. sequence; data sets know theirs)." };
-        public readonly Option<string> Model = new("--model", "-m") { Description = "ntc (scalar rounding), ltc (lattice) or eclq (lattice, no transform).", DefaultValueFactory = _ => "ltc" };
+        public readonly Option<string> Model = new("--model", "-m") { Description = "ntc (scalar rounding), ltc (lattice), eclq (lattice, no transform) or block-ltc (n vectors coded jointly).", DefaultValueFactory = _ => "ltc" };
+        public readonly Option<int?> Block = new("--block") { Description = "Block-LTC: source vectors per block n (the lattice's dimension, e.g. 8 for E8, 24 for Leech)." };
         public readonly Option<string?> Lattice = new("--lattice", "-l") { Description = "Lattice of the latent (LTC, ECLQ): A2, D4*, E8, BW16, Leech, E8^2, ... Default: Z of the latent dimension." };
         public readonly Option<int?> LatentDim = new("--latent-dim") { Description = "Latent dimension dy (default: the lattice's, else --dim)." };
         public readonly Option<string?> Transform = new("--transform") { Description = "linear (two bias-free layers, the paper's choice for i.i.d. sources) or mlp (softplus). Default: linear for i.i.d. sequences, mlp otherwise." };
@@ -40,7 +41,7 @@ internal static class ModelCommands
         public readonly Option<int?> EvalMcSamples = new("--eval-mc-samples") { Description = "Cell samples per rate estimate at evaluation (default: the profile's)." };
         public readonly Option<bool> Json = new("--json") { Description = "Print one JSON object on stdout and nothing else." };
 
-        public IEnumerable<Option> All() => [Source, Dim, Model, Lattice, LatentDim, Transform, Hidden, Entropy, Proxy, Distortion,
+        public IEnumerable<Option> All() => [Source, Dim, Model, Block, Lattice, LatentDim, Transform, Hidden, Entropy, Proxy, Distortion,
             Profile, Steps, Batch, Lr, McSamples, Mc, Seed, Device, Threads, EvalSamples, EvalMcSamples, Json];
 
         public (ModelConfig Config, VectorSource Source, TrainingProfile Profile) Build(ParseResult pr, double lambda)
@@ -48,22 +49,32 @@ internal static class ModelCommands
             var profile = TrainingProfile.Parse(pr.GetValue(Profile)!);
             var source = SourceCatalog.Parse(pr.GetValue(Source)!, pr.GetValue(Dim));
             string model = pr.GetValue(Model)!.ToLowerInvariant();
-            if (model is not ("ntc" or "ltc" or "eclq")) throw new LtcException($"unknown model '{pr.GetValue(Model)}' (expected ntc, ltc or eclq)");
-            int d = source.Dimension;
+            if (model is not ("ntc" or "ltc" or "eclq" or "block-ltc")) throw new LtcException($"unknown model '{pr.GetValue(Model)}' (expected ntc, ltc, eclq or block-ltc)");
             string? latticeName = pr.GetValue(Lattice);
             Lattice? lattice = latticeName is null ? null : LatticeCatalog.Parse(latticeName);
+            int block = 1;
+            if (model == "block-ltc")
+            {
+                block = pr.GetValue(Block) ?? lattice?.Dimension ?? throw new LtcException("block-ltc needs --lattice (E8 for n = 8, Leech for n = 24) or --block");
+                if (lattice is null) throw new LtcException("block-ltc needs --lattice (E8 for n = 8, Leech for n = 24)");
+                if (lattice.Dimension != block) throw new LtcException($"--lattice {latticeName} has dimension {lattice.Dimension}, but --block is {block}");
+                source = new BlockSource(source, block);
+            }
+            else if (pr.GetValue(Block) is not null) throw new LtcException("--block is for --model block-ltc");
+            int d = source.Dimension;
             if (model == "ntc" && lattice is not null && lattice is not IntegerLattice)
                 throw new LtcException($"ntc rounds to integers; --lattice {latticeName} needs --model ltc");
-            int dy = pr.GetValue(LatentDim) ?? (model == "eclq" ? d : lattice?.Dimension ?? d);
+            int dy = pr.GetValue(LatentDim) ?? (model == "block-ltc" ? 1 : model == "eclq" ? d : lattice?.Dimension ?? d);
             if (dy < 1 || dy > 4096) throw new LtcException($"--latent-dim must be between 1 and 4096, got {dy}");
             latticeName ??= $"Z{dy}";
             string transform = pr.GetValue(Transform) ?? (source is IidSource ? "linear" : "mlp");
-            string entropy = pr.GetValue(Entropy) ?? (model != "ntc" && dy >= 2 ? "flow" : "factorized");
+            string entropy = pr.GetValue(Entropy) ?? (model == "block-ltc" || (model != "ntc" && dy >= 2) ? "flow" : "factorized");
             var cfg = new ModelConfig
             {
                 Model = model,
-                Source = pr.GetValue(Source)!,
+                Source = model == "block-ltc" ? source.Name : pr.GetValue(Source)!,
                 Dim = d,
+                Block = block,
                 LatentDim = dy,
                 ScalarsPerSample = source.ScalarsPerSample,
                 Transform = transform.ToLowerInvariant(),
@@ -176,7 +187,7 @@ internal static class ModelCommands
             var loaded = ModelFile.Load(path);
             var cfg = loaded.Model.Config;
             var profile = TrainingProfile.Parse(cfg.Profile is "quick" or "standard" or "paper" ? cfg.Profile : "quick");
-            var src = SourceCatalog.Parse(pr.GetValue(source) ?? cfg.Source, cfg.Dim);
+            var src = SourceFor(pr.GetValue(source) ?? cfg.Source, cfg);
             var options = new EvalOptions(pr.GetValue(samples) ?? profile.EvalSamples, pr.GetValue(mcSamples) ?? profile.EvalMcSamples,
                 pr.GetValue(replicates) ?? profile.EvalReplicates, ModelConfig.ParseSampling(pr.GetValue(mc)!), pr.GetValue(seed) ?? cfg.Seed + 1000);
             var result = Evaluator.Evaluate(loaded.Model, src, options);
@@ -184,6 +195,14 @@ internal static class ModelCommands
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>The source a model is evaluated on; block sources carry their own dimension in their name.</summary>
+    private static VectorSource SourceFor(string name, ModelConfig cfg)
+    {
+        var src = name.StartsWith("block:", StringComparison.OrdinalIgnoreCase) ? SourceCatalog.Parse(name, null) : SourceCatalog.Parse(name, cfg.Dim);
+        if (src.Dimension != cfg.Dim) throw new LtcException($"source '{name}' has dimension {src.Dimension}, but the model expects {cfg.Dim}");
+        return src;
     }
 
     private static (CompressionModel Model, EvalResult Result, double Seconds) TrainOne(ModelConfig cfg, VectorSource source, string path,
