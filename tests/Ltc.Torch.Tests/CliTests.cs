@@ -46,6 +46,27 @@ public class CliTests : IDisposable
     }
 
     [Fact]
+    public void PlotCellsDrawsA2dModelAndRefusesOthers()
+    {
+        string model = Path.Combine(_dir, "b.ltcm");
+        var (code, _, stderr) = Run([.. "train --source banana --model ltc --lattice A2 --proxy dither --lambda 4 --out".Split(' '), model, .. Small]);
+        Assert.True(code == 0, stderr);
+        string png = Path.Combine(_dir, "cells.png");
+        (code, var stdout, stderr) = Run("plot", "cells", "--model", model, "--samples", "3000", "--out", png);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("cells", stdout);
+        var head = File.ReadAllBytes(png)[..8];
+        Assert.Equal(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }, head);
+
+        string e8 = Path.Combine(_dir, "e8.ltcm");
+        (code, _, stderr) = Run([.. "train --source gaussian --dim 8 --lattice E8 --lambda 4 --out".Split(' '), e8, .. Small]);
+        Assert.True(code == 0, stderr);
+        (code, _, stderr) = Run("plot", "cells", "--model", e8, "--out", png);
+        Assert.Equal(2, code);
+        Assert.Contains("2-d", stderr);
+    }
+
+    [Fact]
     public void SweepWritesOneModelPerLambdaAndACsvThatBdrateReads()
     {
         string dir = Path.Combine(_dir, "sweep");

@@ -11,7 +11,29 @@ internal static class PlotCommands
     {
         var plot = new Command("plot", "Plots of results.");
         plot.Subcommands.Add(Rd());
+        plot.Subcommands.Add(Cells());
         return plot;
+    }
+
+    private static Command Cells()
+    {
+        var model = new Option<string>("--model", "-m") { Description = "Model file (.ltcm) of a 2-d source.", Required = true };
+        var samples = new Option<int>("--samples", "-n") { Description = "Test samples drawn from a synthetic source (data sets use their test split).", DefaultValueFactory = _ => 20000 };
+        var seed = new Option<int>("--seed") { Description = "Seed of the samples.", DefaultValueFactory = _ => 1 };
+        var output = new Option<string>("--out") { Description = "Output file, .png or .svg.", Required = true };
+        var title = new Option<string?>("--title") { Description = "Plot title." };
+        var cmd = new Command("cells", "Quantization cells of a model of a 2-d source: samples coloured by cell, reconstructions on top.");
+        foreach (var o in new Option[] { model, samples, seed, output, title }) cmd.Options.Add(o);
+        cmd.SetAction(pr =>
+        {
+            var loaded = Ltc.Torch.ModelFile.Load(pr.GetValue(model)!);
+            var cfg = loaded.Model.Config;
+            var src = Ltc.Sources.SourceCatalog.Parse(cfg.Source, cfg.Source.StartsWith("block:", StringComparison.OrdinalIgnoreCase) ? null : cfg.Dim);
+            var (cells, n) = Plots.CellsPlot.Save(loaded.Model, src, pr.GetValue(samples), pr.GetValue(seed), pr.GetValue(output)!, pr.GetValue(title));
+            pr.InvocationConfiguration.Output.WriteLine($"{n} samples in {cells} cells → {pr.GetValue(output)}");
+            return 0;
+        });
+        return cmd;
     }
 
     private static Command Rd()

@@ -1,0 +1,77 @@
+using Ltc.Lattices;
+using Ltc.Sources;
+using Ltc.Torch;
+using static TorchSharp.torch;
+
+namespace Ltc.Cli.Plots;
+
+/// <summary>
+/// The quantization cells of a model of a 2-d source, as in the paper's figures: source samples coloured by the
+/// cell (quantized latent) they fall in, reconstructions on top, equal axes.
+/// </summary>
+internal static class CellsPlot
+{
+    /// <summary>Draws <paramref name="samples"/> test samples of the model's source and writes a PNG or SVG.</summary>
+    public static (int Cells, int Samples) Save(CompressionModel model, VectorSource source, int samples, int seed, string path, string? title)
+    {
+        var cfg = model.Config;
+        if (cfg.Dim != 2 || cfg.Model == "block-ltc")
+            throw new LtcException($"cells can be drawn for one-shot models of 2-d sources only (this model: {cfg.Model}, dimension {cfg.Dim})");
+        if (samples < 1 || samples > 2_000_000) throw new LtcException($"--samples must be between 1 and 2000000, got {samples}");
+        var data = source.IsSynthetic ? source.Sample(SourceSplit.Test, samples, seed) : source.Rows(SourceSplit.Test)!;
+        int count = data.Length / 2;
+        model.eval();
+        using var _ = no_grad();
+        var x = Trainer.ToTensor(data, count, 2);
+        var cells = model.Quantizer is null ? null : Trainer.CellSamples(model.Quantizer.Lattice, 16, CellSampling.ScrambledSobol, 1);
+        // Dithered models are drawn without dither: the picture shows the cells of Q itself (zero dither).
+        Tensor? dither = cfg.Proxy == "dither" && model.Quantizer is not null ? zeros(count, model.Quantizer.Lattice.Dimension) : null;
+        var r = model.Forward(x, train: false, cells, dither);
+        var q = r.QuantizedLatent.to(float64).contiguous().data<double>().ToArray();
+        var rec = r.Reconstruction.to(float64).contiguous().data<double>().ToArray();
+        int dy = (int)r.QuantizedLatent.shape[1];
+        // Group samples by cell; the key is the quantized latent, rounded to absorb float noise (+0.0 turns −0 into 0).
+        var groups = new Dictionary<string, (List<double> X, List<double> Y, double Rx, double Ry)>();
+        for (int i = 0; i < count; i++)
+        {
+            var key = string.Join(",", Enumerable.Range(0, dy).Select(k => (Math.Round(q[i * dy + k], 4) + 0.0).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            if (!groups.TryGetValue(key, out var g)) g = groups[key] = (new List<double>(), new List<double>(), rec[2 * i], rec[2 * i + 1]);
+            g.X.Add(data[2 * i]);
+            g.Y.Add(data[2 * i + 1]);
+        }
+        var plt = new ScottPlot.Plot();
+        var palette = new ScottPlot.Palettes.Category20();
+        int ci = 0;
+        foreach (var g in groups.Values.OrderBy(v => v.Rx).ThenBy(v => v.Ry))
+        {
+            var sc = plt.Add.ScatterPoints(g.X.ToArray(), g.Y.ToArray());
+            sc.Color = palette.GetColor((ci++ * 7) % palette.Colors.Length).WithAlpha(0.6);
+            sc.MarkerSize = 2;
+            sc.MarkerShape = ScottPlot.MarkerShape.FilledCircle;
+        }
+        var recon = plt.Add.ScatterPoints(groups.Values.Select(v => v.Rx).ToArray(), groups.Values.Select(v => v.Ry).ToArray());
+        recon.Color = ScottPlot.Colors.Black;
+        recon.MarkerSize = 6;
+        recon.MarkerShape = ScottPlot.MarkerShape.FilledCircle;
+        plt.Axes.SquareUnits();
+        plt.Title(title ?? $"{cfg.Model.ToUpperInvariant()}{(cfg.Model == "ntc" ? "" : " " + cfg.Lattice)} on {cfg.Source}, λ = {cfg.Lambda}: {groups.Count} cells");
+        var full = Path.GetFullPath(path);
+        string ext = Path.GetExtension(full).ToLowerInvariant();
+        if (ext is not (".png" or ".svg")) throw new LtcException($"{path}: the output must end in .png or .svg");
+        var dir = Path.GetDirectoryName(full)!;
+        if (!Directory.Exists(dir)) throw new LtcException($"{dir}: folder not found");
+        var tmp = Path.Combine(dir, $".{Path.GetFileNameWithoutExtension(full)}.{Guid.NewGuid():N}.tmp{ext}");
+        try
+        {
+            if (ext == ".png") plt.SavePng(tmp, 800, 800);
+            else plt.SaveSvg(tmp, 800, 800);
+            File.Move(tmp, full, overwrite: true);
+        }
+        catch
+        {
+            try { File.Delete(tmp); } catch (IOException) { }
+            throw;
+        }
+        return (groups.Count, count);
+    }
+}
