@@ -189,10 +189,12 @@ internal static class BoundsCommands
         var b = new Argument<string>("test") { Description = "Test curve CSV." };
         var variance = new Option<double>("--variance") { Description = "σ² for SNR = 10·log10(σ²/D).", DefaultValueFactory = _ => 1.0 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };
+        var minRate = new Option<double>("--min-rate") { Description = "Ignore points below this rate (log rates of near-zero-rate points dominate the average otherwise).", DefaultValueFactory = _ => 0.0 };
         var cmd = new Command("bdrate", "Bjøntegaard deltas of the test curve against the anchor (PCHIP, log rates against SNR).");
         cmd.Arguments.Add(a);
         cmd.Arguments.Add(b);
         cmd.Options.Add(variance);
+        cmd.Options.Add(minRate);
         cmd.Options.Add(json);
         cmd.SetAction(pr =>
         {
@@ -201,7 +203,14 @@ internal static class BoundsCommands
             var pa = pr.GetValue(a)!;
             var pb = pr.GetValue(b)!;
             BjontegaardDelta r;
-            try { r = Bjontegaard.Compute(RdCsv.Read(pa), RdCsv.Read(pb), v); }
+            double floor = pr.GetValue(minRate);
+            if (!(floor >= 0) || !double.IsFinite(floor)) throw new LtcException($"--min-rate must be a non-negative number, got {floor}");
+            RdPoint[] Load(string path)
+            {
+                var pts = RdCsv.Read(path).Where(p => p.Rate >= floor).ToArray();
+                return pts.Length >= 2 ? pts : throw new LtcException($"{path}: fewer than 2 points at rates >= {floor}");
+            }
+            try { r = Bjontegaard.Compute(Load(pa), Load(pb), v); }
             catch (LtcException e) when (!e.Message.StartsWith(pa, StringComparison.Ordinal) && !e.Message.StartsWith(pb, StringComparison.Ordinal))
             {
                 throw new LtcException($"{pa} vs {pb}: {e.Message}", e);

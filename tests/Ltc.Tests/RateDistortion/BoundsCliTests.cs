@@ -82,6 +82,17 @@ public class BoundsCliTests
                 Assert.Equal(0, doc.RootElement.GetProperty("bd_rate_percent").GetDouble(), 9);
                 Assert.Equal(0, doc.RootElement.GetProperty("bd_snr_db").GetDouble(), 9);
             }
+            // --min-rate drops the low-rate points: a curve whose low end alone differs then has zero deltas.
+            var lines = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            var shifted = Path.Combine(dir.FullName, "shifted.csv");
+            File.WriteAllLines(shifted, lines.Select((l, i) => i == 1 ? "0.05,0.99,0" : l));
+            var (c6, j6, e6) = Run("bdrate", a, shifted, "--min-rate", "0.5", "--json");
+            Assert.True(c6 == 0, e6);
+            using (var doc = JsonDocument.Parse(j6))
+                Assert.Equal(0, doc.RootElement.GetProperty("bd_rate_percent").GetDouble(), 9);
+            var (c7, _, e7) = Run("bdrate", a, a, "--min-rate", "100");
+            Assert.Equal(2, c7);
+            Assert.Contains("fewer than 2 points", e7);
             var bad = Path.Combine(dir.FullName, "bad.csv");
             File.WriteAllText(bad, "rate,mse\n1,0.5\n");
             var (c3, _, e3) = Run("bdrate", a, bad);
