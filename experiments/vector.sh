@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # The vector-source experiments of docs/results/vector-sources.md (quick profile: a CPU budget, see the doc).
+# One-shot models train 3,000 steps (NTC and LTC alike); Block-LTC the quick profile's 600.
 # Two queues side by side, one torch thread each. Models (.ltcm) stay out of git.
 # Usage: bash experiments/vector.sh [out-dir]   (default docs/results/vector-data)
 set -euo pipefail
@@ -11,11 +12,12 @@ Q="--profile quick --threads 1"
 queue_a() {
   # Banana one-shot: NTC against LTC A2 with dither (the paper's script), factorized prior.
   $LTC sweep --source banana --model ntc --lambdas 0.5,1,2,4,8,16,32,64 $Q --steps 3000 --out-dir $OUT/banana-ntc
-  $LTC sweep --source banana --model ltc --lattice A2 --proxy dither --entropy factorized --lambdas 0.5,1,2,4,8,16,32,64 $Q --steps 1500 --out-dir $OUT/banana-ltc-a2
+  $LTC sweep --source banana --model ltc --lattice A2 --proxy dither --entropy factorized --lambdas 0.5,1,2,4,8,16,32,64 $Q --steps 3000 --out-dir $OUT/banana-ltc-a2
+  $LTC sweep --source banana --model ltc --lattice A2 --lambdas 0.5,1,2,4,8,16,32,64 $Q --steps 3000 --out-dir $OUT/banana-ltc-a2-ste
   # Physics one-shot: NTC (dy = 16) against LTC A2 (dy = 2) and D4* (dy = 4), dither, factorized.
   $LTC sweep --source physics --model ntc --lambdas 1,4,16,64 $Q --steps 3000 --out-dir $OUT/physics-ntc
-  $LTC sweep --source physics --model ltc --lattice A2 --latent-dim 2 --proxy dither --entropy factorized --lambdas 1,4,16,64 $Q --out-dir $OUT/physics-ltc-a2
-  $LTC sweep --source physics --model ltc --lattice 'D4*' --latent-dim 4 --proxy dither --entropy factorized --lambdas 1,4,16,64 $Q --out-dir $OUT/physics-ltc-d4s
+  $LTC sweep --source physics --model ltc --lattice A2 --latent-dim 2 --proxy dither --entropy factorized --lambdas 1,4,16,64 $Q --steps 3000 --out-dir $OUT/physics-ltc-a2
+  $LTC sweep --source physics --model ltc --lattice 'D4*' --latent-dim 4 --proxy dither --entropy factorized --lambdas 1,4,16,64 $Q --steps 3000 --out-dir $OUT/physics-ltc-d4s
 }
 queue_b() {
   # Banana block coding: Block-LTC with E8 (n = 8) and Leech (n = 24), dy = 1, RealNVP per latent.
@@ -23,8 +25,8 @@ queue_b() {
   $LTC sweep --source banana --model block-ltc --lattice Leech --latent-dim 1 --lambdas 4,16 $Q --out-dir $OUT/banana-block-leech
   # Speech one-shot: NTC (dy = 33) against LTC D4* (dy = 4) and E8 (dy = 8), factorized.
   $LTC sweep --source speech --model ntc --lambdas 16,64,256 $Q --steps 3000 --out-dir $OUT/speech-ntc
-  $LTC sweep --source speech --model ltc --lattice 'D4*' --latent-dim 4 --entropy factorized --lambdas 16,64,256 $Q --out-dir $OUT/speech-ltc-d4s
-  $LTC sweep --source speech --model ltc --lattice E8 --latent-dim 8 --entropy factorized --lambdas 16,64,256 $Q --out-dir $OUT/speech-ltc-e8
+  $LTC sweep --source speech --model ltc --lattice 'D4*' --latent-dim 4 --entropy factorized --lambdas 16,64,256 $Q --steps 3000 --out-dir $OUT/speech-ltc-d4s
+  $LTC sweep --source speech --model ltc --lattice E8 --latent-dim 8 --entropy factorized --lambdas 16,64,256 $Q --steps 3000 --out-dir $OUT/speech-ltc-e8
 }
 mkdir -p $OUT
 queue_a > $OUT/queue-a.log 2>&1 &

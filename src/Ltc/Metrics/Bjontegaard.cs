@@ -20,6 +20,10 @@ public sealed record BjontegaardDelta(double RatePercent, double RateBits, doubl
 /// </summary>
 public static class Bjontegaard
 {
+    // PCHIP through two points is the straight line; MathNet's PCHIP wants three.
+    private static MathNet.Numerics.Interpolation.IInterpolation Pchip(double[] x, double[] y) =>
+        x.Length >= 3 ? CubicSpline.InterpolatePchipSorted(x, y) : MathNet.Numerics.Interpolation.LinearSpline.InterpolateSorted(x, y);
+
     /// <summary>
     /// The deltas of <paramref name="test"/> against <paramref name="anchor"/>, both lists of (rate, MSE) with the
     /// same per-coordinate variance <paramref name="variance"/>. Each curve is reduced to its RD front (points with
@@ -34,19 +38,19 @@ public static class Bjontegaard
 
         double lo = Math.Max(sa[0], st[0]), hi = Math.Min(sa[^1], st[^1]);
         if (!(hi > lo)) throw new LtcException($"the curves do not overlap in SNR (anchor {sa[0]:F2}–{sa[^1]:F2} dB, test {st[0]:F2}–{st[^1]:F2} dB)");
-        var logRateA = CubicSpline.InterpolatePchipSorted(sa, la);
-        var logRateT = CubicSpline.InterpolatePchipSorted(st, lt);
+        var logRateA = Pchip(sa, la);
+        var logRateT = Pchip(st, lt);
         double avgLog = (logRateT.Integrate(lo, hi) - logRateA.Integrate(lo, hi)) / (hi - lo);
-        var rateA = CubicSpline.InterpolatePchipSorted(sa, ra);
-        var rateT = CubicSpline.InterpolatePchipSorted(st, rt);
+        var rateA = Pchip(sa, ra);
+        var rateT = Pchip(st, rt);
         double avgBits = (rateT.Integrate(lo, hi) - rateA.Integrate(lo, hi)) / (hi - lo);
 
         double rlo = Math.Max(la[0], lt[0]), rhi = Math.Min(la[^1], lt[^1]);
         double bdSnr = double.NaN;
         if (rhi > rlo)
         {
-            var snrA = CubicSpline.InterpolatePchipSorted(la, sa);
-            var snrT = CubicSpline.InterpolatePchipSorted(lt, st);
+            var snrA = Pchip(la, sa);
+            var snrT = Pchip(lt, st);
             bdSnr = (snrT.Integrate(rlo, rhi) - snrA.Integrate(rlo, rhi)) / (rhi - rlo);
         }
         return new BjontegaardDelta((Math.Pow(10, avgLog) - 1) * 100, avgBits, bdSnr, lo, hi);

@@ -207,6 +207,10 @@ public class TheoryTests
         Assert.Equal(0, Bjontegaard.Compute(a, noisy).RatePercent, 10);
         Assert.Throws<LtcException>(() => Bjontegaard.Compute(a, [a[0], a[0] with { Rate = a[0].Rate + 1 }]));
 
+        // A two-point test curve (a short sweep) is interpolated linearly: scaling its rates is still exactly 10 %.
+        var two = new[] { a[2], a[6] };
+        Assert.Equal(10.0, Bjontegaard.Compute(two, two.Select(p => p with { Rate = p.Rate * 1.1 }).ToArray()).RatePercent, 8);
+
         var better = a.Select(p => p with { Distortion = p.Distortion * Math.Pow(10, -0.05) }).ToArray();
         Assert.Equal(0.5, Bjontegaard.Compute(a, better).SnrDb, 8);
         Assert.True(Bjontegaard.Compute(a, better).RatePercent < 0);
