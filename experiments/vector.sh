@@ -18,6 +18,9 @@ queue_a() {
   $LTC sweep --source physics --model ntc --lambdas 1,4,16,64 $Q --steps 3000 --out-dir $OUT/physics-ntc
   $LTC sweep --source physics --model ltc --lattice A2 --latent-dim 2 --proxy dither --entropy factorized --lambdas 1,4,16,64 $Q --steps 3000 --out-dir $OUT/physics-ltc-a2
   $LTC sweep --source physics --model ltc --lattice 'D4*' --latent-dim 4 --proxy dither --entropy factorized --lambdas 1,4,16,64 $Q --steps 3000 --out-dir $OUT/physics-ltc-d4s
+  # Physics block coding: Block-LTC with E8 (n = 8), dy = 2 and 4, factorized prior per latent.
+  $LTC sweep --source physics --model block-ltc --lattice E8 --latent-dim 2 --entropy factorized --lambdas 1,4,16,64 $Q --out-dir $OUT/physics-block-e8-dy2
+  $LTC sweep --source physics --model block-ltc --lattice E8 --latent-dim 4 --entropy factorized --lambdas 1,4,16,64 $Q --out-dir $OUT/physics-block-e8-dy4
 }
 queue_b() {
   # Banana block coding: Block-LTC with E8 (n = 8) and Leech (n = 24), dy = 1, RealNVP per latent.
