@@ -25,3 +25,6 @@ mkdir -p $OUT
 queue_a > $OUT/queue-a.log 2>&1 &
 queue_b > $OUT/queue-b.log 2>&1 &
 wait
+# More Laplace points (docs/results/iid.md):
+#   ltc sweep --source laplace --dim 8 --lattice E8 --lambdas 2,8 --profile standard --threads 1 --out-dir docs/results/iid-data/laplace-e8-more
+#   ltc sweep --source laplace --dim 24 --lattice Leech --lambdas 8 --profile standard --threads 1 --eval-samples 8192 --eval-mc-samples 1024 --out-dir docs/results/iid-data/laplace-leech-more
