@@ -54,6 +54,15 @@ internal static class LtcApp
         }
     }
 
+    /// <summary>Runs in-process with stdout and stderr captured (for tests and commands that read another's output).</summary>
+    internal static (int Code, string Out, string Err) RunCaptured(params string[] args)
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        int code = Run(args, o, e);
+        return (code, o.ToString(), e.ToString());
+    }
+
     /// <summary>The one-line message for errors caused by input, or null for bugs (which keep their trace).</summary>
     internal static string? Describe(Exception e) => e switch
     {

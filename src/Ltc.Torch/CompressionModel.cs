@@ -91,7 +91,7 @@ public sealed class CompressionModel : nn.Module
 {
     private readonly nn.Module<Tensor, Tensor>? _analysis;
     private readonly nn.Module<Tensor, Tensor>? _synthesis;
-    private readonly LatentDensity _density;
+    private readonly LatentDensity? _density;
     private readonly Parameter? _logScale;
     private readonly BlockTransforms? _block;
 
@@ -116,13 +116,14 @@ public sealed class CompressionModel : nn.Module
             _synthesis = Transform(config.Transform, dy, h, d);
         }
         else _logScale = new Parameter(zeros(1));
-        int densityDim = config.Model == "block-ltc" ? config.Block : dy;
-        _density = config.Entropy == "flow" ? new FlowDensity(densityDim) : new FactorizedDensity(densityDim);
+        // Block-LTC has one density per latent dimension, inside _block; the others one density over the latent.
+        if (_block is null) _density = config.Entropy == "flow" ? new FlowDensity(dy) : new FactorizedDensity(dy);
         if (config.Model != "ntc")
         {
             var lattice = config.LatticeOrThrow("model").WithUnitVolume();
             Quantizer = new TensorLatticeQuantizer(lattice);
-            Entropy = new LatticeEntropyModel(_density, lattice);
+            if (_block is not null) _block.UseLattice(lattice);
+            else Entropy = new LatticeEntropyModel(_density!, lattice);
         }
         RegisterComponents();
     }
@@ -137,11 +138,11 @@ public sealed class CompressionModel : nn.Module
     /// <summary>The lattice quantizer (null for NTC).</summary>
     public TensorLatticeQuantizer? Quantizer { get; }
 
-    /// <summary>The lattice entropy model (null for NTC).</summary>
+    /// <summary>The lattice entropy model (null for NTC and for Block-LTC, which has one per latent dimension).</summary>
     public LatticeEntropyModel? Entropy { get; }
 
-    /// <summary>The latent density.</summary>
-    public LatentDensity Density => _density;
+    /// <summary>The latent density (null for Block-LTC, which has one per latent dimension).</summary>
+    public LatentDensity? Density => _density;
 
     /// <summary>g_a (or x/s for ECLQ).</summary>
     public Tensor Analyze(Tensor x) => _analysis is not null ? _analysis.call(x) : x * (-_logScale!).exp();
@@ -162,7 +163,7 @@ public sealed class CompressionModel : nn.Module
         Tensor yhat, bits;
         if (Config.Model == "ntc")
         {
-            var fd = (FactorizedDensity)_density;
+            var fd = (FactorizedDensity)_density!;
             if (train) yhat = y + (rand_like(y) - 0.5);
             else
             {
@@ -183,10 +184,27 @@ public sealed class CompressionModel : nn.Module
                 var q = Quantizer!.Quantize(y);
                 yhat = train ? y + (q - y).detach() : q;
             }
-            if (cellSamples is null) throw new ArgumentException("a lattice model needs cell samples", nameof(cellSamples));
-            bits = -Entropy!.LogCellProbability(yhat, cellSamples) / Math.Log(2);
+            bits = Bits(yhat, cellSamples);
         }
         return new ForwardResult(Synthesize(yhat), bits, y, yhat);
+    }
+
+    /// <summary>
+    /// −log2 P(ŷ) per row for lattice models, from the quantized latent a <see cref="Forward"/> returned
+    /// (<see cref="ForwardResult.QuantizedLatent"/>) and cell samples ([N, n]). Evaluation calls it once per set of
+    /// cell samples without repeating the transforms.
+    /// </summary>
+    public Tensor Bits(Tensor quantizedLatent, Tensor? cellSamples)
+    {
+        if (Quantizer is null) throw new InvalidOperationException("NTC's rate is exact and comes from Forward");
+        if (cellSamples is null) throw new ArgumentException("a lattice model needs cell samples", nameof(cellSamples));
+        if (_block is null) return -Entropy!.LogCellProbability(quantizedLatent, cellSamples) / Math.Log(2);
+        // Block-LTC: the dy lattice points of a row lie side by side, n coordinates each; the rate is their sum.
+        int n = Config.Block;
+        var bits = zeros(quantizedLatent.shape[0], device: quantizedLatent.device);
+        for (int i = 0; i < Config.LatentDim; i++)
+            bits = bits - _block.Entropy[i].LogCellProbability(quantizedLatent.narrow(1, i * n, n), cellSamples) / Math.Log(2);
+        return bits;
     }
 
     /// <summary>
@@ -197,7 +215,6 @@ public sealed class CompressionModel : nn.Module
     /// </summary>
     private ForwardResult ForwardBlock(Tensor x, bool train, Tensor? cellSamples)
     {
-        if (cellSamples is null) throw new ArgumentException("a lattice model needs cell samples", nameof(cellSamples));
         var b = _block!;
         long batch = x.shape[0];
         int n = Config.Block, dy = Config.LatentDim, dv = Config.Dim / n;
@@ -209,28 +226,26 @@ public sealed class CompressionModel : nn.Module
         var outs = new List<Tensor>(dy);
         var latents = new List<Tensor>(dy);
         var quantized = new List<Tensor>(dy);
-        Tensor bits = zeros(batch, device: x.device);
         for (int i = 0; i < dy; i++)
         {
             var v = b.Analysis[i].call(centred.select(1, i));
             var q = Quantizer!.Quantize(v);
             var vhat = train ? v + (q - v).detach() : q;
-            var model = new LatticeEntropyModel(b.Densities[i], Quantizer.Lattice);
-            bits = bits - model.LogCellProbability(vhat, cellSamples) / Math.Log(2);
             outs.Add(b.Synthesis[i].call(vhat));
             latents.Add(v);
             quantized.Add(vhat);
         }
         var yhat = stack(outs, 1).transpose(1, 2) + b.Mean; // [B, n, dy]
         var xhat = _synthesis!.call(yhat.reshape(batch * n, dy)).reshape(batch, n * dv);
-        return new ForwardResult(xhat, bits, cat(latents, 1), cat(quantized, 1));
+        var yq = cat(quantized, 1);
+        return new ForwardResult(xhat, Bits(yq, cellSamples), cat(latents, 1), yq);
     }
 
     /// <summary>Per-vector distortion: mean over coordinates of the squared (or absolute) error.</summary>
     public Tensor Distortion(Tensor x, Tensor xhat) => Config.Distortion == "l1" ? (x - xhat).abs().mean([1]) : (x - xhat).square().mean([1]);
 
     /// <summary>The auxiliary loss of the entropy model (quantiles of the factorized prior).</summary>
-    public Tensor AuxLoss() => _density.AuxLoss();
+    public Tensor AuxLoss() => _density?.AuxLoss() ?? zeros(1);
 }
 
 /// <summary>The per-latent-dimension parts of Block-LTC: transforms across the block, densities, the running mean.</summary>
@@ -259,6 +274,11 @@ internal sealed class BlockTransforms : nn.Module
     public ModuleList<nn.Module<Tensor, Tensor>> Synthesis => synthesis;
 
     public ModuleList<LatentDensity> Densities => densities;
+
+    /// <summary>The cell-probability model of each latent dimension (set once the lattice is known).</summary>
+    public LatticeEntropyModel[] Entropy { get; private set; } = [];
+
+    public void UseLattice(Lattice lattice) => Entropy = densities.Select(d => new LatticeEntropyModel(d, lattice)).ToArray();
 
     /// <summary>Running mean of the latents per (block position, latent dimension), shape [n, dy].</summary>
     public Tensor Mean => mean;

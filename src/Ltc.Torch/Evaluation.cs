@@ -68,17 +68,15 @@ public static class Evaluator
             int m = Math.Min(chunk, count - start);
             var x = Trainer.ToTensor(data[(start * d)..((start + m) * d)], m, d);
             Tensor? dither = cfg.Proxy == "dither" && lattice is not null ? Trainer.Dither(lattice, m, Trainer.StepSeed(options.Seed, start) ^ 0x5bd1e995) : null;
+            // Quantize and reconstruct once; each further set of cell samples only re-estimates the rate.
+            var res = model.Forward(x, train: false, lattice is null ? null : cells[0], dither);
+            var diff = (x - res.Reconstruction).to(float64);
+            se += diff.square().sum().item<double>();
+            ae += diff.abs().sum().item<double>();
             for (int r = 0; r < reps; r++)
             {
-                var res = model.Forward(x, train: false, lattice is null ? null : cells[r], dither);
-                var b = res.BitsPerVector.to(float64).data<double>().ToArray();
+                var b = (r == 0 ? res.BitsPerVector : model.Bits(res.QuantizedLatent, cells[r])).to(float64).data<double>().ToArray();
                 for (int i = 0; i < m; i++) bits[r, start + i] = b[i];
-                if (r == 0)
-                {
-                    var diff = (x - res.Reconstruction).to(float64);
-                    se += diff.square().sum().item<double>();
-                    ae += diff.abs().sum().item<double>();
-                }
             }
         }
         double spr = cfg.ScalarsPerSample;

@@ -29,16 +29,18 @@ public sealed record TrainingProfile(string Name, int Steps, int Batch, double L
     public static TrainingProfile Paper { get; } = new("paper", 50000, 200, 1e-4, 2048, 100000, 4096, 4);
 
     /// <summary>Looks a profile up by name; unknown names are a one-line error.</summary>
-    public static TrainingProfile Parse(string name) => name.ToLowerInvariant() switch
-    {
-        "quick" => Quick,
-        "standard" => Standard,
-        "paper" => Paper,
-        _ => throw new LtcException($"unknown profile '{name}' (expected quick, standard or paper)"),
-    };
+    public static TrainingProfile Parse(string name) =>
+        Find(name) ?? throw new LtcException($"unknown profile '{name}' (expected quick, standard or paper)");
 
-    /// <summary>Whether the learning rate decays over the last fifth (the official code keeps it constant).</summary>
-    public bool DecayLr => Name != "paper";
+    /// <summary>
+    /// Whether runs of the named profile decay the learning rate ×0.1 over their last fifth (every profile but
+    /// <c>paper</c>: the official code keeps it constant).
+    /// </summary>
+    public static bool DecaysLearningRate(string profile) => profile != Paper.Name;
+
+    /// <summary>The named profile, or null for names that are not a profile (e.g. "custom").</summary>
+    public static TrainingProfile? Find(string name) =>
+        name.ToLowerInvariant() switch { "quick" => Quick, "standard" => Standard, "paper" => Paper, _ => null };
 }
 
 /// <summary>Where a run stands: saved with every checkpoint so that it can resume.</summary>
@@ -212,7 +214,7 @@ public sealed class Trainer
     private void SetLearningRate(int step, int steps)
     {
         var cfg = _model.Config;
-        bool decay = cfg.Profile != "paper" && step >= steps - steps / 5;
+        bool decay = TrainingProfile.DecaysLearningRate(cfg.Profile) && step >= steps - steps / 5;
         double lr = decay ? cfg.Lr * 0.1 : cfg.Lr;
         foreach (var g in _optimizer.ParamGroups) g.LearningRate = lr;
     }

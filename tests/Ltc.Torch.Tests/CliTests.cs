@@ -10,13 +10,7 @@ public class CliTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, true);
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = LtcApp.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => LtcApp.RunCaptured(args);
 
     private static readonly string[] Small = ["--steps", "30", "--batch", "32", "--mc-samples", "16", "--eval-samples", "256", "--eval-mc-samples", "32", "--hidden", "8"];
 

@@ -9,6 +9,15 @@ public class ModelFileTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, true);
 
+    private void AssertOneLineError(byte[] content)
+    {
+        string p = Path.Combine(_dir, "bad.ltcm");
+        File.WriteAllBytes(p, content);
+        var e = Assert.Throws<LtcException>(() => ModelFile.Load(p));
+        Assert.DoesNotContain('\n', e.Message);
+        Assert.Contains("bad.ltcm", e.Message);
+    }
+
     [Theory]
     [InlineData("ltc", "A2", "flow")]
     [InlineData("ltc", "A2", "factorized")]
@@ -44,36 +53,23 @@ public class ModelFileTests : IDisposable
         string path = Path.Combine(_dir, "m.ltcm");
         ModelFile.Save(path, model);
         var bytes = File.ReadAllBytes(path);
-        var rng = new Random(5);
-        var cases = new List<byte[]> { bytes[..3], bytes[..(bytes.Length / 2)], bytes[..^1], bytes.Append((byte)0).ToArray() };
         var badMagic = (byte[])bytes.Clone();
         badMagic[0] ^= 0xff;
-        cases.Add(badMagic);
+        // Truncations, an extension and a bad magic must each be rejected with a one-line error naming the file.
+        foreach (var c in new[] { bytes[..3], bytes[..(bytes.Length / 2)], bytes[..^1], bytes.Append((byte)0).ToArray(), badMagic })
+            AssertOneLineError(c);
+        // A flipped byte in the header, configuration or block lengths is either rejected the same way or, inside a
+        // JSON number or a weight, loads as another valid model; nothing else (no other exception) may happen.
+        var rng = new Random(5);
         for (int i = 0; i < 40; i++)
         {
             var m = (byte[])bytes.Clone();
-            m[rng.Next(Math.Min(m.Length, 600))] ^= (byte)(1 + rng.Next(255)); // header, configuration and block lengths
-            cases.Add(m);
-        }
-        int rejected = 0;
-        foreach (var c in cases)
-        {
+            m[rng.Next(Math.Min(m.Length, 600))] ^= (byte)(1 + rng.Next(255));
             string p = Path.Combine(_dir, "bad.ltcm");
-            File.WriteAllBytes(p, c);
-            try
-            {
-                ModelFile.Load(p);
-            }
-            catch (LtcException e)
-            {
-                Assert.DoesNotContain('\n', e.Message);
-                Assert.Contains("bad.ltcm", e.Message);
-                rejected++;
-            }
+            File.WriteAllBytes(p, m);
+            try { ModelFile.Load(p); }
+            catch (LtcException e) { Assert.DoesNotContain('\n', e.Message); }
         }
-        // Every truncation, extension and the bad magic must be rejected; a flipped bit inside a JSON number or a
-        // weight may still load as another valid model, which is not an error of the reader.
-        Assert.True(rejected >= 5, $"only {rejected} damaged files were rejected");
         Assert.Throws<LtcException>(() => ModelFile.Load(Path.Combine(_dir, "missing.ltcm")));
     }
 }

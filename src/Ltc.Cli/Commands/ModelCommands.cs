@@ -186,7 +186,7 @@ internal static class ModelCommands
             string path = pr.GetValue(model)!;
             var loaded = ModelFile.Load(path);
             var cfg = loaded.Model.Config;
-            var profile = TrainingProfile.Parse(cfg.Profile is "quick" or "standard" or "paper" ? cfg.Profile : "quick");
+            var profile = TrainingProfile.Find(cfg.Profile) ?? TrainingProfile.Quick;
             var src = SourceFor(pr.GetValue(source) ?? cfg.Source, cfg);
             var options = new EvalOptions(pr.GetValue(samples) ?? profile.EvalSamples, pr.GetValue(mcSamples) ?? profile.EvalMcSamples,
                 pr.GetValue(replicates) ?? profile.EvalReplicates, ModelConfig.ParseSampling(pr.GetValue(mc)!), pr.GetValue(seed) ?? cfg.Seed + 1000);
@@ -198,7 +198,7 @@ internal static class ModelCommands
     }
 
     /// <summary>The source a model is evaluated on; block sources carry their own dimension in their name.</summary>
-    private static VectorSource SourceFor(string name, ModelConfig cfg)
+    internal static VectorSource SourceFor(string name, ModelConfig cfg)
     {
         var src = name.StartsWith("block:", StringComparison.OrdinalIgnoreCase) ? SourceCatalog.Parse(name, null) : SourceCatalog.Parse(name, cfg.Dim);
         if (src.Dimension != cfg.Dim) throw new LtcException($"source '{name}' has dimension {src.Dimension}, but the model expects {cfg.Dim}");

@@ -28,7 +28,7 @@ internal static class PlotCommands
         {
             var loaded = Ltc.Torch.ModelFile.Load(pr.GetValue(model)!);
             var cfg = loaded.Model.Config;
-            var src = Ltc.Sources.SourceCatalog.Parse(cfg.Source, cfg.Source.StartsWith("block:", StringComparison.OrdinalIgnoreCase) ? null : cfg.Dim);
+            var src = ModelCommands.SourceFor(cfg.Source, cfg);
             var (cells, n) = Plots.CellsPlot.Save(loaded.Model, src, pr.GetValue(samples), pr.GetValue(seed), pr.GetValue(output)!, pr.GetValue(title));
             pr.InvocationConfiguration.Output.WriteLine($"{n} samples in {cells} cells → {pr.GetValue(output)}");
             return 0;

@@ -18,6 +18,7 @@ internal static class CellsPlot
         if (cfg.Dim != 2 || cfg.Model == "block-ltc")
             throw new LtcException($"cells can be drawn for one-shot models of 2-d sources only (this model: {cfg.Model}, dimension {cfg.Dim})");
         if (samples < 1 || samples > 2_000_000) throw new LtcException($"--samples must be between 1 and 2000000, got {samples}");
+        PlotFile.Check(path);
         var data = source.IsSynthetic ? source.Sample(SourceSplit.Test, samples, seed) : source.Rows(SourceSplit.Test)!;
         int count = data.Length / 2;
         model.eval();
@@ -55,23 +56,7 @@ internal static class CellsPlot
         recon.MarkerShape = ScottPlot.MarkerShape.FilledCircle;
         plt.Axes.SquareUnits();
         plt.Title(title ?? $"{cfg.Model.ToUpperInvariant()}{(cfg.Model == "ntc" ? "" : " " + cfg.Lattice)} on {cfg.Source}, λ = {cfg.Lambda}: {groups.Count} cells");
-        var full = Path.GetFullPath(path);
-        string ext = Path.GetExtension(full).ToLowerInvariant();
-        if (ext is not (".png" or ".svg")) throw new LtcException($"{path}: the output must end in .png or .svg");
-        var dir = Path.GetDirectoryName(full)!;
-        if (!Directory.Exists(dir)) throw new LtcException($"{dir}: folder not found");
-        var tmp = Path.Combine(dir, $".{Path.GetFileNameWithoutExtension(full)}.{Guid.NewGuid():N}.tmp{ext}");
-        try
-        {
-            if (ext == ".png") plt.SavePng(tmp, 800, 800);
-            else plt.SaveSvg(tmp, 800, 800);
-            File.Move(tmp, full, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(tmp); } catch (IOException) { }
-            throw;
-        }
+        PlotFile.Save(plt, path, 800, 800);
         return (groups.Count, count);
     }
 }

@@ -39,11 +39,7 @@ internal sealed class RdPlot
     /// <summary>Renders to <paramref name="path"/> (.png or .svg).</summary>
     public void Save(string path)
     {
-        var ext = Path.GetExtension(path).ToLowerInvariant();
-        if (ext is not (".png" or ".svg")) throw new LtcException($"{path}: output must end in .png or .svg");
-        var full = Path.GetFullPath(path);
-        var dir = Path.GetDirectoryName(full) ?? ".";
-        if (!Directory.Exists(dir)) throw new LtcException($"{path}: directory {dir} does not exist");
+        PlotFile.Check(path);
         var plt = new ScottPlot.Plot();
         var palette = new ScottPlot.Palettes.Category10();
         int ci = 0;
@@ -63,18 +59,6 @@ internal sealed class RdPlot
         plt.YLabel("SNR (dB)");
         if (Title.Length > 0) plt.Title(Title);
         plt.ShowLegend(ScottPlot.Alignment.UpperLeft);
-        // ScottPlot picks the format from the name, so the temporary file keeps the extension.
-        var tmp = Path.Combine(dir, $".{Path.GetFileNameWithoutExtension(full)}.{Guid.NewGuid():N}.tmp{ext}");
-        try
-        {
-            if (ext == ".png") plt.SavePng(tmp, Width, Height);
-            else plt.SaveSvg(tmp, Width, Height);
-            File.Move(tmp, full, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(tmp); } catch (IOException) { }
-            throw;
-        }
+        PlotFile.Save(plt, path, Width, Height);
     }
 }

@@ -90,7 +90,7 @@ public sealed class RansDecoder
     /// <summary>Decodes what <see cref="RansEncoder.EncodeStatic"/> wrote, with the same tables and indices.</summary>
     public unsafe void DecodeStatic(Span<int> symbols, IReadOnlyList<FrequencyTable> tables, ReadOnlySpan<int> tableIndex)
     {
-        var cycle = Resolve(tables, tableIndex, symbols.Length);
+        var cycle = RansEncoder.Resolve(tables, tableIndex, symbols.Length);
         if (symbols.Length == 0) return;
         int L = cycle.Length, i = 0, k = 0;
         // Align to state 0 so the unrolled loop can keep the four states in registers.
@@ -131,7 +131,7 @@ public sealed class RansDecoder
     /// <summary>Decodes what <see cref="RansEncoder.EncodeIntegers"/> wrote, with the same tables and indices.</summary>
     public unsafe void DecodeIntegers(Span<long> values, IReadOnlyList<IntegerTable> tables, ReadOnlySpan<int> tableIndex)
     {
-        var cycle = Resolve(tables, tableIndex, values.Length);
+        var cycle = RansEncoder.Resolve(tables, tableIndex, values.Length);
         if (values.Length == 0) return;
         int L = cycle.Length, i = 0, k = 0;
         for (; i < values.Length && (_op & (N - 1)) != 0; i++)
@@ -267,23 +267,5 @@ public sealed class RansDecoder
         Int128 v = below ? (Int128)lowest - 1 - ov : (Int128)highest + 1 + ov;
         if (v < long.MinValue || v > long.MaxValue) throw new LtcFormatException($"{_name}: escaped integer is outside the 64-bit range");
         return (long)v;
-    }
-
-    private static T[] Resolve<T>(IReadOnlyList<T> tables, ReadOnlySpan<int> tableIndex, int count) where T : class
-    {
-        ArgumentNullException.ThrowIfNull(tables);
-        if (tableIndex.Length == 0)
-        {
-            if (count == 0) return [];
-            throw new ArgumentException("tableIndex is empty", nameof(tableIndex));
-        }
-        var r = new T[tableIndex.Length];
-        for (int i = 0; i < r.Length; i++)
-        {
-            int ti = tableIndex[i];
-            if ((uint)ti >= (uint)tables.Count) throw new ArgumentOutOfRangeException(nameof(tableIndex), $"table index {ti} at {i} is outside 0..{tables.Count - 1}");
-            r[i] = tables[ti] ?? throw new ArgumentNullException(nameof(tables), $"table {ti} is null");
-        }
-        return r;
     }
 }

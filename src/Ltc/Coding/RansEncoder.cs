@@ -127,7 +127,8 @@ public sealed class RansEncoder
         _bypass.WriteExpGolomb(table.Overflow(value));
     }
 
-    private static T[] Resolve<T>(IReadOnlyList<T> tables, ReadOnlySpan<int> tableIndex, int count) where T : class
+    /// <summary>The table of every position of a cycle of table indexes (shared with <see cref="RansDecoder"/>).</summary>
+    internal static T[] Resolve<T>(IReadOnlyList<T> tables, ReadOnlySpan<int> tableIndex, int count) where T : class
     {
         ArgumentNullException.ThrowIfNull(tables);
         if (tableIndex.Length == 0)

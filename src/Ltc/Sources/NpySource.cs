@@ -6,23 +6,21 @@ namespace Ltc.Sources;
 /// Vectors from a user's .npy file (float32 or float64, shape (count, d)). The first 80% of rows (in file order) are the
 /// train split and the rest the test split, so the split is deterministic and reproducible.
 /// </summary>
-public sealed class NpySource : VectorSource
+public sealed class NpySource : DataSetSource
 {
-    private readonly double[] _train;
-    private readonly double[] _test;
-
     /// <summary>Loads the file; NaN, infinite values and wrong shapes are one-line errors.</summary>
-    public NpySource(string path)
+    public NpySource(string path) : this(path, Load(path)) { }
+
+    private NpySource(string path, (double[] Train, double[] Test, int Dimension) d) : base(d.Train, d.Test, d.Dimension) => Path = path;
+
+    private static (double[] Train, double[] Test, int Dimension) Load(string path)
     {
         var a = Npy.ReadMatrix(path);
         if (a.Type is not (NpyType.Float32 or NpyType.Float64))
             throw new LtcException($"{path}: expected float32 or float64 data, got {a.Type}");
         if (a.Rows < 2) throw new LtcException($"{path}: need at least 2 rows to split into train and test, got {a.Rows}");
-        Path = path;
-        Dimension = a.Columns;
         int trainRows = Math.Max(1, (int)(a.Rows * 0.8));
-        _train = a.Data[..(trainRows * Dimension)];
-        _test = a.Data[(trainRows * Dimension)..];
+        return (a.Data[..(trainRows * a.Columns)], a.Data[(trainRows * a.Columns)..], a.Columns);
     }
 
     /// <summary>The file read.</summary>
@@ -30,22 +28,6 @@ public sealed class NpySource : VectorSource
 
     /// <inheritdoc/>
     public override string Name => $"npy:{Path}";
-
-    /// <inheritdoc/>
-    public override int Dimension { get; }
-
-    /// <inheritdoc/>
-    public override bool IsSynthetic => false;
-
-    /// <inheritdoc/>
-    public override double[] Rows(SourceSplit split) => split == SourceSplit.Train ? _train : _test;
-
-    /// <inheritdoc/>
-    public override double Variance(SourceSplit split) => SourceStatistics.MeanCoordinateVariance(Rows(split), Dimension);
-
-    /// <inheritdoc/>
-    public override void Draw(Span<double> destination, SourceSplit split, Random random) =>
-        SourceStatistics.DrawRows(Rows(split), Dimension, destination, random);
 }
 
 /// <summary>Helpers shared by data-set sources.</summary>

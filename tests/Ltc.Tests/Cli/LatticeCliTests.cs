@@ -11,13 +11,7 @@ public sealed class LatticeCliTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = LtcApp.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => LtcApp.RunCaptured(args);
 
     /// <summary>Runs with --json and checks stdout is exactly one JSON object and stderr is empty.</summary>
     private static JsonElement RunJson(params string[] args)

@@ -6,13 +6,7 @@ namespace Ltc.Tests.Coding;
 
 public class CodingCliTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = LtcApp.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => LtcApp.RunCaptured(args);
 
     [Fact]
     public void InspectPrintsTheHeaderOfAValidFileAndRejectsADamagedOne()

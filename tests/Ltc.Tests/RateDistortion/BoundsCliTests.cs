@@ -5,13 +5,7 @@ namespace Ltc.Tests.RateDistortion;
 
 public class BoundsCliTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = new StringWriter();
-        var e = new StringWriter();
-        int code = LtcApp.Run(args, o, e);
-        return (code, o.ToString(), e.ToString());
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => LtcApp.RunCaptured(args);
 
     [Theory]
     [InlineData("rd")]
