@@ -12,7 +12,13 @@ namespace Ltc.Torch;
 /// <param name="Sampling">How cell samples are drawn (scrambled Sobol by default, as the paper's evaluation).</param>
 /// <param name="Seed">Seed of the test draws, dither and cell samples.</param>
 public sealed record EvalOptions(int Samples = 16384, int McSamples = 2048, int Replicates = 4,
-    CellSampling Sampling = CellSampling.ScrambledSobol, int Seed = 12345);
+    CellSampling Sampling = CellSampling.ScrambledSobol, int Seed = 12345)
+{
+    /// <summary>Throws a one-line error for non-positive counts (checked before training, not after it).</summary>
+    public EvalOptions Validated() => Samples >= 1 && McSamples >= 1 && Replicates >= 1
+        ? this
+        : throw new LtcException($"evaluation needs positive --samples, --mc-samples and replicates (got {Samples}, {McSamples}, {Replicates})");
+}
 
 /// <summary>What <c>ltc eval</c> reports.</summary>
 /// <param name="Rate">Rate per rate unit (bits per scalar sample for i.i.d. sequences, bits per vector otherwise).</param>
@@ -44,8 +50,7 @@ public static class Evaluator
         var cfg = model.Config;
         if (source.Dimension != cfg.Dim)
             throw new LtcException($"source '{source.Name}' has dimension {source.Dimension}, but the model expects {cfg.Dim}");
-        if (options.Samples < 1 || options.McSamples < 1 || options.Replicates < 1)
-            throw new LtcException("evaluation needs positive --samples, --mc-samples and replicates");
+        options.Validated();
         var clock = Stopwatch.StartNew();
         var data = source.Sample(SourceSplit.Test, options.Samples, options.Seed);
         int d = cfg.Dim, count = data.Length / d;

@@ -82,6 +82,9 @@ public class CliTests : IDisposable
     [InlineData("train --source gaussian --dim 2 --lattice A2 --lambda 1 --proxy noise --out {0}", "noise")]
     [InlineData("train --source gaussian --dim 2 --lattice A2 --lambda 1 --profile huge --out {0}", "huge")]
     [InlineData("train --source gaussian --dim 2 --lattice A2 --lambda 1 --device tpu --out {0}", "tpu")]
+    [InlineData("train --source gaussian --dim 2 --lattice A2 --lambda 1 --eval-samples 0 --out {0}", "positive")]
+    [InlineData("sweep --source gaussian --dim 2 --lattice A2 --lambdas 1,2 --eval-mc-samples 0 --out-dir {0}", "positive")]
+    [InlineData("train --source block:8:banana --model block-ltc --lattice E8 --lambda 1 --out {0}", "plain source")]
     [InlineData("eval --model {0}", "not found")]
     public void BadInputIsAOneLineError(string template, string mention)
     {
@@ -92,6 +95,8 @@ public class CliTests : IDisposable
         Assert.StartsWith("ltc: error:", stderr);
         Assert.Single(stderr.TrimEnd().Split('\n'));
         Assert.Contains(mention, stderr, StringComparison.OrdinalIgnoreCase);
+        // Input is checked before any work: nothing was trained, so nothing was written.
+        Assert.False(File.Exists(Path.Combine(_dir, "x.ltcm")) || Directory.Exists(Path.Combine(_dir, "x.ltcm")));
     }
 
     [Fact]

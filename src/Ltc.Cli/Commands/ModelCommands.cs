@@ -58,6 +58,7 @@ internal static class ModelCommands
                 block = pr.GetValue(Block) ?? lattice?.Dimension ?? throw new LtcException("block-ltc needs --lattice (E8 for n = 8, Leech for n = 24) or --block");
                 if (lattice is null) throw new LtcException("block-ltc needs --lattice (E8 for n = 8, Leech for n = 24)");
                 if (lattice.Dimension != block) throw new LtcException($"--lattice {latticeName} has dimension {lattice.Dimension}, but --block is {block}");
+                if (source is BlockSource) throw new LtcException($"block-ltc groups vectors into blocks itself; give the plain source, not '{source.Name}'");
                 source = new BlockSource(source, block);
             }
             else if (pr.GetValue(Block) is not null) throw new LtcException("--block is for --model block-ltc");
@@ -96,9 +97,9 @@ internal static class ModelCommands
             return (cfg, source, profile);
         }
 
-        public EvalOptions Eval(ParseResult pr, TrainingProfile profile, int seed) => new(
+        public EvalOptions Eval(ParseResult pr, TrainingProfile profile, int seed) => new EvalOptions(
             pr.GetValue(EvalSamples) ?? profile.EvalSamples, pr.GetValue(EvalMcSamples) ?? profile.EvalMcSamples,
-            profile.EvalReplicates, CellSampling.ScrambledSobol, seed + 1000);
+            profile.EvalReplicates, CellSampling.ScrambledSobol, seed + 1000).Validated();
     }
 
     public static Command CreateTrain()
@@ -142,6 +143,7 @@ internal static class ModelCommands
             var values = ParseLambdas(pr.GetValue(lambdas)!);
             string dir = pr.GetValue(outDir)!;
             var runs = values.Select(l => (Lambda: l, Setup: o.Build(pr, l))).ToList(); // validate everything before training
+            o.Eval(pr, runs[0].Setup.Profile, 0);
             Directory.CreateDirectory(dir);
             bool json = pr.GetValue(o.Json);
             var err = pr.InvocationConfiguration.Error;

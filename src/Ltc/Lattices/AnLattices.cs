@@ -23,16 +23,7 @@ public sealed class AnLattice : Lattice
     public override double MinimumNorm => 2;
 
     /// <inheritdoc/>
-    public override void ClosestPoint(ReadOnlySpan<double> x, Span<double> y)
-    {
-        int n = Dimension;
-        Span<double> buf = n < 256 ? stackalloc double[2 * (n + 1)] : new double[2 * (n + 1)];
-        var big = buf[..(n + 1)];
-        var q = buf.Slice(n + 1, n + 1);
-        _h.ToEmbedded(x, big);
-        AnDecoding.DecodeAn(big, q);
-        _h.FromEmbedded(q, y);
-    }
+    public override void ClosestPoint(ReadOnlySpan<double> x, Span<double> y) => _h.DecodeAn(x, y, dual: false);
 
     private static double[] MakeGenerator(int n) =>
         LatticeBasis.ToHyperplaneCoordinates(LatticeBasis.AnRoots(n), n, new Hyperplane(n));
@@ -67,16 +58,7 @@ public sealed class AnDualLattice : Lattice
     public override double MinimumNorm => (double)Dimension / (Dimension + 1);
 
     /// <inheritdoc/>
-    public override void ClosestPoint(ReadOnlySpan<double> x, Span<double> y)
-    {
-        int n = Dimension;
-        Span<double> buf = n < 256 ? stackalloc double[2 * (n + 1)] : new double[2 * (n + 1)];
-        var big = buf[..(n + 1)];
-        var q = buf.Slice(n + 1, n + 1);
-        _h.ToEmbedded(x, big);
-        AnDecoding.DecodeAnDual(big, q);
-        _h.FromEmbedded(q, y);
-    }
+    public override void ClosestPoint(ReadOnlySpan<double> x, Span<double> y) => _h.DecodeAn(x, y, dual: true);
 
     private static double[] MakeGenerator(int n)
     {

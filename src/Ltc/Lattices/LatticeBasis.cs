@@ -132,6 +132,22 @@ internal readonly struct Hyperplane
         big[n] = -t * (_s - 1);
     }
 
+    /// <summary>
+    /// Closest point of A_n (or of A_n* when <paramref name="dual"/>) in these coordinates: embed x in Rⁿ⁺¹, decode
+    /// there with the Conway–Sloane algorithm, map back.
+    /// </summary>
+    public void DecodeAn(ReadOnlySpan<double> x, Span<double> y, bool dual)
+    {
+        int n = Dimension;
+        Span<double> buf = n < 256 ? stackalloc double[2 * (n + 1)] : new double[2 * (n + 1)];
+        var big = buf[..(n + 1)];
+        var q = buf.Slice(n + 1, n + 1);
+        ToEmbedded(x, big);
+        if (dual) AnDecoding.DecodeAnDual(big, q);
+        else AnDecoding.DecodeAn(big, q);
+        FromEmbedded(q, y);
+    }
+
     /// <summary>X in the hyperplane back to Rⁿ (the component off the hyperplane is dropped).</summary>
     public void FromEmbedded(ReadOnlySpan<double> big, Span<double> x)
     {
