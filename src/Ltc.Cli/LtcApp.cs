@@ -22,6 +22,9 @@ internal static class LtcApp
         root.Subcommands.Add(ModelCommands.CreateTrain());
         root.Subcommands.Add(ModelCommands.CreateSweep());
         root.Subcommands.Add(ModelCommands.CreateEval());
+        root.Subcommands.Add(CodecCommands.CreateCompress());
+        root.Subcommands.Add(CodecCommands.CreateDecompress());
+        root.Subcommands.Add(CodecCommands.CreateFitCoder());
         root.Subcommands.Add(DataCommands.Create());
         return root;
     }

@@ -1,3 +1,4 @@
+using Ltc.Codec;
 using Ltc.Lattices;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -216,6 +217,23 @@ public sealed class CompressionModel : nn.Module
     private ForwardResult ForwardBlock(Tensor x, bool train, Tensor? cellSamples)
     {
         var b = _block!;
+        int n = Config.Block, dy = Config.LatentDim;
+        var v = BlockLatent(x, train);
+        var quantized = new List<Tensor>(dy);
+        for (int i = 0; i < dy; i++)
+        {
+            var vi = v.narrow(1, i * n, n);
+            var q = Quantizer!.Quantize(vi);
+            quantized.Add(train ? vi + (q - vi).detach() : q);
+        }
+        var yq = cat(quantized, 1);
+        return new ForwardResult(BlockSynthesis(yq), Bits(yq, cellSamples), v, yq);
+    }
+
+    // Block-LTC's latent [B, dy·n]: the dy lattice inputs of a block side by side, n coordinates each.
+    private Tensor BlockLatent(Tensor x, bool train)
+    {
+        var b = _block!;
         long batch = x.shape[0];
         int n = Config.Block, dy = Config.LatentDim, dv = Config.Dim / n;
         var y = _analysis!.call(x.reshape(batch * n, dv)).reshape(batch, n, dy);
@@ -223,23 +241,54 @@ public sealed class CompressionModel : nn.Module
             using (no_grad())
                 b.Mean.mul_(0.99).add_(y.detach().mean([0]) * 0.01);
         var centred = (y - b.Mean).transpose(1, 2); // [B, dy, n]
-        var outs = new List<Tensor>(dy);
         var latents = new List<Tensor>(dy);
-        var quantized = new List<Tensor>(dy);
-        for (int i = 0; i < dy; i++)
-        {
-            var v = b.Analysis[i].call(centred.select(1, i));
-            var q = Quantizer!.Quantize(v);
-            var vhat = train ? v + (q - v).detach() : q;
-            outs.Add(b.Synthesis[i].call(vhat));
-            latents.Add(v);
-            quantized.Add(vhat);
-        }
-        var yhat = stack(outs, 1).transpose(1, 2) + b.Mean; // [B, n, dy]
-        var xhat = _synthesis!.call(yhat.reshape(batch * n, dy)).reshape(batch, n * dv);
-        var yq = cat(quantized, 1);
-        return new ForwardResult(xhat, Bits(yq, cellSamples), cat(latents, 1), yq);
+        for (int i = 0; i < dy; i++) latents.Add(b.Analysis[i].call(centred.select(1, i)));
+        return cat(latents, 1);
     }
+
+    private Tensor BlockSynthesis(Tensor yq)
+    {
+        var b = _block!;
+        long batch = yq.shape[0];
+        int n = Config.Block, dy = Config.LatentDim, dv = Config.Dim / n;
+        var outs = new List<Tensor>(dy);
+        for (int i = 0; i < dy; i++) outs.Add(b.Synthesis[i].call(yq.narrow(1, i * n, n)));
+        var yhat = stack(outs, 1).transpose(1, 2) + b.Mean; // [B, n, dy]
+        return _synthesis!.call(yhat.reshape(batch * n, dy)).reshape(batch, n * dv);
+    }
+
+    /// <summary>Size m of the latent a row is quantized to: dy, or dy·n for Block-LTC.</summary>
+    public int LatentSize => _block is null ? Config.LatentDim : Config.LatentDim * Config.Block;
+
+    /// <summary>
+    /// The unquantized latent of rows x ([B, d]) as the codec quantizes it, shape [B, <see cref="LatentSize"/>]
+    /// (evaluation mode: Block-LTC's running mean is not updated).
+    /// </summary>
+    public Tensor Latent(Tensor x) => _block is null ? Analyze(x) : BlockLatent(x, train: false);
+
+    /// <summary>Rows x̂ ([B, d]) from quantized latents ([B, <see cref="LatentSize"/>]), the inverse of <see cref="Latent"/>.</summary>
+    public Tensor FromLatent(Tensor quantizedLatent) => _block is null ? Synthesize(quantizedLatent) : BlockSynthesis(quantizedLatent);
+
+    /// <summary>
+    /// The codec's quantizer of this model's latent: rounding around the medians (NTC), the unit-volume lattice
+    /// (LTC, ECLQ), or the direct sum of dy copies of the block lattice (Block-LTC).
+    /// </summary>
+    public LatentQuantizer CreateLatentQuantizer()
+    {
+        if (Quantizer is null)
+        {
+            var med = ((FactorizedDensity)_density!).Medians.to(float64).cpu().data<double>().ToArray();
+            return LatentQuantizer.Rounding(med);
+        }
+        return LatentQuantizer.ForLattice(CodecLattice!);
+    }
+
+    /// <summary>The lattice the codec quantizes a whole latent with (null for NTC).</summary>
+    public Lattice? CodecLattice => Quantizer is null ? null
+        : _block is null ? Quantizer.Lattice : new ProductLattice(Quantizer.Lattice, Config.LatentDim);
+
+    /// <summary>The frozen latent codec (coding tables) of this model, or null before one is fitted.</summary>
+    public LatentCodec? Codec { get; set; }
 
     /// <summary>Per-vector distortion: mean over coordinates of the squared (or absolute) error.</summary>
     public Tensor Distortion(Tensor x, Tensor xhat) => Config.Distortion == "l1" ? (x - xhat).abs().mean([1]) : (x - xhat).square().mean([1]);

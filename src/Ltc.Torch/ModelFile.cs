@@ -13,15 +13,17 @@ public sealed record LoadedModel(CompressionModel Model, TrainingState State, by
 
 /// <summary>
 /// The <c>.ltcm</c> model file: magic "LTCM", format version, the configuration as JSON, the training state as JSON,
-/// every parameter and buffer as named float32 tensors (little-endian), and the optimizer state (checkpoints only).
+/// every parameter and buffer as named float32 tensors (little-endian), the optimizer state (checkpoints only), and
+/// (version 2) the latent codec's frozen coding tables (empty until fitted).
 /// Each part is a length-prefixed block whose length is checked against the file before it is read. Written
 /// atomically, so an interrupted checkpoint leaves the previous one intact.
 /// </summary>
-/// <remarks>The fingerprint covers the configuration and the weights, not the training state or optimizer.</remarks>
+/// <remarks>The fingerprint covers the configuration, the weights and the coding tables, not the training state or
+/// optimizer. Version 1 files (no coding tables) are still read.</remarks>
 public static class ModelFile
 {
     private static readonly byte[] Magic = "LTCM"u8.ToArray();
-    private const int Version = 1;
+    private const int Version = 2;
 
     /// <summary>Writes <paramref name="model"/> (and optional <paramref name="trainingState"/> JSON) to <paramref name="path"/>.</summary>
     public static void Save(string path, CompressionModel model, TrainingState? trainingState = null, byte[]? optimizerState = null)
@@ -36,6 +38,7 @@ public static class ModelFile
             WriteBlock(w, Encoding.UTF8.GetBytes(trainingState?.ToJson() ?? ""));
             WriteBlock(w, weights);
             WriteBlock(w, optimizerState ?? []);
+            WriteBlock(w, model.Codec?.ToBytes() ?? []);
         });
     }
 
@@ -46,6 +49,8 @@ public static class ModelFile
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         sha.AppendData(config);
         sha.AppendData(weights);
+        // Models without tables keep the fingerprint they had before coding tables existed.
+        if (model.Codec is { } codec) sha.AppendData(codec.ToBytes());
         return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 
@@ -61,14 +66,16 @@ public static class ModelFile
             using var r = new BinaryReader(new MemoryStream(bytes));
             if (bytes.Length < 8 || !r.ReadBytes(4).AsSpan().SequenceEqual(Magic)) throw new LtcException($"{path}: not an ltc model file (bad magic)");
             int v = r.ReadInt32();
-            if (v != Version) throw new LtcException($"{path}: unsupported model format version {v}");
+            if (v is not (1 or Version)) throw new LtcException($"{path}: unsupported model format version {v}");
             var config = ModelConfig.FromJson(Encoding.UTF8.GetString(ReadBlock(r, path)), path);
             var state = TrainingState.FromJson(Encoding.UTF8.GetString(ReadBlock(r, path)), path);
             var weights = ReadBlock(r, path);
             var optimizer = ReadBlock(r, path);
+            var coder = v >= 2 ? ReadBlock(r, path) : [];
             if (r.BaseStream.Position != bytes.Length) throw new LtcException($"{path}: trailing bytes after the model");
             var model = new CompressionModel(config);
             LoadWeights(model, weights, path);
+            if (coder.Length > 0) model.Codec = Codec.LatentCodec.Read(coder, path).Bind(model.CodecLattice);
             return new LoadedModel(model, state, optimizer);
         }
         catch (EndOfStreamException) { throw new LtcException($"{path}: truncated model file"); }

@@ -180,8 +180,9 @@ internal static class ModelCommands
         var device = new Option<string>("--device") { Description = "cpu or cuda.", DefaultValueFactory = _ => "cpu" };
         var threads = new Option<int>("--threads") { Description = "Torch intra-op threads (0: default).", DefaultValueFactory = _ => 0 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout and nothing else." };
+        var coded = new Option<bool>("--coded") { Description = "Also compress the test vectors to a real .ltc file and decompress it: file bits next to the estimated rate." };
         var cmd = new Command("eval", "Rate (with its Monte Carlo standard error), distortion, SNR and gap to R(D) of a trained model on held-out data.");
-        foreach (var opt in new Option[] { model, samples, mcSamples, replicates, mc, seed, source, device, threads, json }) cmd.Options.Add(opt);
+        foreach (var opt in new Option[] { model, samples, mcSamples, replicates, mc, seed, source, device, threads, coded, json }) cmd.Options.Add(opt);
         cmd.SetAction(pr =>
         {
             TorchSetup.Configure(pr.GetValue(device)!, pr.GetValue(threads));
@@ -192,6 +193,12 @@ internal static class ModelCommands
             var src = SourceFor(pr.GetValue(source) ?? cfg.Source, cfg);
             var options = new EvalOptions(pr.GetValue(samples) ?? profile.EvalSamples, pr.GetValue(mcSamples) ?? profile.EvalMcSamples,
                 pr.GetValue(replicates) ?? profile.EvalReplicates, ModelConfig.ParseSampling(pr.GetValue(mc)!), pr.GetValue(seed) ?? cfg.Seed + 1000);
+            if (pr.GetValue(coded))
+            {
+                var c = CodedEvaluator.Evaluate(loaded.Model, src, options);
+                ReportCoded(pr.InvocationConfiguration.Output, pr.GetValue(json), cfg, c, path, ModelFile.Fingerprint(loaded.Model));
+                return 0;
+            }
             var result = Evaluator.Evaluate(loaded.Model, src, options);
             Report(pr.InvocationConfiguration.Output, pr.GetValue(json), cfg, result, loaded.State.Seconds, path, ModelFile.Fingerprint(loaded.Model));
             return 0;
@@ -234,9 +241,12 @@ internal static class ModelCommands
         trainer.LoadOptimizerState(optimizerState, path);
         int every = checkpointEvery ?? Math.Max(1, cfg.Steps / 10);
         if (every < 0) throw new LtcException($"--checkpoint-every must be >= 0, got {every}");
-        using var view = progressWriter is null ? null : TrainingProgressView.Create(progressWriter, $"{cfg.Model} {cfg.Lattice} λ={cfg.Lambda.ToString("R", Inv)}");
+        using var view = progressWriter is null ? null : ProgressViews.Training(progressWriter, $"{cfg.Model} {cfg.Lattice} λ={cfg.Lambda.ToString("R", Inv)}");
         var final = trainer.Run(state, view, (s, opt) => ModelFile.Save(path, model, s, opt), every);
         view?.Complete();
+        // The coding tables make the model a file codec; they are fitted to the finished model's training latents.
+        ModelCodec.Fit(model, source, seed: cfg.Seed);
+        ModelFile.Save(path, model, final, trainer.OptimizerState());
         var result = Evaluator.Evaluate(model, source, eval);
         return (model, result, final.Seconds);
     }
@@ -255,6 +265,36 @@ internal static class ModelCommands
         output.WriteLine($"SNR          {r.SnrDb:F3} dB (σ² = {r.Variance:G4})");
         if (r.GapToRdDb is double g) output.WriteLine($"gap to R(D)  {g:F3} dB");
         output.WriteLine($"time         training {trainSeconds:F1} s, evaluation {r.Seconds:F1} s");
+    }
+
+    private static void ReportCoded(TextWriter output, bool json, ModelConfig cfg, CodedEvalResult c, string path, string fingerprint)
+    {
+        var r = c.Estimated;
+        if (json)
+        {
+            CliOutput.WriteJson(output, new
+            {
+                Estimate = ResultObject(cfg, r, 0, path, fingerprint),
+                c.FileBytes,
+                c.PayloadBytes,
+                FileRate = c.FileRate,
+                PayloadRate = c.PayloadRate,
+                r.RateUnit,
+                EstimatedRate = r.Rate,
+                c.DifferencePercent,
+                DecodedSnrDb = c.DecodedSnrDb,
+                DecodedGapToRdDb = c.DecodedGapToRdDb,
+                c.Exact,
+                c.CompressSeconds,
+                c.DecompressSeconds,
+            });
+            return;
+        }
+        Report(output, false, cfg, r, 0, path, fingerprint);
+        output.WriteLine($"file         {c.FileBytes} bytes for {r.TestVectors} test vectors: {c.FileRate:F4} {r.RateUnit} " +
+            $"({c.DifferencePercent:+0.00;-0.00} % against the estimate; payload alone {c.PayloadRate:F4})");
+        output.WriteLine($"decoded      SNR {c.DecodedSnrDb:F3} dB" + (c.DecodedGapToRdDb is double g ? $", gap to R(D) with file bits {g:F3} dB" : "") +
+            $", {(c.Exact ? "bit-exact" : "NOT equal")} to the model's reconstruction; compress {c.CompressSeconds:F2} s, decompress {c.DecompressSeconds:F2} s");
     }
 
     private static object ResultObject(ModelConfig cfg, EvalResult r, double trainSeconds, string path, string? fingerprint) => new

@@ -54,34 +54,52 @@ public static partial class Npy
         return Parse(bytes, path);
     }
 
-    /// <summary>Parses the bytes of a .npy file; <paramref name="name"/> names it in error messages.</summary>
-    public static NpyArray Parse(ReadOnlySpan<byte> bytes, string name = "<npy>")
+    /// <summary>The fields of a validated .npy header; <paramref name="DataStart"/> is the offset of the first data byte.</summary>
+    internal readonly record struct Header(NpyType Type, bool Fortran, long[] Shape, int DataStart);
+
+    /// <summary>Bytes at the start of a file that always suffice to find where its header ends (see <see cref="HeaderEnd"/>).</summary>
+    internal const int PreambleLength = 12;
+
+    /// <summary>
+    /// Checks the magic and version and returns the offset where the header ends (where the data starts). Needs the
+    /// first 10 bytes (12 for versions 2.0 and 3.0), so a streaming reader can size its header read before parsing.
+    /// </summary>
+    internal static int HeaderEnd(ReadOnlySpan<byte> bytes, string name)
     {
         if (bytes.Length < 10 || !bytes[..6].SequenceEqual(Magic))
             throw new LtcException($"{name}: not a .npy file (bad magic)");
         int major = bytes[6];
-        int headerLength, headerStart;
         switch (major)
         {
-            case 1: headerLength = BinaryPrimitives.ReadUInt16LittleEndian(bytes[8..]); headerStart = 10; break;
+            case 1: return 10 + BinaryPrimitives.ReadUInt16LittleEndian(bytes[8..]);
             case 2 or 3:
                 if (bytes.Length < 12) throw new LtcException($"{name}: truncated .npy header");
                 uint len = BinaryPrimitives.ReadUInt32LittleEndian(bytes[8..]);
                 if (len > MaxHeaderLength) throw new LtcException($"{name}: .npy header length {len} is implausible");
-                headerLength = (int)len; headerStart = 12; break;
+                return 12 + (int)len;
             default: throw new LtcException($"{name}: unsupported .npy version {major}.{bytes[7]}");
         }
-        if (headerStart + headerLength > bytes.Length) throw new LtcException($"{name}: truncated .npy header");
-        var header = (major == 3 ? Encoding.UTF8 : Encoding.Latin1).GetString(bytes.Slice(headerStart, headerLength));
+    }
+
+    /// <summary>
+    /// Parses and validates the header (magic, version, descr, fortran_order, shape); <paramref name="bytes"/> must hold
+    /// at least the whole header. With <paramref name="floatsOnly"/> only &lt;f4 and &lt;f8 are accepted.
+    /// </summary>
+    internal static Header ParseHeader(ReadOnlySpan<byte> bytes, string name, bool floatsOnly)
+    {
+        int headerEnd = HeaderEnd(bytes, name);
+        int headerStart = bytes[6] == 1 ? 10 : 12;
+        if (headerEnd > bytes.Length) throw new LtcException($"{name}: truncated .npy header");
+        var header = (bytes[6] == 3 ? Encoding.UTF8 : Encoding.Latin1).GetString(bytes[headerStart..headerEnd]);
 
         var descr = HeaderString(header, "descr", name);
         var type = descr switch
         {
             "<f4" => NpyType.Float32,
             "<f8" => NpyType.Float64,
-            "<i4" => NpyType.Int32,
-            "<i8" => NpyType.Int64,
-            _ => throw new LtcException($"{name}: unsupported .npy element type '{descr}' (expected <f4, <f8, <i4 or <i8)"),
+            "<i4" when !floatsOnly => NpyType.Int32,
+            "<i8" when !floatsOnly => NpyType.Int64,
+            _ => throw new LtcException($"{name}: unsupported .npy element type '{descr}' (expected {(floatsOnly ? "<f4 or <f8" : "<f4, <f8, <i4 or <i8")})"),
         };
         var fortranMatch = FortranRegex().Match(header);
         if (!fortranMatch.Success) throw new LtcException($"{name}: .npy header has no fortran_order");
@@ -92,9 +110,16 @@ public static partial class Npy
             .Select(s => long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v
                 : throw new LtcException($"{name}: .npy shape entry '{s}' is not a non-negative integer"))
             .ToArray();
+        return new Header(type, fortran, shape, headerEnd);
+    }
+
+    /// <summary>Parses the bytes of a .npy file; <paramref name="name"/> names it in error messages.</summary>
+    public static NpyArray Parse(ReadOnlySpan<byte> bytes, string name = "<npy>")
+    {
+        var (type, fortran, shape, headerEnd) = ParseHeader(bytes, name, floatsOnly: false);
 
         int itemSize = type is NpyType.Float32 or NpyType.Int32 ? 4 : 8;
-        long dataStart = headerStart + headerLength;
+        long dataStart = headerEnd;
         long available = (bytes.Length - dataStart) / itemSize;
         long count = 1;
         foreach (var d in shape)
@@ -154,17 +179,26 @@ public static partial class Npy
         long product = 1;
         foreach (var d in shape) product *= d;
         if (product != elementCount) throw new ArgumentException($"shape ({string.Join(", ", shape)}) does not hold {elementCount} elements");
+        var header = EncodeHeader(descr, shape);
+        var bytes = new byte[header.Length + payload.Length];
+        header.CopyTo(bytes, 0);
+        payload.CopyTo(bytes.AsSpan(header.Length));
+        return bytes;
+    }
+
+    /// <summary>The magic, version and header of a version 1.0, C-order .npy file, padded as NumPy pads it.</summary>
+    internal static byte[] EncodeHeader(string descr, long[] shape)
+    {
         string shapeText = shape.Length == 1 ? $"({shape[0]},)" : $"({string.Join(", ", shape)})";
         var dict = $"{{'descr': '{descr}', 'fortran_order': False, 'shape': {shapeText}, }}";
         int total = 10 + dict.Length + 1;
         int padded = (total + 63) / 64 * 64;
         var header = dict + new string(' ', padded - total) + "\n";
-        var bytes = new byte[10 + header.Length + payload.Length];
+        var bytes = new byte[10 + header.Length];
         Magic.CopyTo(bytes);
         bytes[6] = 1; bytes[7] = 0;
         BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(8), (ushort)header.Length);
         Encoding.Latin1.GetBytes(header, bytes.AsSpan(10));
-        payload.CopyTo(bytes.AsSpan(10 + header.Length));
         return bytes;
     }
 

@@ -1,0 +1,105 @@
+using Ltc.Codec;
+using Ltc.Sources;
+using static TorchSharp.torch;
+
+namespace Ltc.Torch;
+
+/// <summary>
+/// A trained <see cref="CompressionModel"/> as a file codec: g_a (<see cref="CompressionModel.Latent"/>) → the model's
+/// <see cref="LatentCodec"/> → g_s (<see cref="CompressionModel.FromLatent"/>). Use it with <see cref="FileCodec"/>.
+/// </summary>
+/// <remarks>
+/// The transforms run in float32 on the CPU. TorchSharp's kernels may round differently with another intra-op thread
+/// count, and the encoder's quantized latents would follow; set one torch thread (as <c>ltc compress</c> does) when
+/// the file bytes must not depend on the machine's settings. The decoder's output depends only on the file, the stored
+/// tables and g_s.
+/// </remarks>
+public sealed class ModelCodec : ITransformCodec
+{
+    /// <summary>Training vectors the coding tables are fitted to by default.</summary>
+    public const int DefaultFitSamples = 1 << 18;
+
+    private readonly CompressionModel _model;
+    private readonly byte[] _fingerprint;
+
+    /// <summary>Wraps <paramref name="model"/>, which must have a fitted codec (<see cref="CompressionModel.Codec"/>).</summary>
+    /// <exception cref="LtcException">The model has no coding tables.</exception>
+    public ModelCodec(CompressionModel model)
+    {
+        _model = model ?? throw new ArgumentNullException(nameof(model));
+        var codec = model.Codec ?? throw new LtcException("the model has no coding tables; run 'ltc fit-coder --model FILE' (models trained by this version have them)");
+        Latent = codec.Quantizer.CanQuantize ? codec : codec.Bind(model.CodecLattice);
+        _fingerprint = Convert.FromHexString(ModelFile.Fingerprint(model));
+        model.eval();
+    }
+
+    /// <inheritdoc/>
+    public string Kind => _model.Config.Model;
+
+    /// <inheritdoc/>
+    public ReadOnlySpan<byte> Fingerprint => _fingerprint;
+
+    /// <inheritdoc/>
+    public int VectorDimension => _model.Config.Dim / _model.Config.Block;
+
+    /// <inheritdoc/>
+    public int VectorsPerRow => _model.Config.Block;
+
+    /// <inheritdoc/>
+    public LatentCodec Latent { get; }
+
+    /// <summary>The model.</summary>
+    public CompressionModel Model => _model;
+
+    /// <inheritdoc/>
+    public void Analyze(ReadOnlySpan<double> rows, int count, Span<double> latents) =>
+        Apply(rows, count, _model.Config.Dim, latents, _model.LatentSize, _model.Latent);
+
+    /// <inheritdoc/>
+    public void Synthesize(ReadOnlySpan<double> latents, int count, Span<double> rows) =>
+        Apply(latents, count, _model.LatentSize, rows, _model.Config.Dim, _model.FromLatent);
+
+    /// <summary>
+    /// Fits coding tables for <paramref name="model"/> to the integer latents of <paramref name="samples"/> vectors
+    /// drawn from the training split of <paramref name="source"/> (seeded by <paramref name="seed"/>), and stores them
+    /// in <see cref="CompressionModel.Codec"/>. Dithered models are coded with deterministic quantization, Q(y).
+    /// </summary>
+    /// <exception cref="LtcException">The source's dimension differs from the model's.</exception>
+    public static LatentCodec Fit(CompressionModel model, VectorSource source, int samples = DefaultFitSamples, int seed = 1)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(source);
+        if (source.Dimension != model.Config.Dim)
+            throw new LtcException($"source '{source.Name}' has dimension {source.Dimension}, but the model expects {model.Config.Dim}");
+        if (samples < 1 || samples > 1 << 24) throw new LtcException($"fitting needs 1..{1 << 24} samples, got {samples}");
+        model.eval();
+        var quantizer = model.CreateLatentQuantizer();
+        int d = model.Config.Dim, m = model.LatentSize;
+        var data = new double[(long)samples * d];
+        source.Draw(data, SourceSplit.Train, new Random(VectorSource.SplitSeed(seed, SourceSplit.Train)));
+        var t = new long[(long)samples * m];
+        var y = new double[(long)samples * m];
+        const int chunk = 8192;
+        for (int start = 0; start < samples; start += chunk)
+        {
+            int rows = Math.Min(chunk, samples - start);
+            Apply(data.AsSpan(start * d, rows * d), rows, d, y.AsSpan(start * m, rows * m), m, model.Latent);
+        }
+        quantizer.Quantize(y, t);
+        var codec = LatentCodec.Fit(quantizer, t);
+        model.Codec = codec;
+        return codec;
+    }
+
+    private static void Apply(ReadOnlySpan<double> input, int count, int inWidth, Span<double> output, int outWidth, Func<Tensor, Tensor> f)
+    {
+        if (input.Length != (long)count * inWidth || output.Length != (long)count * outWidth)
+            throw new ArgumentException($"expected {count} rows of {inWidth} in and {outWidth} out");
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var x = new float[input.Length];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)input[i];
+        var result = f(tensor(x, count, inWidth)).to(float32).cpu().contiguous().data<float>();
+        for (int i = 0; i < output.Length; i++) output[i] = result[i];
+    }
+}

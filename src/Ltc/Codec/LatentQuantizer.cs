@@ -1,0 +1,286 @@
+using System.Numerics;
+using Ltc.Lattices;
+
+namespace Ltc.Codec;
+
+/// <summary>
+/// The quantizer of a latent and the integer structure of what it outputs, so that a quantized latent can be coded
+/// exactly: every output is ŷ = Dequantize(t) for an integer vector t, and the vectors t that occur form the integer
+/// lattice { k·B : k ∈ Zᵐ } with B an integer lower-triangular matrix (<see cref="Basis"/>).
+/// </summary>
+/// <remarks>
+/// Three forms, decided once when the quantizer is built:
+/// <list type="bullet">
+/// <item><b>Rounding</b> (NTC): ŷ_j = t_j + o_j with o the learned medians; B = I.</item>
+/// <item><b>Scaled integer coordinates</b> (every catalog lattice and their direct sums): each column j of the generator
+/// is an integer multiple of a column scale σ_j, so ŷ_j = σ_j·t_j with t integer, and B is the Hermite normal form of
+/// the integer generator. Because B is triangular, t_j given t_{j+1..m} lies in one residue class modulo B_jj, which the
+/// entropy coder uses as its context; t_j itself is the position of ŷ_j on a fixed grid, so its distribution follows
+/// the marginal of ŷ_j.</item>
+/// <item><b>Lattice coordinates</b> (a generator with no such column scales, e.g. a random <c>G:</c> file): t = k, the
+/// integer coordinates in the lattice's own basis, ŷ = k·G; B = I. Exact, but codes less well.</item>
+/// </list>
+/// Dequantization uses only the stored σ, o (or G) as float64 with a fixed order of operations, so the decoder's ŷ is
+/// the same on every machine; the lattice decoder is needed only to quantize.
+/// </remarks>
+public sealed class LatentQuantizer
+{
+    /// <summary>Largest |t_j| the codec accepts (2^40): far beyond any trained model's latents, small enough that the
+    /// integer arithmetic of the residues cannot overflow.</summary>
+    public const long MaxMagnitude = 1L << 40;
+
+    private const int MaxDenominator = 64;
+    private readonly Lattice? _lattice;
+
+    private LatentQuantizer(LatentForm form, int dimension, double[] scales, double[] offsets, long[] basis, double[]? generator, Lattice? lattice)
+    {
+        Form = form;
+        Dimension = dimension;
+        Scales = scales;
+        Offsets = offsets;
+        Basis = basis;
+        Generator = generator;
+        _lattice = lattice;
+    }
+
+    /// <summary>How quantized values map to integers.</summary>
+    public LatentForm Form { get; }
+
+    /// <summary>The latent dimension m.</summary>
+    public int Dimension { get; }
+
+    /// <summary>Column scales σ (length m): ŷ_j = σ_j·t_j + o_j in the rounding and scaled forms.</summary>
+    public IReadOnlyList<double> Scales { get; }
+
+    /// <summary>Offsets o (length m; the medians of NTC, zero for lattices).</summary>
+    public IReadOnlyList<double> Offsets { get; }
+
+    /// <summary>The integer lower-triangular basis B of the t vectors, row-major m × m (B_ij = 0 for j &gt; i, 0 ≤ B_ij &lt; B_jj for i &gt; j).</summary>
+    public IReadOnlyList<long> Basis { get; }
+
+    /// <summary>The generator G (row-major m × m) of the lattice-coordinates form; null otherwise.</summary>
+    public IReadOnlyList<double>? Generator { get; }
+
+    /// <summary>Whether <see cref="Quantize"/> can run (a quantizer read from a file decodes only until a lattice is bound).</summary>
+    public bool CanQuantize => Form == LatentForm.Rounding || _lattice is not null;
+
+    /// <summary>Rounding to integers around <paramref name="offsets"/> (NTC's quantizer, with its medians).</summary>
+    public static LatentQuantizer Rounding(ReadOnlySpan<double> offsets)
+    {
+        foreach (var o in offsets) if (!double.IsFinite(o)) throw new ArgumentException("offsets must be finite", nameof(offsets));
+        int m = offsets.Length;
+        if (m < 1) throw new ArgumentException("the latent needs at least one coordinate", nameof(offsets));
+        return new LatentQuantizer(LatentForm.Rounding, m, Ones(m), offsets.ToArray(), Identity(m), null, null);
+    }
+
+    /// <summary>
+    /// The quantizer of <paramref name="lattice"/> (already scaled as the model uses it), in the scaled-integer form when
+    /// its generator allows it, else in lattice coordinates.
+    /// </summary>
+    public static LatentQuantizer ForLattice(Lattice lattice)
+    {
+        ArgumentNullException.ThrowIfNull(lattice);
+        int m = lattice.Dimension;
+        var g = lattice.Generator.ToArray();
+        if (TryIntegerColumns(g, m, out var scales, out var ints))
+            return new LatentQuantizer(LatentForm.ScaledIntegers, m, scales, new double[m], HermiteLower(ints, m), null, lattice);
+        return new LatentQuantizer(LatentForm.LatticeCoordinates, m, Ones(m), new double[m], Identity(m), g, lattice);
+    }
+
+    /// <summary>Rebuilds a quantizer from its stored parts (see <see cref="LatentCodec.Read"/>); it can dequantize only
+    /// until <see cref="Bind"/> gives it a lattice.</summary>
+    internal static LatentQuantizer FromParts(LatentForm form, int m, double[] scales, double[] offsets, long[] basis, double[]? generator) =>
+        new(form, m, scales, offsets, basis, generator, null);
+
+    /// <summary>This quantizer, quantizing with <paramref name="lattice"/>, whose integer structure must be the stored one.</summary>
+    internal LatentQuantizer Bind(Lattice? lattice)
+    {
+        if (Form == LatentForm.Rounding) return this;
+        if (lattice is null || lattice.Dimension != Dimension) throw new LtcException("the coder does not match the model's lattice");
+        var fresh = ForLattice(lattice);
+        if (fresh.Form != Form || !fresh.Basis.SequenceEqual(Basis)) throw new LtcException("the coder does not match the model's lattice");
+        // The stored scales and generator are kept: they, not this machine's arithmetic, define ŷ.
+        return new LatentQuantizer(Form, Dimension, (double[])Scales, (double[])Offsets, (long[])Basis, (double[]?)Generator, lattice);
+    }
+
+    /// <summary>
+    /// Quantizes rows of <paramref name="y"/> (count × m, row-major) to their integer vectors t (same shape).
+    /// </summary>
+    /// <exception cref="LtcException">A value is not finite, or a quantized value lies beyond ±2^40 grid steps.</exception>
+    public void Quantize(ReadOnlySpan<double> y, Span<long> t)
+    {
+        if (y.Length != t.Length || y.Length % Dimension != 0) throw new ArgumentException("y and t must both hold whole rows of the latent dimension");
+        if (!CanQuantize) throw new InvalidOperationException("this quantizer was read from a file and has no lattice bound");
+        int m = Dimension;
+        for (int i = 0; i < y.Length; i++)
+            if (!double.IsFinite(y[i])) throw new LtcException($"latent value {y[i]} at row {i / m} is not finite (the input is far outside what the model was trained on)");
+        if (Form == LatentForm.Rounding)
+        {
+            for (int i = 0; i < y.Length; i++) t[i] = Checked(Math.Round(y[i] - Offsets[i % m], MidpointRounding.ToEven), i / m);
+            return;
+        }
+        var q = new double[y.Length];
+        _lattice!.ClosestPoints(y, q, threads: 1);
+        if (Form == LatentForm.ScaledIntegers)
+        {
+            for (int i = 0; i < q.Length; i++) t[i] = Checked(Math.Round(q[i] / Scales[i % m]), i / m);
+            return;
+        }
+        var k = new long[m];
+        for (int r = 0; r < q.Length / m; r++)
+        {
+            _lattice.Coordinates(q.AsSpan(r * m, m), k);
+            for (int j = 0; j < m; j++) t[r * m + j] = Checked(k[j], r);
+        }
+    }
+
+    /// <summary>The quantized latent ŷ (count × m) of integer vectors t: the same float64 values on every machine.</summary>
+    public void Dequantize(ReadOnlySpan<long> t, Span<double> y)
+    {
+        if (y.Length != t.Length || y.Length % Dimension != 0) throw new ArgumentException("y and t must both hold whole rows of the latent dimension");
+        int m = Dimension;
+        if (Form != LatentForm.LatticeCoordinates)
+        {
+            var s = (double[])Scales;
+            var o = (double[])Offsets;
+            for (int i = 0; i < t.Length; i++) y[i] = s[i % m] * t[i] + o[i % m];
+            return;
+        }
+        var g = (double[])Generator!;
+        for (int r = 0; r < t.Length / m; r++)
+        {
+            var row = y.Slice(r * m, m);
+            row.Clear();
+            // Fixed order (i ascending, no fused multiply-add) so every machine sums the same way.
+            for (int i = 0; i < m; i++)
+            {
+                double ki = t[r * m + i];
+                for (int j = 0; j < m; j++) row[j] += ki * g[i * m + j];
+            }
+        }
+    }
+
+    private static long Checked(double v, int row) => Math.Abs(v) <= MaxMagnitude
+        ? (long)v
+        : throw new LtcException($"row {row}: the quantized latent is {v:G3} grid steps from the origin, beyond the codec's ±2^40 (the input is far outside what the model was trained on)");
+
+    // Each column must be an integer multiple of one scale: the smallest nonzero magnitude divided by a denominator ≤ 64.
+    private static bool TryIntegerColumns(double[] g, int m, out double[] scales, out BigInteger[] ints)
+    {
+        scales = new double[m];
+        ints = new BigInteger[m * m];
+        for (int j = 0; j < m; j++)
+        {
+            double min = double.PositiveInfinity, max = 0;
+            for (int i = 0; i < m; i++)
+            {
+                double a = Math.Abs(g[i * m + j]);
+                if (a > 0) min = Math.Min(min, a);
+                max = Math.Max(max, a);
+            }
+            if (double.IsInfinity(min) || max / min > 1e6) return false;
+            int den = 0;
+            for (int q = 1; q <= MaxDenominator && den == 0; q++)
+            {
+                bool ok = true;
+                for (int i = 0; i < m && ok; i++)
+                {
+                    double r = g[i * m + j] / min * q;
+                    ok = Math.Abs(r - Math.Round(r)) < 1e-9 * Math.Max(1, Math.Abs(r));
+                }
+                if (ok) den = q;
+            }
+            if (den == 0) return false;
+            var col = new BigInteger[m];
+            BigInteger gcd = 0;
+            for (int i = 0; i < m; i++)
+            {
+                col[i] = new BigInteger(Math.Round(g[i * m + j] / min * den));
+                gcd = BigInteger.GreatestCommonDivisor(gcd, col[i]);
+            }
+            for (int i = 0; i < m; i++) ints[i * m + j] = col[i] / gcd;
+            scales[j] = min / den * (double)gcd;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// The lower-triangular Hermite normal form of the lattice spanned by the rows of <paramref name="a"/>: unimodular
+    /// row operations (extended Euclid) clear each column above its diagonal, from the last column to the first, then
+    /// entries below the diagonal are reduced modulo the diagonal.
+    /// </summary>
+    internal static long[] HermiteLower(BigInteger[] a, int m)
+    {
+        var b = (BigInteger[])a.Clone();
+        for (int c = m - 1; c >= 0; c--)
+        {
+            // Rows 0..c still span the part of the lattice with zeros beyond column c.
+            for (int i = 0; i < c; i++)
+            {
+                if (b[i * m + c].IsZero) continue;
+                if (b[c * m + c].IsZero) { SwapRows(b, m, i, c); continue; }
+                var (g, x, y) = ExtendedGcd(b[c * m + c], b[i * m + c]);
+                BigInteger u = b[c * m + c] / g, v = b[i * m + c] / g;
+                for (int j = 0; j <= c; j++)
+                {
+                    BigInteger rc = b[c * m + j], ri = b[i * m + j];
+                    b[c * m + j] = x * rc + y * ri;
+                    b[i * m + j] = -v * rc + u * ri;
+                }
+            }
+            if (b[c * m + c].IsZero) throw new ArgumentException("the generator is singular");
+            if (b[c * m + c].Sign < 0)
+                for (int j = 0; j <= c; j++) b[c * m + j] = -b[c * m + j];
+        }
+        for (int i = 1; i < m; i++)
+            for (int j = i - 1; j >= 0; j--)
+            {
+                var q = BigInteger.Divide(b[i * m + j], b[j * m + j]);
+                if (b[i * m + j] - q * b[j * m + j] < 0) q -= 1;
+                if (q.IsZero) continue;
+                for (int k = 0; k <= j; k++) b[i * m + k] -= q * b[j * m + k];
+            }
+        var result = new long[m * m];
+        for (int i = 0; i < m * m; i++)
+            result[i] = b[i] >= long.MinValue && b[i] <= long.MaxValue ? (long)b[i] : throw new ArgumentException("the generator's integer form is too large");
+        return result;
+    }
+
+    private static (BigInteger G, BigInteger X, BigInteger Y) ExtendedGcd(BigInteger a, BigInteger b)
+    {
+        BigInteger x0 = 1, y0 = 0, x1 = 0, y1 = 1;
+        while (!b.IsZero)
+        {
+            var q = BigInteger.Divide(a, b);
+            (a, b) = (b, a - q * b);
+            (x0, x1) = (x1, x0 - q * x1);
+            (y0, y1) = (y1, y0 - q * y1);
+        }
+        return a.Sign < 0 ? (-a, -x0, -y0) : (a, x0, y0);
+    }
+
+    private static void SwapRows(BigInteger[] b, int m, int i, int c)
+    {
+        for (int j = 0; j < m; j++) (b[i * m + j], b[c * m + j]) = (b[c * m + j], b[i * m + j]);
+    }
+
+    private static double[] Ones(int m) => Enumerable.Repeat(1.0, m).ToArray();
+
+    private static long[] Identity(int m)
+    {
+        var b = new long[m * m];
+        for (int i = 0; i < m; i++) b[i * m + i] = 1;
+        return b;
+    }
+}
+
+/// <summary>How a <see cref="LatentQuantizer"/>'s outputs map to integer vectors.</summary>
+public enum LatentForm : byte
+{
+    /// <summary>ŷ = t + o (NTC's rounding around its medians).</summary>
+    Rounding = 1,
+    /// <summary>ŷ_j = σ_j·t_j, t in the integer lattice of a triangular basis.</summary>
+    ScaledIntegers = 2,
+    /// <summary>ŷ = t·G with t the lattice coordinates.</summary>
+    LatticeCoordinates = 3,
+}
