@@ -38,6 +38,7 @@ internal static class CodecCommands
             CheckPaths(inPath, outPath, pr.GetValue(model)!);
             var codec = LoadCodec(pr.GetValue(model)!);
             using var reader = NpyMatrixReader.Open(inPath);
+            FileCodec.CheckShape(codec, reader.Rows, reader.Columns);
             var options = new CodecOptions(pr.GetValue(threads), pr.GetValue(chunkRows));
             CodecReport report = null!;
             Run(pr, "compress", json, options, o => AtomicFile.Write(outPath, s => report = FileCodec.Compress(codec, reader, s, o)));
@@ -133,6 +134,7 @@ internal static class CodecCommands
                 r.BitsPerVector,
                 r.BitsPerSample,
                 r.Seconds,
+                r.TransformSeconds,
                 VectorsPerSecond = r.Vectors / Math.Max(1e-9, r.Seconds),
                 Threads = options.EffectiveThreads,
             });

@@ -29,15 +29,16 @@ internal abstract class ProgressView<T> : IProgress<T>, IDisposable
 
     protected abstract void Show(ProgressLine line);
 
-    /// <summary>Ends the display (idempotent).</summary>
+    /// <summary>Ends the display after success, with a last line (idempotent).</summary>
     public abstract void Complete();
 
-    public void Dispose() => Complete();
+    /// <summary>Stops the display; after a failure it says nothing more, so the error is the last line.</summary>
+    public abstract void Dispose();
 
     private sealed class Plain(TextWriter writer, string title, Func<T, ProgressLine> describe) : ProgressView<T>(describe)
     {
         private readonly Stopwatch _clock = Stopwatch.StartNew();
-        private TimeSpan _last = TimeSpan.FromSeconds(-10);
+        private TimeSpan _last = TimeSpan.Zero; // the first line after 10 s: short work prints only its result
         private bool _done;
 
         protected override void Show(ProgressLine p)
@@ -55,6 +56,8 @@ internal abstract class ProgressView<T> : IProgress<T>, IDisposable
             _done = true;
             writer.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0}: done in {1:F1} s", title, _clock.Elapsed.TotalSeconds));
         }
+
+        public override void Dispose() => _done = true;
     }
 
     private sealed class Live : ProgressView<T>
@@ -98,6 +101,8 @@ internal abstract class ProgressView<T> : IProgress<T>, IDisposable
             _done = true;
             _thread.Join();
         }
+
+        public override void Dispose() => Complete();
     }
 }
 

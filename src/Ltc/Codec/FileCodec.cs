@@ -112,13 +112,21 @@ public static class FileCodec
         return result;
     }
 
+    /// <summary>Checks that <paramref name="count"/> vectors of dimension <paramref name="d"/> can be compressed by <paramref name="codec"/>.</summary>
+    /// <exception cref="LtcException">Another dimension, or no vectors.</exception>
+    public static void CheckShape(ITransformCodec codec, long count, int d)
+    {
+        ArgumentNullException.ThrowIfNull(codec);
+        if (d != codec.VectorDimension) throw new LtcException($"the input has vectors of dimension {d}, but the model codes dimension {codec.VectorDimension}");
+        if (count < 1) throw new LtcException("the input has no vectors");
+    }
+
     private delegate int ReadVectors(Span<double> destination);
 
     private static CodecReport Compress(ITransformCodec codec, long count, int d, long[] shape, LtcElementType elementType,
         ReadVectors read, Stream output, CodecOptions options)
     {
-        if (d != codec.VectorDimension) throw new LtcException($"the input has vectors of dimension {d}, but the model codes dimension {codec.VectorDimension}");
-        if (count < 1) throw new LtcException("the input has no vectors");
+        CheckShape(codec, count, d);
         CheckOptions(options);
         if ((long)options.RowsPerChunk(codec) * codec.VectorsPerRow * d > CodecOptions.MaxChunkValues)
             throw new LtcException($"chunks of {options.RowsPerChunk(codec)} rows exceed {CodecOptions.MaxChunkValues} values; use fewer rows per chunk");
@@ -139,6 +147,7 @@ public static class FileCodec
         int threads = options.EffectiveThreads;
         int perRound = 2 * threads;
         long vectorsPerChunk = (long)chunkRows * n, done = 0;
+        double transform = 0;
         var inputs = new double[perRound][];
         var latents = new double[perRound][];
         var payloads = new byte[perRound][];
@@ -157,11 +166,13 @@ public static class FileCodec
                 CheckFinite(x.AsSpan(0, vs * d), done, d);
                 Pad(x, vs, rows * n, d);
                 var y = latents[c] ??= new double[Math.Min(chunkRows, rowsTotal) * m];
+                long t0 = Stopwatch.GetTimestamp();
                 codec.Analyze(x.AsSpan(0, rows * n * d), rows, y.AsSpan(0, rows * m));
+                transform += Stopwatch.GetElapsedTime(t0).TotalSeconds;
                 rowsIn[c] = rows;
                 done += vs;
             }
-            Parallel.For(0, inRound, new ParallelOptions { MaxDegreeOfParallelism = threads }, c =>
+            ForEachChunk(inRound, threads, c =>
             {
                 var t = new long[rowsIn[c] * m];
                 codec.Latent.Quantizer.Quantize(latents[c].AsSpan(0, t.Length), t);
@@ -172,7 +183,7 @@ public static class FileCodec
         }
         writer.Complete();
         long fileBytes = output.CanSeek ? output.Position - start : -1;
-        return new CodecReport(count, d, fileBytes, clock.Elapsed.TotalSeconds);
+        return new CodecReport(count, d, fileBytes, clock.Elapsed.TotalSeconds) { TransformSeconds = transform };
     }
 
     private static CodecReport Decode(ITransformCodec codec, LtcReader reader, Layout layout, Action<ReadOnlySpan<double>> write, CodecOptions options)
@@ -182,6 +193,7 @@ public static class FileCodec
         int n = codec.VectorsPerRow, d = layout.Dimension, m = codec.Latent.Dimension, chunkRows = layout.ChunkRows;
         int threads = options.EffectiveThreads, perRound = 2 * threads;
         long count = layout.Vectors, rowsTotal = layout.Rows, rowsDone = 0, done = 0;
+        double transform = 0;
         var payloads = new byte[perRound][];
         var latents = new double[perRound][];
         var rowsIn = new int[perRound];
@@ -197,7 +209,7 @@ public static class FileCodec
                 rowsDone += rowsIn[c];
             }
             long first = chunk;
-            Parallel.For(0, inRound, new ParallelOptions { MaxDegreeOfParallelism = threads }, c =>
+            ForEachChunk(inRound, threads, c =>
             {
                 var t = new long[rowsIn[c] * m];
                 codec.Latent.Decode(payloads[c], t, $"{layout.Name}: chunk {first + c}");
@@ -207,7 +219,9 @@ public static class FileCodec
             for (int c = 0; c < inRound; c++)
             {
                 int rows = rowsIn[c];
+                long t0 = Stopwatch.GetTimestamp();
                 codec.Synthesize(latents[c].AsSpan(0, rows * m), rows, output.AsSpan(0, rows * n * d));
+                transform += Stopwatch.GetElapsedTime(t0).TotalSeconds;
                 int vs = (int)Math.Min((long)rows * n, count - done);
                 write(output.AsSpan(0, vs * d));
                 done += vs;
@@ -215,7 +229,7 @@ public static class FileCodec
             options.Progress?.Report(new CodecProgress(done, count, clock.Elapsed.TotalSeconds));
         }
         if (reader.ReadChunk() is not null) throw new LtcFormatException($"{layout.Name}: more chunks than expected");
-        return new CodecReport(count, d, reader.FileBytes, clock.Elapsed.TotalSeconds);
+        return new CodecReport(count, d, reader.FileBytes, clock.Elapsed.TotalSeconds) { TransformSeconds = transform };
     }
 
     /// <summary>How a file's vectors are cut into rows and chunks, checked against the codec.</summary>
@@ -247,6 +261,17 @@ public static class FileCodec
         private static long Int(LtcHeader h, string key, string name) => h.Find(key) is { Type: LtcExtraType.Int64 } e
             ? e.AsInt64()
             : throw new LtcFormatException($"{name}: header field '{key}' is missing");
+    }
+
+    // Parallel.For wraps errors; callers get the first one as thrown (a one-line LtcException for bad data).
+    private static void ForEachChunk(int count, int threads, Action<int> body)
+    {
+        try { Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = threads }, body); }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+            throw;
+        }
     }
 
     private static void CheckOptions(CodecOptions options)

@@ -205,30 +205,35 @@ public sealed class LatentQuantizer
     }
 
     /// <summary>
-    /// The lower-triangular Hermite normal form of the lattice spanned by the rows of <paramref name="a"/>: unimodular
-    /// row operations (extended Euclid) clear each column above its diagonal, from the last column to the first, then
-    /// entries below the diagonal are reduced modulo the diagonal.
+    /// The lower-triangular Hermite normal form of the lattice spanned by the rows of <paramref name="a"/>: from the
+    /// last column to the first, Euclid's algorithm on the rows that are still free (repeatedly subtracting multiples of
+    /// the row with the smallest nonzero entry in the column, which keeps the numbers small, unlike cofactor updates)
+    /// leaves one row with the column's gcd on the diagonal; then entries below the diagonal are reduced modulo it.
     /// </summary>
     internal static long[] HermiteLower(BigInteger[] a, int m)
     {
         var b = (BigInteger[])a.Clone();
         for (int c = m - 1; c >= 0; c--)
         {
-            // Rows 0..c still span the part of the lattice with zeros beyond column c.
-            for (int i = 0; i < c; i++)
+            // Rows 0..c span the part of the lattice with zeros beyond column c.
+            while (true)
             {
-                if (b[i * m + c].IsZero) continue;
-                if (b[c * m + c].IsZero) { SwapRows(b, m, i, c); continue; }
-                var (g, x, y) = ExtendedGcd(b[c * m + c], b[i * m + c]);
-                BigInteger u = b[c * m + c] / g, v = b[i * m + c] / g;
-                for (int j = 0; j <= c; j++)
+                int pivot = -1;
+                for (int i = 0; i <= c; i++)
+                    if (!b[i * m + c].IsZero && (pivot < 0 || BigInteger.Abs(b[i * m + c]) < BigInteger.Abs(b[pivot * m + c]))) pivot = i;
+                if (pivot < 0) throw new ArgumentException("the generator is singular");
+                bool others = false;
+                for (int i = 0; i <= c; i++)
                 {
-                    BigInteger rc = b[c * m + j], ri = b[i * m + j];
-                    b[c * m + j] = x * rc + y * ri;
-                    b[i * m + j] = -v * rc + u * ri;
+                    if (i == pivot || b[i * m + c].IsZero) continue;
+                    var q = BigInteger.Divide(b[i * m + c], b[pivot * m + c]);
+                    for (int j = 0; j <= c; j++) b[i * m + j] -= q * b[pivot * m + j];
+                    others |= !b[i * m + c].IsZero;
                 }
+                if (others) continue;
+                if (pivot != c) SwapRows(b, m, pivot, c);
+                break;
             }
-            if (b[c * m + c].IsZero) throw new ArgumentException("the generator is singular");
             if (b[c * m + c].Sign < 0)
                 for (int j = 0; j <= c; j++) b[c * m + j] = -b[c * m + j];
         }
@@ -244,19 +249,6 @@ public sealed class LatentQuantizer
         for (int i = 0; i < m * m; i++)
             result[i] = b[i] >= long.MinValue && b[i] <= long.MaxValue ? (long)b[i] : throw new ArgumentException("the generator's integer form is too large");
         return result;
-    }
-
-    private static (BigInteger G, BigInteger X, BigInteger Y) ExtendedGcd(BigInteger a, BigInteger b)
-    {
-        BigInteger x0 = 1, y0 = 0, x1 = 0, y1 = 1;
-        while (!b.IsZero)
-        {
-            var q = BigInteger.Divide(a, b);
-            (a, b) = (b, a - q * b);
-            (x0, x1) = (x1, x0 - q * x1);
-            (y0, y1) = (y1, y0 - q * y1);
-        }
-        return a.Sign < 0 ? (-a, -x0, -y0) : (a, x0, y0);
     }
 
     private static void SwapRows(BigInteger[] b, int m, int i, int c)

@@ -86,4 +86,8 @@ public sealed record CodecReport(long Vectors, int Dimension, long FileBytes, do
 
     /// <summary>File bits per scalar sample (bits per vector / d).</summary>
     public double BitsPerSample => BitsPerVector / Dimension;
+
+    /// <summary>Part of <see cref="Seconds"/> spent in the transforms (g_a or g_s, one thread); the rest is reading,
+    /// quantizing, entropy coding and writing.</summary>
+    public double TransformSeconds { get; init; }
 }
