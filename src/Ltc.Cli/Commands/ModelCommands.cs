@@ -217,38 +217,33 @@ internal static class ModelCommands
     private static (CompressionModel Model, EvalResult Result, double Seconds) TrainOne(ModelConfig cfg, VectorSource source, string path,
         bool resume, int? checkpointEvery, TextWriter? progressWriter, EvalOptions eval)
     {
-        CompressionModel model;
-        TrainingState state = TrainingState.Start;
-        byte[] optimizerState = [];
-        if (resume && File.Exists(path))
+        using var view = progressWriter is null ? null : new TrainingView(progressWriter, $"{cfg.Model} {cfg.Lattice} λ={cfg.Lambda.ToString("R", Inv)}");
+        var run = TrainingRun.Train(cfg, source, eval, path, resume, checkpointEvery, view);
+        return (run.Model, run.Evaluation, run.TrainSeconds);
+    }
+
+    /// <summary>
+    /// Shows the progress of one training run: the view opens with the first report (so input rejected before training
+    /// prints nothing but the error) and closes with the last, before the tables are fitted and the model evaluated.
+    /// </summary>
+    internal sealed class TrainingView(TextWriter writer, string title) : IProgress<TrainingProgress>, IDisposable
+    {
+        private ProgressView<TrainingProgress>? _view;
+        private bool _ended;
+
+        public void Report(TrainingProgress value)
         {
-            var loaded = ModelFile.Load(path);
-            if (loaded.Model.Config with { Steps = cfg.Steps } != cfg)
-                throw new LtcException($"{path}: --resume needs the same configuration as the saved run (saved: {loaded.Model.Config.ToJson()})");
-            model = new CompressionModel(loaded.Model.Config with { Steps = cfg.Steps });
-            using (TorchSharp.torch.no_grad())
-                foreach (var (name, t) in loaded.Model.state_dict()) model.state_dict()[name].copy_(t);
-            state = loaded.State;
-            optimizerState = loaded.OptimizerState;
+            if (_ended) return;
+            _view ??= ProgressViews.Training(writer, title);
+            _view.Report(value);
+            if (value.StepsPerSecond == 0) // the last report of a run (see TrainingRun.Train)
+            {
+                _view.Complete();
+                _ended = true;
+            }
         }
-        else
-        {
-            if (resume) throw new LtcException($"{path}: nothing to resume (file not found)");
-            TorchSharp.torch.manual_seed(cfg.Seed);
-            model = new CompressionModel(cfg);
-        }
-        var trainer = new Trainer(model, source);
-        trainer.LoadOptimizerState(optimizerState, path);
-        int every = checkpointEvery ?? Math.Max(1, cfg.Steps / 10);
-        if (every < 0) throw new LtcException($"--checkpoint-every must be >= 0, got {every}");
-        using var view = progressWriter is null ? null : ProgressViews.Training(progressWriter, $"{cfg.Model} {cfg.Lattice} λ={cfg.Lambda.ToString("R", Inv)}");
-        var final = trainer.Run(state, view, (s, opt) => ModelFile.Save(path, model, s, opt), every);
-        view?.Complete();
-        // The coding tables make the model a file codec; they are fitted to the finished model's training latents.
-        ModelCodec.Fit(model, source, seed: cfg.Seed);
-        ModelFile.Save(path, model, final, trainer.OptimizerState());
-        var result = Evaluator.Evaluate(model, source, eval);
-        return (model, result, final.Seconds);
+
+        public void Dispose() => _view?.Complete();
     }
 
     private static void Report(TextWriter output, bool json, ModelConfig cfg, EvalResult r, double trainSeconds, string path, string fingerprint)

@@ -1,0 +1,103 @@
+using Ltc.Sources;
+using static TorchSharp.torch;
+
+namespace Ltc.Torch;
+
+/// <summary>What <see cref="TrainingRun.Train"/> returns.</summary>
+/// <param name="Model">The trained model, in evaluation mode, with fitted coding tables (<see cref="CompressionModel.Codec"/>),
+/// ready for <see cref="ModelCodec"/>.</param>
+/// <param name="Evaluation">Its evaluation on held-out data (<see cref="Evaluator.Evaluate"/>).</param>
+/// <param name="TrainSeconds">Wall time of training in seconds, summed over every session of a resumed run (fitting
+/// the tables and evaluating are not included).</param>
+/// <param name="State">Where the training stood at the end (steps done, moving averages of loss, rate, distortion).</param>
+public sealed record TrainingRunResult(CompressionModel Model, EvalResult Evaluation, double TrainSeconds, TrainingState State);
+
+/// <summary>
+/// One complete training run, as <c>ltc train</c> and <c>ltc sweep</c> do it: create the model (or resume it from its
+/// model file), train it with <see cref="Trainer"/>, checkpoint it, fit its coding tables
+/// (<see cref="ModelCodec.Fit"/>), save it, and evaluate it.
+/// </summary>
+/// <remarks>
+/// Not for concurrent use from several threads: a fresh run seeds TorchSharp's process-wide generator
+/// (<c>manual_seed</c>), and so does every training step. Run models one after another; set the intra-op thread count
+/// once with <see cref="TorchSetup.Configure"/>.
+/// </remarks>
+public static class TrainingRun
+{
+    /// <summary>
+    /// Trains a model of configuration <paramref name="config"/> on the training split of <paramref name="source"/>,
+    /// fits its coding tables to <see cref="ModelCodec.DefaultFitSamples"/> training vectors (seed
+    /// <see cref="ModelConfig.Seed"/>), and evaluates it on the test split with <paramref name="evaluation"/>.
+    /// </summary>
+    /// <param name="config">The model and its training budget (<see cref="ModelConfig.Steps"/> steps of
+    /// <see cref="ModelConfig.Batch"/> vectors). Its <see cref="ModelConfig.Dim"/> must equal the source's dimension.</param>
+    /// <param name="source">Training and test data; vectors of <see cref="VectorSource.Dimension"/> values.</param>
+    /// <param name="evaluation">Settings of the evaluation after training (checked before training starts).</param>
+    /// <param name="path">The model file (<c>.ltcm</c>): checkpoints (model, training state and optimizer moments) are
+    /// written to it atomically every <paramref name="checkpointEvery"/> steps and when training ends, and the finished
+    /// model with its coding tables replaces them. Null: no file is written (and nothing can be resumed).</param>
+    /// <param name="resume">Continue the run saved in <paramref name="path"/> instead of starting over. The saved
+    /// configuration must equal <paramref name="config"/> except for <see cref="ModelConfig.Steps"/> (a run can be
+    /// extended); a run resumed from a checkpoint continues exactly as an uninterrupted one.</param>
+    /// <param name="checkpointEvery">Steps between checkpoints (0: only at the end; null: a tenth of the run, at least 1).
+    /// Ignored when <paramref name="path"/> is null.</param>
+    /// <param name="progress">Receives training progress about four times a second; the last report (sent when
+    /// training stops, before the tables are fitted) has <see cref="TrainingProgress.StepsPerSecond"/> 0. Reports come
+    /// on the calling thread.</param>
+    /// <param name="cancel">Observed between training steps. When it fires, the checkpoint of the steps done so far is
+    /// saved to <paramref name="path"/> (so the run can be resumed) and <see cref="OperationCanceledException"/> is
+    /// thrown; tables are not fitted and nothing is evaluated.</param>
+    /// <returns>The model, its evaluation and the training time.</returns>
+    /// <exception cref="LtcException">An invalid configuration or evaluation setting, a source of another dimension,
+    /// <paramref name="resume"/> with a missing, malformed or differently configured model file, a negative
+    /// <paramref name="checkpointEvery"/>, a diverged training, or a <paramref name="path"/> whose folder does not exist.</exception>
+    /// <exception cref="IOException">The model file cannot be written.</exception>
+    /// <exception cref="ArgumentException"><paramref name="resume"/> without a <paramref name="path"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancel"/> fired during training.</exception>
+    public static TrainingRunResult Train(ModelConfig config, VectorSource source, EvalOptions evaluation, string? path = null,
+        bool resume = false, int? checkpointEvery = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(evaluation);
+        if (resume && path is null) throw new ArgumentException("resuming needs the path of the saved run", nameof(path));
+        if (checkpointEvery < 0) throw new LtcException($"--checkpoint-every must be >= 0, got {checkpointEvery}");
+        config.Validate("configuration");
+        evaluation.Validated();
+        if (source.Dimension != config.Dim)
+            throw new LtcException($"source '{source.Name}' has dimension {source.Dimension}, but the model expects {config.Dim}");
+        cancel.ThrowIfCancellationRequested();
+
+        CompressionModel model;
+        TrainingState state = TrainingState.Start;
+        byte[] optimizerState = [];
+        if (resume && File.Exists(path))
+        {
+            var loaded = ModelFile.Load(path);
+            if (loaded.Model.Config with { Steps = config.Steps } != config)
+                throw new LtcException($"{path}: --resume needs the same configuration as the saved run (saved: {loaded.Model.Config.ToJson()})");
+            model = new CompressionModel(loaded.Model.Config with { Steps = config.Steps });
+            using (no_grad())
+                foreach (var (name, t) in loaded.Model.state_dict()) model.state_dict()[name].copy_(t);
+            state = loaded.State;
+            optimizerState = loaded.OptimizerState;
+        }
+        else
+        {
+            if (resume) throw new LtcException($"{path}: nothing to resume (file not found)");
+            manual_seed(config.Seed);
+            model = new CompressionModel(config);
+        }
+        var trainer = new Trainer(model, source);
+        trainer.LoadOptimizerState(optimizerState, path ?? "<model>");
+        int every = checkpointEvery ?? Math.Max(1, config.Steps / 10);
+        Action<TrainingState, byte[]>? checkpoint = path is null ? null : (s, opt) => ModelFile.Save(path, model, s, opt);
+        var final = trainer.Run(state, progress, checkpoint, path is null ? 0 : every, cancel);
+        cancel.ThrowIfCancellationRequested();
+        // The coding tables make the model a file codec; they are fitted to the finished model's training latents.
+        ModelCodec.Fit(model, source, seed: config.Seed);
+        if (path is not null) ModelFile.Save(path, model, final, trainer.OptimizerState());
+        var result = Evaluator.Evaluate(model, source, evaluation);
+        return new TrainingRunResult(model, result, final.Seconds, final);
+    }
+}
