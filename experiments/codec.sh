@@ -22,6 +22,8 @@ queue_a() {
   run gaussian-e8 "--samples 65536 --mc-samples 512 --replicates 2" --source gaussian --dim 8 --lattice E8 --lambda 8 $S
   run physics-ntc "" --source physics --model ntc --lambda 16 $Q
   run physics-ltc-d4s "--mc-samples 1024" --source physics --model ltc --lattice 'D4*' --latent-dim 4 --proxy dither --entropy factorized --lambda 16 $Q
+  run physics-ntc-256 "" --source physics --model ntc --lambda 256 $Q
+  run physics-ltc-d4s-256 "--mc-samples 1024" --source physics --model ltc --lattice 'D4*' --latent-dim 4 --proxy dither --entropy factorized --lambda 256 $Q
   run banana-block-e8 "--samples 32768 --mc-samples 512 --replicates 2" --source banana --model block-ltc --lattice E8 --latent-dim 1 --lambda 16 --profile quick --threads 1
 }
 queue_b() {

@@ -1,13 +1,25 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using Ltc.Cli.Commands;
 
 namespace Ltc.Cli;
 
 /// <summary>The <c>ltc</c> command: builds the command tree and runs it with the project's error conventions.</summary>
+/// <remarks>
+/// Exit codes: 0 success; 2 bad input (one line <c>ltc: error: ...</c> on stderr, nothing written); 130 and 143 a
+/// training or sweep interrupted by SIGINT or SIGTERM (one line saying what was kept). Warnings (a deprecated option
+/// spelling, an unfinished checkpoint used) are printed as <c>ltc: warning: ...</c> lines when the command succeeds.
+/// </remarks>
 internal static class LtcApp
 {
     /// <summary>Exit code for bad input (unknown names, malformed files, wrong dimensions, NaN).</summary>
     public const int BadInput = 2;
+
+    /// <summary>Exit code after SIGINT (128 + 2).</summary>
+    public const int InterruptedBySigint = 130;
+
+    /// <summary>Exit code after SIGTERM (128 + 15).</summary>
+    public const int InterruptedBySigterm = 143;
 
     public static RootCommand BuildRoot()
     {
@@ -29,8 +41,21 @@ internal static class LtcApp
         return root;
     }
 
+    /// <summary>What one invocation carries besides its parse result: queued warnings and an outside interruption.</summary>
+    private sealed class Invocation(CancellationToken interrupt)
+    {
+        public readonly List<string> Warnings = [];
+        public readonly CancellationToken Interrupt = interrupt;
+    }
+
+    private static readonly AsyncLocal<Invocation?> Current = new();
+
     /// <summary>Parses and runs; a parse error or an <see cref="LtcException"/> is one line on stderr and exit code 2.</summary>
-    public static int Run(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
+    /// <param name="args">The command line.</param>
+    /// <param name="stdout">Where results go (default: the console).</param>
+    /// <param name="stderr">Where errors, warnings and progress go (default: the console).</param>
+    /// <param name="interrupt">An interruption from outside, handled by train and sweep as SIGINT is (for embedding and tests).</param>
+    public static int Run(string[] args, TextWriter? stdout = null, TextWriter? stderr = null, CancellationToken interrupt = default)
     {
         var root = BuildRoot();
         var config = new InvocationConfiguration
@@ -38,32 +63,120 @@ internal static class LtcApp
             Output = stdout ?? Console.Out,
             Error = stderr ?? Console.Error,
             EnableDefaultExceptionHandler = false,
+            ProcessTerminationTimeout = null,
         };
         var err = config.Error;
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0 && parsed.Action is not System.CommandLine.Help.HelpAction)
         {
-            err.WriteLine($"ltc: error: {parsed.Errors[0].Message}");
+            err.WriteLine($"ltc: error: {CliOutput.Escape(OneLine(Readable(parsed.Errors[0].Message)))}");
             return BadInput;
         }
+        var previous = Current.Value;
+        var invocation = new Invocation(interrupt);
+        Current.Value = invocation;
         try
         {
-            return parsed.Invoke(config);
+            int code = parsed.Invoke(config);
+            if (code == 0)
+                foreach (var w in invocation.Warnings) err.WriteLine($"ltc: warning: {CliOutput.Escape(OneLine(w))}");
+            return code;
         }
         catch (Exception e) when (Describe(e) is string message)
         {
-            err.WriteLine($"ltc: error: {message}");
+            err.WriteLine($"ltc: error: {CliOutput.Escape(message)}");
             return BadInput;
+        }
+        finally
+        {
+            Current.Value = previous;
         }
     }
 
     /// <summary>Runs in-process with stdout and stderr captured (for tests and commands that read another's output).</summary>
-    internal static (int Code, string Out, string Err) RunCaptured(params string[] args)
+    internal static (int Code, string Out, string Err) RunCaptured(params string[] args) => RunCaptured(default, args);
+
+    /// <summary>Runs in-process with stdout and stderr captured; <paramref name="interrupt"/> acts as SIGINT for train and sweep.</summary>
+    internal static (int Code, string Out, string Err) RunCaptured(CancellationToken interrupt, params string[] args)
     {
         var o = new StringWriter();
         var e = new StringWriter();
-        int code = Run(args, o, e);
+        int code = Run(args, o, e, interrupt);
         return (code, o.ToString(), e.ToString());
+    }
+
+    /// <summary>Queues a one-line warning, printed on stderr if the command succeeds.</summary>
+    public static void Warn(string message)
+    {
+        var invocation = Current.Value;
+        if (invocation is null) return;
+        lock (invocation.Warnings) invocation.Warnings.Add(message);
+    }
+
+    /// <summary>
+    /// Turns SIGINT and SIGTERM (and an outside interruption) into a cancellation for as long as it is not disposed:
+    /// the first signal cancels <see cref="Token"/> and the process keeps running so that the command can save what it
+    /// has, remove its temporary files and restore the terminal; a second signal terminates as usual.
+    /// </summary>
+    internal sealed class Interruption : IDisposable
+    {
+        private readonly CancellationTokenSource _cts;
+        private readonly List<PosixSignalRegistration> _registrations = [];
+        private readonly CancellationTokenRegistration _outside;
+        private int _signal;
+
+        private Interruption()
+        {
+            _cts = new CancellationTokenSource();
+            var outside = Current.Value?.Interrupt ?? default;
+            _outside = outside.Register(() => Fire(2));
+            if (OperatingSystem.IsWindows() || OperatingSystem.IsLinux() || OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD())
+            {
+                foreach (var signal in new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM })
+                {
+                    try
+                    {
+                        _registrations.Add(PosixSignalRegistration.Create(signal, ctx =>
+                        {
+                            // The first signal asks the command to stop cleanly; a second one is not cancelled.
+                            if (Volatile.Read(ref _signal) == 0)
+                            {
+                                ctx.Cancel = true;
+                                Fire(ctx.Signal == PosixSignal.SIGTERM ? 15 : 2);
+                            }
+                        }));
+                    }
+                    catch (PlatformNotSupportedException) { }
+                }
+            }
+        }
+
+        /// <summary>Starts listening.</summary>
+        public static Interruption Begin() => new();
+
+        private void Fire(int signal)
+        {
+            if (Interlocked.CompareExchange(ref _signal, signal, 0) == 0) _cts.Cancel();
+        }
+
+        /// <summary>Cancelled by the first signal.</summary>
+        public CancellationToken Token => _cts.Token;
+
+        /// <summary>Whether a signal arrived.</summary>
+        public bool Fired => Volatile.Read(ref _signal) != 0;
+
+        /// <summary>SIGINT or SIGTERM, for messages.</summary>
+        public string SignalName => Volatile.Read(ref _signal) == 15 ? "SIGTERM" : "SIGINT";
+
+        /// <summary>128 + the signal number.</summary>
+        public int ExitCode => Volatile.Read(ref _signal) == 15 ? InterruptedBySigterm : InterruptedBySigint;
+
+        public void Dispose()
+        {
+            foreach (var r in _registrations) r.Dispose();
+            _outside.Dispose();
+            _cts.Dispose();
+        }
     }
 
     /// <summary>The one-line message for errors caused by input, or null for bugs (which keep their trace).</summary>
@@ -80,4 +193,15 @@ internal static class LtcApp
     };
 
     private static string OneLine(string s) => s.ReplaceLineEndings(" ").Trim();
+
+    // "as expected type 'System.Nullable`1[System.Int32]'" says the right thing in .NET's words; say it in the user's.
+    private static string Readable(string message) => System.Text.RegularExpressions.Regex.Replace(message,
+        @" as expected type '(?:System\.Nullable`1\[)?System\.([A-Za-z0-9]+)\]?'\.?", m => m.Groups[1].Value switch
+        {
+            "Int32" => ": expected a whole number from -2147483648 to 2147483647.",
+            "Int64" => ": expected a whole number.",
+            "Double" or "Single" => ": expected a number.",
+            "Boolean" => ": expected true or false.",
+            var t => $": expected a value of type {t}.",
+        });
 }

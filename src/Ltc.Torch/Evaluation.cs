@@ -14,10 +14,42 @@ namespace Ltc.Torch;
 public sealed record EvalOptions(int Samples = 16384, int McSamples = 2048, int Replicates = 4,
     CellSampling Sampling = CellSampling.ScrambledSobol, int Seed = 12345)
 {
-    /// <summary>Throws a one-line error for non-positive counts (checked before training, not after it).</summary>
-    public EvalOptions Validated() => Samples >= 1 && McSamples >= 1 && Replicates >= 1
-        ? this
-        : throw new LtcException($"evaluation needs positive --samples, --mc-samples and replicates (got {Samples}, {McSamples}, {Replicates})");
+    /// <summary>Most test vectors drawn from a synthetic source.</summary>
+    public const int MaxSamples = 1 << 24;
+    /// <summary>Most cell-sample replicates.</summary>
+    public const int MaxReplicates = 1000;
+    /// <summary>Most values an evaluation holds: test vectors × dimension, and replicates × test vectors rates
+    /// (2^26 float64 values, 512 MiB).</summary>
+    public const long MaxValues = 1L << 26;
+
+    /// <summary>Throws a one-line error for counts out of range (checked before training, not after it).</summary>
+    public EvalOptions Validated()
+    {
+        if (Samples < 1 || Samples > MaxSamples || McSamples < 1 || McSamples > ModelConfig.MaxCellSamples || Replicates < 1 || Replicates > MaxReplicates)
+            throw new LtcException($"evaluation needs positive test samples (at most {MaxSamples}), cell samples (at most {ModelConfig.MaxCellSamples}) " +
+                $"and replicates (at most {MaxReplicates}); got {Samples}, {McSamples}, {Replicates}");
+        return this;
+    }
+
+    /// <summary>
+    /// <see cref="Validated()"/>, and bounds the memory an evaluation on <paramref name="source"/> of a model with
+    /// latents of <paramref name="latentSize"/> coordinates needs (synthetic sources draw <see cref="Samples"/> test
+    /// vectors; data sets use their whole test split).
+    /// </summary>
+    public EvalOptions Validated(VectorSource source, int latentSize)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        Validated();
+        int dim = source.Dimension;
+        long count = source.IsSynthetic ? Samples : (source.Rows(SourceSplit.Test)?.LongLength ?? 0) / Math.Max(1, dim);
+        if (count * dim > MaxValues)
+            throw new LtcException($"evaluation of {count} test vectors of dimension {dim} needs {count * dim:N0} values; at most {MaxValues:N0}: lower the test samples");
+        if (count * Replicates > MaxValues)
+            throw new LtcException($"evaluation of {count} test vectors with {Replicates} replicates keeps {count * Replicates:N0} rates; at most {MaxValues:N0}");
+        if ((long)McSamples * latentSize * Replicates > MaxValues)
+            throw new LtcException($"{Replicates} replicates of {McSamples} cell samples in {latentSize} dimensions need {(long)McSamples * latentSize * Replicates:N0} values; at most {MaxValues:N0}");
+        return this;
+    }
 }
 
 /// <summary>What <c>ltc eval</c> reports.</summary>
@@ -45,12 +77,19 @@ public static class Evaluator
     /// <see cref="EvalOptions.Replicates"/> independent sets of N cell samples gives a rate; the reported rate is their
     /// mean and its Monte Carlo standard error their standard deviation over √replicates.
     /// </summary>
-    public static EvalResult Evaluate(CompressionModel model, VectorSource source, EvalOptions options)
+    /// <remarks>Rates are per rate unit of <paramref name="source"/> (its <see cref="VectorSource.ScalarsPerSample"/> and
+    /// <see cref="VectorSource.RateUnit"/>), which may differ from the training source's when a model is evaluated on
+    /// another source. <paramref name="cancel"/> is observed between chunks.</remarks>
+    public static EvalResult Evaluate(CompressionModel model, VectorSource source, EvalOptions options, CancellationToken cancel = default)
     {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(options);
         var cfg = model.Config;
         if (source.Dimension != cfg.Dim)
             throw new LtcException($"source '{source.Name}' has dimension {source.Dimension}, but the model expects {cfg.Dim}");
-        options.Validated();
+        options.Validated(source, model.LatentSize);
+        TorchSetup.EnsureConfigured();
         var clock = Stopwatch.StartNew();
         var data = source.Sample(SourceSplit.Test, options.Samples, options.Seed);
         int d = cfg.Dim, count = data.Length / d;
@@ -69,6 +108,7 @@ public static class Evaluator
             cells[r] = Trainer.CellSamples(lattice, options.McSamples, options.Sampling, Trainer.StepSeed(options.Seed, -1 - r));
         for (int start = 0; start < count; start += chunk)
         {
+            cancel.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
             int m = Math.Min(chunk, count - start);
             var x = Trainer.ToTensor(data[(start * d)..((start + m) * d)], m, d);
@@ -84,7 +124,8 @@ public static class Evaluator
                 for (int i = 0; i < m; i++) bits[r, start + i] = b[i];
             }
         }
-        double spr = cfg.ScalarsPerSample;
+        // The evaluated source defines the rate unit (bits per sample of an i.i.d. sequence, else bits per vector).
+        double spr = source.ScalarsPerSample;
         var repRates = new double[reps];
         var perVector = new double[count];
         for (int r = 0; r < reps; r++)
@@ -129,12 +170,12 @@ public static class CodedEvaluator
     /// deterministic reconstruction.
     /// </summary>
     /// <exception cref="LtcException">The model has no coding tables, or the source does not fit the model.</exception>
-    public static CodedEvalResult Evaluate(CompressionModel model, VectorSource source, EvalOptions options, int threads = 0)
+    public static CodedEvalResult Evaluate(CompressionModel model, VectorSource source, EvalOptions options, int threads = 0, CancellationToken cancel = default)
     {
         var codec = new ModelCodec(model);
-        var estimated = Evaluator.Evaluate(model, source, options);
+        var estimated = Evaluator.Evaluate(model, source, options, cancel);
         var data = source.Sample(SourceSplit.Test, options.Samples, options.Seed);
-        var codecOptions = new Codec.CodecOptions(threads);
+        var codecOptions = new Codec.CodecOptions(threads, Cancellation: cancel);
         var clock = Stopwatch.StartNew();
         var file = Codec.FileCodec.Compress(codec, data, codecOptions);
         double compressSeconds = clock.Elapsed.TotalSeconds;
@@ -147,7 +188,7 @@ public static class CodedEvaluator
         using (var reader = Coding.LtcReader.Open(new MemoryStream(file), "<ltc>"))
             payload = reader.ValidateAll();
         long rows = data.Length / model.Config.Dim;
-        double units = (double)rows * model.Config.ScalarsPerSample;
+        double units = (double)rows * source.ScalarsPerSample;
         double fileRate = 8.0 * file.Length / units, payloadRate = 8.0 * payload / units;
         double se = 0;
         for (int i = 0; i < data.Length; i++) se += (data[i] - decoded[i]) * (data[i] - decoded[i]);

@@ -9,29 +9,53 @@ namespace Ltc.Torch;
 /// <param name="Model">The model, in evaluation mode.</param>
 /// <param name="State">Where its training stood.</param>
 /// <param name="OptimizerState">The optimizer's moments (empty when not saved).</param>
-public sealed record LoadedModel(CompressionModel Model, TrainingState State, byte[] OptimizerState);
+public sealed record LoadedModel(CompressionModel Model, TrainingState State, byte[] OptimizerState)
+{
+    /// <summary>
+    /// Whether the file is a checkpoint of a training that did not finish (interrupted, failed or still running):
+    /// marked so by <see cref="TrainingState.Unfinished"/>, or, in files written before the mark existed, a saved step
+    /// count below the configured steps.
+    /// </summary>
+    public bool Unfinished => State.Unfinished || (State.Step > 0 && State.Step < Model.Config.Steps);
+
+    /// <summary>One line saying that <paramref name="path"/> is an unfinished checkpoint, or null when it is not.</summary>
+    public string? UnfinishedWarning(string path) => Unfinished
+        ? $"{path} is an unfinished training checkpoint (step {State.Step} of {Model.Config.Steps}{(Model.Codec is null ? ", no coding tables" : "")}); " +
+          "finish it with ltc train --resume"
+        : null;
+}
 
 /// <summary>
 /// The <c>.ltcm</c> model file: magic "LTCM", format version, the configuration as JSON, the training state as JSON,
-/// every parameter and buffer as named float32 tensors (little-endian), the optimizer state (checkpoints only), and
-/// (version 2) the latent codec's frozen coding tables (empty until fitted).
-/// Each part is a length-prefixed block whose length is checked against the file before it is read. Written
-/// atomically, so an interrupted checkpoint leaves the previous one intact.
+/// every parameter and buffer as named float32 tensors (little-endian), the optimizer state (checkpoints only), the
+/// latent codec's frozen coding tables (version 2 on; empty until fitted) and (version 3) a SHA-256 of every byte
+/// before it.
+/// Each part is a length-prefixed block whose length is checked against the file before it is read; the tensor sizes
+/// the configuration implies are checked against the weights block before the network is built. Written atomically,
+/// so an interrupted checkpoint leaves the previous one intact.
 /// </summary>
 /// <remarks>The fingerprint covers the configuration, the weights and the coding tables, not the training state or
-/// optimizer. Version 1 files (no coding tables) are still read.</remarks>
+/// optimizer. Versions 1 (no coding tables) and 2 (no checksum) are still read. A model can be read from a regular
+/// file or, as a bounded stream, from a FIFO or device (at most <see cref="MaxBytes"/> bytes).</remarks>
 public static class ModelFile
 {
     private static readonly byte[] Magic = "LTCM"u8.ToArray();
-    private const int Version = 2;
+    private const int Version = 3;
+    private const int ChecksumBytes = 32;
+
+    /// <summary>Largest model file read (1 GiB).</summary>
+    public const int MaxBytes = 1 << 30;
+
+    /// <summary>Most tensors in a weights block.</summary>
+    private const int MaxTensors = 100_000;
 
     /// <summary>Writes <paramref name="model"/> (and optional <paramref name="trainingState"/> JSON) to <paramref name="path"/>.</summary>
     public static void Save(string path, CompressionModel model, TrainingState? trainingState = null, byte[]? optimizerState = null)
     {
         var (config, weights) = Serialize(model);
-        AtomicFile.Write(path, s =>
+        var ms = new MemoryStream();
+        using (var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true))
         {
-            using var w = new BinaryWriter(s, Encoding.UTF8, leaveOpen: true);
             w.Write(Magic);
             w.Write(Version);
             WriteBlock(w, config);
@@ -39,6 +63,15 @@ public static class ModelFile
             WriteBlock(w, weights);
             WriteBlock(w, optimizerState ?? []);
             WriteBlock(w, model.Codec?.ToBytes() ?? []);
+        }
+        if (ms.Length + ChecksumBytes > MaxBytes) throw new LtcException($"{path}: the model would be larger than {MaxBytes} bytes");
+        var buffer = ms.GetBuffer();
+        int length = (int)ms.Length;
+        var sum = SHA256.HashData(buffer.AsSpan(0, length));
+        AtomicFile.Write(path, s =>
+        {
+            s.Write(buffer, 0, length);
+            s.Write(sum);
         });
     }
 
@@ -57,22 +90,35 @@ public static class ModelFile
     /// <summary>Reads a model; any malformed file is a one-line <see cref="LtcException"/>.</summary>
     public static LoadedModel Load(string path)
     {
-        if (!File.Exists(path)) throw new LtcException($"{path}: model file not found");
-        byte[] bytes;
-        try { bytes = File.ReadAllBytes(path); }
-        catch (IOException e) { throw new LtcException($"{path}: cannot read ({e.Message})"); }
+        ArgumentNullException.ThrowIfNull(path);
+        var bytes = ReadBounded(path);
         try
         {
             using var r = new BinaryReader(new MemoryStream(bytes));
             if (bytes.Length < 8 || !r.ReadBytes(4).AsSpan().SequenceEqual(Magic)) throw new LtcException($"{path}: not an ltc model file (bad magic)");
             int v = r.ReadInt32();
-            if (v is not (1 or Version)) throw new LtcException($"{path}: unsupported model format version {v}");
-            var config = ModelConfig.FromJson(Encoding.UTF8.GetString(ReadBlock(r, path)), path);
-            var state = TrainingState.FromJson(Encoding.UTF8.GetString(ReadBlock(r, path)), path);
-            var weights = ReadBlock(r, path);
-            var optimizer = ReadBlock(r, path);
-            var coder = v >= 2 ? ReadBlock(r, path) : [];
-            if (r.BaseStream.Position != bytes.Length) throw new LtcException($"{path}: trailing bytes after the model");
+            if (v is not (1 or 2 or Version)) throw new LtcException($"{path}: unsupported model format version {v}");
+            long end = bytes.Length;
+            if (v >= 3)
+            {
+                // The checksum comes first: a damaged file is reported as such, not by whichever field it broke.
+                if (bytes.Length < 8 + ChecksumBytes) throw new LtcException($"{path}: truncated model file");
+                end = bytes.Length - ChecksumBytes;
+                if (!SHA256.HashData(bytes.AsSpan(0, (int)end)).AsSpan().SequenceEqual(bytes.AsSpan((int)end)))
+                    throw new LtcException($"{path}: model file is corrupt (checksum mismatch)");
+            }
+            var config = ModelConfig.FromJson(Encoding.UTF8.GetString(ReadBlock(r, path, end, "configuration")), path);
+            var state = TrainingState.FromJson(Encoding.UTF8.GetString(ReadBlock(r, path, end, "training state")), path);
+            var weights = ReadBlock(r, path, end, "weights");
+            var optimizer = ReadBlock(r, path, end, "optimizer state");
+            var coder = v >= 2 ? ReadBlock(r, path, end, "coding tables") : [];
+            if (r.BaseStream.Position != end) throw new LtcException($"{path}: trailing bytes after the model");
+            // Before anything is allocated for the network: the weights block must hold what the configuration implies.
+            long stored = CheckWeightsBlock(weights, path);
+            long needed = config.ParameterCount();
+            if (needed > stored)
+                throw new LtcException($"{path}: the configuration needs {needed:N0} weights, but the weights block holds {stored:N0} (corrupt model file)");
+            TorchSetup.EnsureConfigured();
             var model = new CompressionModel(config);
             LoadWeights(model, weights, path);
             if (coder.Length > 0) model.Codec = Codec.LatentCodec.Read(coder, path).Bind(model.CodecLattice);
@@ -80,6 +126,115 @@ public static class ModelFile
         }
         catch (EndOfStreamException) { throw new LtcException($"{path}: truncated model file"); }
         catch (DecoderFallbackException) { throw new LtcException($"{path}: corrupt model file (bad text)"); }
+        catch (FormatException) { throw new LtcException($"{path}: corrupt model file (bad tensor name)"); }
+    }
+
+    /// <summary>
+    /// The training state saved in a model file, read without building the model; null when the file is missing, not a
+    /// regular file, or malformed. For messages about a checkpoint just written.
+    /// </summary>
+    public static TrainingState? TryReadState(string path)
+    {
+        if (string.IsNullOrEmpty(path) || !AtomicFile.IsRegularFile(path)) return null;
+        try
+        {
+            var bytes = ReadBounded(path);
+            using var r = new BinaryReader(new MemoryStream(bytes));
+            if (bytes.Length < 8 || !r.ReadBytes(4).AsSpan().SequenceEqual(Magic)) return null;
+            int v = r.ReadInt32();
+            long end = v >= 3 ? bytes.Length - ChecksumBytes : bytes.Length;
+            ReadBlock(r, path, end, "configuration");
+            return TrainingState.FromJson(Encoding.UTF8.GetString(ReadBlock(r, path, end, "training state")), path);
+        }
+        catch (Exception e) when (e is LtcException or EndOfStreamException or IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// The bytes of a model file: a regular file up to <see cref="MaxBytes"/>; anything else (a FIFO, <c>/dev/stdin</c>,
+    /// a device) as a stream whose magic is checked on its first bytes and which is read to at most that size.
+    /// </summary>
+    private static byte[] ReadBounded(string path)
+    {
+        if (path.Length == 0) throw new LtcException("the model path is empty");
+        var kind = AtomicFile.KindOf(path);
+        if (kind == FileKind.Missing) throw new LtcException($"{path}: model file not found");
+        if (kind == FileKind.Directory) throw new LtcException($"{path}: is a directory, not a model file");
+        try
+        {
+            using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+            if (kind == FileKind.Regular)
+            {
+                long length = fs.Length;
+                if (length > MaxBytes) throw new LtcException($"{path}: {length} bytes is larger than a model file can be ({MaxBytes})");
+                var all = new byte[length];
+                fs.ReadExactly(all);
+                return all;
+            }
+            var head = new byte[8];
+            int got = ReadUpTo(fs, head);
+            if (got < 4 || !head.AsSpan(0, 4).SequenceEqual(Magic)) throw new LtcException($"{path}: not an ltc model file (bad magic)");
+            var ms = new MemoryStream();
+            ms.Write(head, 0, got);
+            var buffer = new byte[1 << 16];
+            int n;
+            while ((n = fs.Read(buffer)) > 0)
+            {
+                if (ms.Length + n > MaxBytes) throw new LtcException($"{path}: more than {MaxBytes} bytes; not a model file");
+                ms.Write(buffer, 0, n);
+            }
+            return ms.ToArray();
+        }
+        catch (FileNotFoundException) { throw new LtcException($"{path}: model file not found"); }
+        catch (DirectoryNotFoundException) { throw new LtcException($"{path}: model file not found"); }
+        catch (UnauthorizedAccessException) { throw new LtcException($"{path}: permission denied"); }
+        catch (EndOfStreamException) { throw new LtcException($"{path}: truncated model file"); }
+        catch (IOException e) { throw new LtcException($"{path}: cannot read ({e.Message})"); }
+    }
+
+    private static int ReadUpTo(Stream s, Span<byte> buffer)
+    {
+        int total = 0;
+        while (total < buffer.Length)
+        {
+            int n = s.Read(buffer[total..]);
+            if (n == 0) break;
+            total += n;
+        }
+        return total;
+    }
+
+    /// <summary>
+    /// Walks the weights block without allocating tensors: names, ranks and shapes must be plausible and the data must
+    /// fill the block exactly. Returns the number of float32 values it holds.
+    /// </summary>
+    private static long CheckWeightsBlock(byte[] weights, string path)
+    {
+        using var r = new BinaryReader(new MemoryStream(weights));
+        int count = r.ReadInt32();
+        if (count < 0 || count > MaxTensors) throw new LtcException($"{path}: implausible weight tensor count {count} (corrupt model file)");
+        long total = 0;
+        for (int i = 0; i < count; i++)
+        {
+            string name = r.ReadString();
+            int rank = r.ReadByte();
+            if (rank > 8) throw new LtcException($"{path}: weight '{name}' has rank {rank} (corrupt model file)");
+            long n = 1;
+            for (int k = 0; k < rank; k++)
+            {
+                long dim = r.ReadInt64();
+                if (dim < 0 || dim > weights.Length) throw new LtcException($"{path}: weight '{name}' has an implausible shape (corrupt model file)");
+                n *= dim;
+                if (n > weights.Length) throw new LtcException($"{path}: weight '{name}' is larger than the weights block (corrupt model file)");
+            }
+            if (4 * n > r.BaseStream.Length - r.BaseStream.Position) throw new LtcException($"{path}: weight '{name}' is larger than the weights block (corrupt model file)");
+            r.BaseStream.Position += 4 * n;
+            total += n;
+        }
+        if (r.BaseStream.Position != r.BaseStream.Length) throw new LtcException($"{path}: trailing bytes after the weights");
+        return total;
     }
 
     private static (byte[] Config, byte[] Weights) Serialize(CompressionModel model)
@@ -134,10 +289,11 @@ public static class ModelFile
         w.Write(b);
     }
 
-    private static byte[] ReadBlock(BinaryReader r, string path)
+    private static byte[] ReadBlock(BinaryReader r, string path, long end, string block)
     {
+        if (end - r.BaseStream.Position < 4) throw new LtcException($"{path}: truncated model file (no {block} block)");
         int len = r.ReadInt32();
-        if (len < 0 || len > r.BaseStream.Length - r.BaseStream.Position) throw new LtcException($"{path}: truncated or corrupt model file");
+        if (len < 0 || len > end - r.BaseStream.Position) throw new LtcException($"{path}: truncated or corrupt model file (the {block} block)");
         return r.ReadBytes(len);
     }
 }

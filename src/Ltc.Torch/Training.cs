@@ -54,6 +54,13 @@ public sealed record TrainingState(int Step, double Seconds, double Loss, double
     /// <summary>A run not yet started.</summary>
     public static TrainingState Start { get; } = new(0, 0, double.NaN, double.NaN, double.NaN);
 
+    /// <summary>
+    /// True in every checkpoint written while a run is in progress (or after it was interrupted): the model is not the
+    /// finished result of its configuration (it may lack steps and its coding tables). The finished model of
+    /// <see cref="TrainingRun.Train"/> is saved with false. Files written before the flag existed read as false.
+    /// </summary>
+    public bool Unfinished { get; init; }
+
     /// <summary>JSON text of the state.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
@@ -68,7 +75,10 @@ public sealed record TrainingState(int Step, double Seconds, double Loss, double
     {
         if (string.IsNullOrWhiteSpace(json)) return Start;
         try { return JsonSerializer.Deserialize<TrainingState>(json, Json) ?? Start; }
-        catch (JsonException) { throw new LtcException($"{origin}: bad training state in the model file"); }
+        catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException or ArgumentException)
+        {
+            throw new LtcException($"{origin}: bad training state in the model file");
+        }
     }
 }
 
@@ -103,6 +113,7 @@ public sealed class Trainer
     {
         if (source.Dimension != model.Config.Dim)
             throw new LtcException($"source '{source.Name}' has dimension {source.Dimension}, but the model expects {model.Config.Dim}");
+        TorchSetup.EnsureConfigured();
         _model = model;
         _source = source;
         var named = model.named_parameters().ToArray();
@@ -173,9 +184,10 @@ public sealed class Trainer
                 reportedStep = step + 1;
             }
             if (checkpoint is not null && checkpointEvery > 0 && (step + 1) % checkpointEvery == 0 && step + 1 < steps)
-                checkpoint(new TrainingState(step + 1, seconds + clock.Elapsed.TotalSeconds, emaLoss, emaRate, emaDist), OptimizerState());
+                checkpoint(new TrainingState(step + 1, seconds + clock.Elapsed.TotalSeconds, emaLoss, emaRate, emaDist) { Unfinished = true }, OptimizerState());
         }
-        var final = new TrainingState(step, seconds + clock.Elapsed.TotalSeconds, emaLoss, emaRate, emaDist);
+        // Saved as unfinished: the run's owner (TrainingRun) marks it finished once the coding tables are fitted.
+        var final = new TrainingState(step, seconds + clock.Elapsed.TotalSeconds, emaLoss, emaRate, emaDist) { Unfinished = true };
         progress?.Report(new TrainingProgress(step, steps, emaRate, emaDist, emaLoss, 0));
         checkpoint?.Invoke(final, OptimizerState());
         return final;
@@ -205,9 +217,12 @@ public sealed class Trainer
             bool hasAux = r.ReadBoolean();
             if (hasAux && _auxOptimizer is not null) _auxOptimizer.load_state_dict(r);
         }
-        catch (Exception e) when (e is EndOfStreamException or ArgumentException or InvalidOperationException or IOException)
+        catch (Exception e) when (e is not (OutOfMemoryException or StackOverflowException or AccessViolationException or OperationCanceledException))
         {
-            throw new LtcException($"{origin}: optimizer state does not match the model ({e.Message.ReplaceLineEndings(" ")})");
+            // TorchSharp reports a damaged stream with InvalidDataException, EndOfStreamException, ArgumentException or
+            // an exception from libtorch; whatever it is, the block is unusable.
+            throw new LtcException($"{origin}: the optimizer state block of the model file is damaged or does not match the model " +
+                $"({e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")}); train without --resume to start over");
         }
     }
 

@@ -34,8 +34,8 @@ public static class TrainingRun
     /// <param name="source">Training and test data; vectors of <see cref="VectorSource.Dimension"/> values.</param>
     /// <param name="evaluation">Settings of the evaluation after training (checked before training starts).</param>
     /// <param name="path">The model file (<c>.ltcm</c>): checkpoints (model, training state and optimizer moments) are
-    /// written to it atomically every <paramref name="checkpointEvery"/> steps and when training ends, and the finished
-    /// model with its coding tables replaces them. Null: no file is written (and nothing can be resumed).</param>
+    /// written to it atomically every <paramref name="checkpointEvery"/> steps and when training ends, marked unfinished,
+    /// and the finished model with its coding tables replaces them. Its folder is checked before anything else. Null: no file is written (and nothing can be resumed).</param>
     /// <param name="resume">Continue the run saved in <paramref name="path"/> instead of starting over. The saved
     /// configuration must equal <paramref name="config"/> except for <see cref="ModelConfig.Steps"/> (a run can be
     /// extended); a run resumed from a checkpoint continues exactly as an uninterrupted one.</param>
@@ -44,9 +44,11 @@ public static class TrainingRun
     /// <param name="progress">Receives training progress about four times a second; the last report (sent when
     /// training stops, before the tables are fitted) has <see cref="TrainingProgress.StepsPerSecond"/> 0. Reports come
     /// on the calling thread.</param>
-    /// <param name="cancel">Observed between training steps. When it fires, the checkpoint of the steps done so far is
-    /// saved to <paramref name="path"/> (so the run can be resumed) and <see cref="OperationCanceledException"/> is
-    /// thrown; tables are not fitted and nothing is evaluated.</param>
+    /// <param name="cancel">Observed between training steps, after the tables are fitted and during the evaluation. When
+    /// it fires during training, the checkpoint of the steps done so far is saved to <paramref name="path"/> (marked
+    /// unfinished, <see cref="TrainingState.Unfinished"/>, so the run can be resumed) and
+    /// <see cref="OperationCanceledException"/> is thrown; tables are not fitted and nothing is evaluated. When it fires
+    /// during the evaluation, the finished model is already saved.</param>
     /// <returns>The model, its evaluation and the training time.</returns>
     /// <exception cref="LtcException">An invalid configuration or evaluation setting, a source of another dimension,
     /// <paramref name="resume"/> with a missing, malformed or differently configured model file, a negative
@@ -63,9 +65,10 @@ public static class TrainingRun
         if (resume && path is null) throw new ArgumentException("resuming needs the path of the saved run", nameof(path));
         if (checkpointEvery < 0) throw new LtcException($"--checkpoint-every must be >= 0, got {checkpointEvery}");
         config.Validate("configuration");
-        evaluation.Validated();
         if (source.Dimension != config.Dim)
             throw new LtcException($"source '{source.Name}' has dimension {source.Dimension}, but the model expects {config.Dim}");
+        evaluation.Validated(source, config.LatentDim * (config.Model == "block-ltc" ? config.Block : 1));
+        if (path is not null) Ltc.IO.AtomicFile.CheckOutput(path);
         cancel.ThrowIfCancellationRequested();
 
         CompressionModel model;
@@ -91,13 +94,17 @@ public static class TrainingRun
         var trainer = new Trainer(model, source);
         trainer.LoadOptimizerState(optimizerState, path ?? "<model>");
         int every = checkpointEvery ?? Math.Max(1, config.Steps / 10);
-        Action<TrainingState, byte[]>? checkpoint = path is null ? null : (s, opt) => ModelFile.Save(path, model, s, opt);
-        var final = trainer.Run(state, progress, checkpoint, path is null ? 0 : every, cancel);
+        // Checkpoints replace a regular file; a device or FIFO (e.g. /dev/stdout) gets only the finished model.
+        Action<TrainingState, byte[]>? checkpoint = path is null || !Ltc.IO.AtomicFile.IsReplaceable(path) ? null : (s, opt) => ModelFile.Save(path, model, s, opt);
+        // Every checkpoint, including the one at the end of training, is marked unfinished (see TrainingState.Unfinished).
+        var final = trainer.Run(state, progress, checkpoint, checkpoint is null ? 0 : every, cancel);
         cancel.ThrowIfCancellationRequested();
         // The coding tables make the model a file codec; they are fitted to the finished model's training latents.
         ModelCodec.Fit(model, source, seed: config.Seed);
+        cancel.ThrowIfCancellationRequested();
+        final = final with { Unfinished = false };
         if (path is not null) ModelFile.Save(path, model, final, trainer.OptimizerState());
-        var result = Evaluator.Evaluate(model, source, evaluation);
+        var result = Evaluator.Evaluate(model, source, evaluation, cancel);
         return new TrainingRunResult(model, result, final.Seconds, final);
     }
 }

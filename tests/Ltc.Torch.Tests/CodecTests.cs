@@ -427,20 +427,28 @@ public class CodecTests : IDisposable
         Assert.Equal(file, FileCodec.Compress(reloaded, x, options));
         CodecTestSupport.AssertSameBits(FileCodec.Decompress(original, file), FileCodec.Decompress(reloaded, file), "reloaded");
 
-        // The tables are the last block of the file. Changing the lowest integer of the first table by one (still a
-        // valid table) gives another model: another fingerprint, and the first model's files are refused.
+        // The tables are the last block of the file, followed (version 3) by the SHA-256 of every byte before it.
+        // Changing the lowest integer of the first table by one (still a valid table) and re-sealing the file gives
+        // another model: another fingerprint, and the first model's files are refused. (Not re-sealed, the checksum
+        // refuses the file: RobustnessCliTests.ModelFilesCarryAChecksumAndOlderVersionsStillLoad.)
         var bytes = File.ReadAllBytes(path);
-        Assert.Equal(tables, bytes[^tables.Length..]);
-        int m = 8, firstTable = bytes.Length - tables.Length + 4 + 2 + 1 + 2 + 8 * m + 8 * m + 8 * m * m;
+        Assert.Equal(tables, bytes[^(tables.Length + 32)..^32]);
+        static byte[] Reseal(byte[] b)
+        {
+            SHA256.HashData(b.AsSpan(0, b.Length - 32)).CopyTo(b.AsSpan(b.Length - 32));
+            return b;
+        }
+        int start = bytes.Length - 32 - tables.Length;
+        int m = 8, firstTable = start + 4 + 2 + 1 + 2 + 8 * m + 8 * m + 8 * m * m;
         var changed = (byte[])bytes.Clone();
         changed[firstTable] ^= 1;
         string changedPath = Path.Combine(_dir, "changed.ltcm");
-        File.WriteAllBytes(changedPath, changed);
+        File.WriteAllBytes(changedPath, Reseal(changed));
         var other = ModelFile.Load(changedPath).Model;
         Assert.NotEqual(fingerprint, ModelFile.Fingerprint(other));
         var otherTables = other.Codec!.ToBytes();
         Assert.Equal(tables.Length, otherTables.Length);
-        Assert.Equal(new[] { firstTable - (bytes.Length - tables.Length) }, Enumerable.Range(0, tables.Length).Where(i => tables[i] != otherTables[i]));
+        Assert.Equal(new[] { firstTable - start }, Enumerable.Range(0, tables.Length).Where(i => tables[i] != otherTables[i]));
         var e = Assert.ThrowsAny<LtcException>(() => FileCodec.Decompress(new ModelCodec(other), file));
         Assert.DoesNotContain('\n', e.Message);
 
@@ -448,7 +456,7 @@ public class CodecTests : IDisposable
         var broken = (byte[])bytes.Clone();
         broken[firstTable + 8 + 1 + 2] ^= 1;
         string brokenPath = Path.Combine(_dir, "broken.ltcm");
-        File.WriteAllBytes(brokenPath, broken);
+        File.WriteAllBytes(brokenPath, Reseal(broken));
         var be = Assert.ThrowsAny<LtcException>(() => ModelFile.Load(brokenPath));
         Assert.DoesNotContain('\n', be.Message);
         Assert.Contains("broken.ltcm", be.Message);

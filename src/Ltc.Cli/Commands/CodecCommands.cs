@@ -16,7 +16,7 @@ internal static class CodecCommands
 
     private static Option<string> ModelOption() => new("--model", "-m") { Description = "Model file (.ltcm) with coding tables.", Required = true };
 
-    private static Option<int> ThreadsOption() => new("--threads") { Description = "Threads for quantization and entropy coding (0: all cores); the file's bytes do not depend on it.", DefaultValueFactory = _ => 0 };
+    private static Option<int> ThreadsOption() => new Option<int>("--threads") { Description = "Threads for quantization and entropy coding (0: one per core, the default; at most 1024); the file's bytes do not depend on it. Torch runs on one thread.", DefaultValueFactory = _ => 0 }.Range(0, 1024);
 
     private static Option<bool> JsonOption() => new("--json") { Description = "Print one JSON object on stdout and nothing else." };
 
@@ -25,25 +25,37 @@ internal static class CodecCommands
         var model = ModelOption();
         var threads = ThreadsOption();
         var json = JsonOption();
-        var chunkRows = new Option<int>("--chunk-rows") { Description = "Rows per chunk (0: about 2^20 values per chunk).", DefaultValueFactory = _ => 0 };
+        var chunkRows = new Option<int>("--chunk-rows") { Description = $"Rows per chunk (0: about 2^20 values per chunk; at most {CodecOptions.MaxChunkRows}).", DefaultValueFactory = _ => 0 }.Range(0, CodecOptions.MaxChunkRows);
         var input = new Argument<string>("input") { Description = "Vectors to compress: .npy, float32 or float64, shape (count, d)." };
-        var output = new Argument<string>("output") { Description = "Compressed file to write (.ltc)." };
-        var cmd = new Command("compress", "Compress a .npy array of vectors with a trained model into a .ltc file.");
+        var output = new Argument<string>("output") { Description = "Compressed file to write (.ltc); a device or FIFO such as /dev/stdout is written straight into (the report then goes to stderr)." };
+        var cmd = new Command("compress", "Compress a .npy array of vectors with a trained model into a .ltc file (nothing is written if it fails).");
         foreach (var o in new Option[] { model, threads, chunkRows, json }) cmd.Options.Add(o);
         cmd.Arguments.Add(input);
         cmd.Arguments.Add(output);
         cmd.SetAction(pr =>
         {
-            string inPath = pr.GetValue(input)!, outPath = pr.GetValue(output)!;
-            CheckPaths(inPath, outPath, pr.GetValue(model)!);
-            var codec = LoadCodec(pr.GetValue(model)!);
+            string inPath = pr.GetValue(input)!, outPath = pr.GetValue(output)!, modelPath = pr.GetValue(model)!;
+            AtomicFile.CheckInput(inPath);
+            AtomicFile.CheckOutput(outPath, inPath, modelPath);
+            var codec = LoadCodec(modelPath);
             using var reader = NpyMatrixReader.Open(inPath);
             FileCodec.CheckShape(codec, reader.Rows, reader.Columns);
             var options = new CodecOptions(pr.GetValue(threads), pr.GetValue(chunkRows));
-            CodecReport report = null!;
-            Run(pr, "compress", json, options, o => AtomicFile.Write(outPath, s => report = FileCodec.Compress(codec, reader, s, o)));
-            report = report with { FileBytes = new FileInfo(outPath).Length };
-            Print(pr, json, "compressed", inPath, outPath, report, options);
+            string text = "";
+            using var outputs = new AtomicFileSet();
+            Run(pr, "compress", json, options, o =>
+            {
+                CodecReport report = null!;
+                outputs.Write(outPath, s =>
+                {
+                    report = FileCodec.Compress(codec, reader, s, o);
+                    report = report with { FileBytes = s.Length };
+                });
+                // The report is rendered before the file is committed: if it cannot be printed, nothing is written.
+                text = Render(pr, json, "compressed", inPath, outPath, report, options);
+                outputs.Commit();
+            });
+            Out(pr, outPath).Write(text);
             return 0;
         });
         return cmd;
@@ -54,22 +66,30 @@ internal static class CodecCommands
         var model = ModelOption();
         var threads = ThreadsOption();
         var json = JsonOption();
-        var input = new Argument<string>("input") { Description = "Compressed file (.ltc) written by the same model." };
-        var output = new Argument<string>("output") { Description = ".npy file to write (the input's element type and shape)." };
-        var cmd = new Command("decompress", "Decompress a .ltc file with the model that wrote it into a .npy array.");
+        var input = new Argument<string>("input") { Description = "Compressed file (.ltc) written by the same model; a pipe such as /dev/stdin is read as a stream." };
+        var output = new Argument<string>("output") { Description = ".npy file to write (the input's element type and shape); a device or FIFO such as /dev/stdout is written straight into." };
+        var cmd = new Command("decompress", "Decompress a .ltc file with the model that wrote it into a .npy array (nothing is written if it fails).");
         foreach (var o in new Option[] { model, threads, json }) cmd.Options.Add(o);
         cmd.Arguments.Add(input);
         cmd.Arguments.Add(output);
         cmd.SetAction(pr =>
         {
-            string inPath = pr.GetValue(input)!, outPath = pr.GetValue(output)!;
-            CheckPaths(inPath, outPath, pr.GetValue(model)!);
-            var codec = LoadCodec(pr.GetValue(model)!);
+            string inPath = pr.GetValue(input)!, outPath = pr.GetValue(output)!, modelPath = pr.GetValue(model)!;
+            AtomicFile.CheckInput(inPath);
+            AtomicFile.CheckOutput(outPath, inPath, modelPath);
+            var codec = LoadCodec(modelPath);
             using var reader = LtcReader.Open(inPath, codec.Fingerprint);
             var options = new CodecOptions(pr.GetValue(threads));
-            CodecReport report = null!;
-            Run(pr, "decompress", json, options, o => AtomicFile.Write(outPath, s => report = FileCodec.Decompress(codec, reader, s, o)));
-            Print(pr, json, "decompressed", inPath, outPath, report, options);
+            string text = "";
+            using var outputs = new AtomicFileSet();
+            Run(pr, "decompress", json, options, o =>
+            {
+                CodecReport report = null!;
+                outputs.Write(outPath, s => report = FileCodec.Decompress(codec, reader, s, o));
+                text = Render(pr, json, "decompressed", inPath, outPath, report, options);
+                outputs.Commit();
+            });
+            Out(pr, outPath).Write(text);
             return 0;
         });
         return cmd;
@@ -79,27 +99,29 @@ internal static class CodecCommands
     {
         var model = ModelOption();
         model.Description = "Model file (.ltcm) to fit coding tables for.";
-        var samples = new Option<int>("--samples") { Description = "Training vectors the tables are fitted to.", DefaultValueFactory = _ => ModelCodec.DefaultFitSamples };
+        var samples = new Option<int>("--fit-samples") { Description = $"Training vectors the tables are fitted to (1..{1 << 24}). (--samples is a deprecated spelling.)", DefaultValueFactory = _ => ModelCodec.DefaultFitSamples }.Range(1, 1 << 24).DeprecatedAlias("--samples");
         var seed = new Option<int>("--seed") { Description = "Seed of the training draws.", DefaultValueFactory = _ => 1 };
-        var output = new Option<string?>("--out", "-o") { Description = "Write the model with its tables here (default: replace --model)." };
+        var output = new Option<string?>("--out", "-o") { Description = "Write the model with its tables here (default: replace --model in place, atomically)." };
         var json = JsonOption();
         var cmd = new Command("fit-coder", "Fit the coding tables of a trained model (ltc train does this itself) so it can compress files.");
         foreach (var o in new Option[] { model, samples, seed, output, json }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
             string path = pr.GetValue(model)!, outPath = pr.GetValue(output) ?? path;
-            CheckOutputFolder(outPath);
+            AtomicFile.CheckOutput(outPath); // replacing --model itself is what this command is for
             TorchSetup.Configure("cpu", 1);
             var loaded = ModelFile.Load(path);
+            if (loaded.UnfinishedWarning(path) is string warning) LtcApp.Warn(warning);
             var source = ModelCommands.SourceFor(loaded.Model.Config.Source, loaded.Model.Config);
             var clock = Stopwatch.StartNew();
             var latent = ModelCodec.Fit(loaded.Model, source, pr.GetValue(samples), pr.GetValue(seed));
-            ModelFile.Save(outPath, loaded.Model, loaded.State, loaded.OptimizerState);
             var fingerprint = ModelFile.Fingerprint(loaded.Model);
-            if (pr.GetValue(json))
-                CliOutput.WriteJson(pr.InvocationConfiguration.Output, new { Model = outPath, Fingerprint = fingerprint, Form = latent.Quantizer.Form.ToString(), Tables = latent.TableCount, Seconds = clock.Elapsed.TotalSeconds });
-            else
-                pr.InvocationConfiguration.Output.WriteLine($"{outPath}: {latent.TableCount} coding tables ({latent.Quantizer.Form}) fitted in {clock.Elapsed.TotalSeconds:F1} s, fingerprint {fingerprint[..16]}");
+            string text = pr.GetValue(json)
+                ? CliOutput.ToJson(new { Model = outPath, Fingerprint = fingerprint, Form = latent.Quantizer.Form.ToString(), Tables = latent.TableCount, Seconds = clock.Elapsed.TotalSeconds })
+                : $"{CliOutput.Escape(outPath)}: {latent.TableCount} coding tables ({latent.Quantizer.Form}) fitted in {clock.Elapsed.TotalSeconds:F1} s, fingerprint {fingerprint[..16]}";
+            ModelFile.Save(outPath, loaded.Model, loaded.State, loaded.OptimizerState);
+            CliOptions.WarnDeprecated(pr);
+            Out(pr, outPath).WriteLine(text);
             return 0;
         });
         return cmd;
@@ -109,7 +131,10 @@ internal static class CodecCommands
     private static ModelCodec LoadCodec(string path)
     {
         TorchSetup.Configure("cpu", 1);
-        return new ModelCodec(ModelFile.Load(path).Model);
+        var loaded = ModelFile.Load(path);
+        var codec = new ModelCodec(loaded.Model);
+        if (loaded.UnfinishedWarning(path) is string warning) LtcApp.Warn(warning);
+        return codec;
     }
 
     private static void Run(ParseResult pr, string title, Option<bool> json, CodecOptions options, Action<CodecOptions> work)
@@ -119,12 +144,15 @@ internal static class CodecCommands
         view?.Complete();
     }
 
-    private static void Print(ParseResult pr, Option<bool> json, string verb, string inPath, string outPath, CodecReport r, CodecOptions options)
+    // When the data goes to standard output, the report goes to stderr.
+    private static TextWriter Out(ParseResult pr, string outPath) =>
+        AtomicFile.IsStandardOutput(outPath) ? pr.InvocationConfiguration.Error : pr.InvocationConfiguration.Output;
+
+    private static string Render(ParseResult pr, Option<bool> json, string verb, string inPath, string outPath, CodecReport r, CodecOptions options)
     {
-        var o = pr.InvocationConfiguration.Output;
         if (pr.GetValue(json))
         {
-            CliOutput.WriteJson(o, new
+            return CliOutput.ToJson(new
             {
                 Input = inPath,
                 Output = outPath,
@@ -137,25 +165,10 @@ internal static class CodecCommands
                 r.TransformSeconds,
                 VectorsPerSecond = r.Vectors / Math.Max(1e-9, r.Seconds),
                 Threads = options.EffectiveThreads,
-            });
-            return;
+            }) + Environment.NewLine;
         }
-        o.WriteLine(string.Format(Inv, "{0} {1} vectors of dimension {2}: {3} → {4}, {5} bytes, {6:F4} bits/vector ({7:F4} bits/sample), {8:F2} s ({9:F0} vectors/s)",
-            verb, r.Vectors, r.Dimension, inPath, outPath, r.FileBytes, r.BitsPerVector, r.BitsPerSample, r.Seconds, r.Vectors / Math.Max(1e-9, r.Seconds)));
-    }
-
-    /// <summary>Refuses an output that is one of the inputs, and a missing output folder, before any work.</summary>
-    private static void CheckPaths(string input, string output, string model)
-    {
-        string full = Path.GetFullPath(output);
-        if (full == Path.GetFullPath(input) || full == Path.GetFullPath(model)) throw new LtcException($"{output}: the output would overwrite an input");
-        CheckOutputFolder(output);
-    }
-
-    private static void CheckOutputFolder(string output)
-    {
-        var dir = Path.GetDirectoryName(Path.GetFullPath(output)) ?? ".";
-        if (!Directory.Exists(dir)) throw new LtcException($"{output}: directory {dir} does not exist");
-        if (Directory.Exists(output)) throw new LtcException($"{output}: is a directory");
+        return string.Format(Inv, "{0} {1} vectors of dimension {2}: {3} → {4}, {5} bytes, {6:F4} bits/vector ({7:F4} bits/sample), {8:F2} s ({9:F0} vectors/s)",
+            verb, r.Vectors, r.Dimension, CliOutput.Escape(inPath), CliOutput.Escape(outPath), r.FileBytes, r.BitsPerVector, r.BitsPerSample, r.Seconds,
+            r.Vectors / Math.Max(1e-9, r.Seconds)) + Environment.NewLine;
     }
 }

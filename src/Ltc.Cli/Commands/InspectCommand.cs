@@ -8,7 +8,7 @@ internal static class InspectCommand
 {
     public static Command Create()
     {
-        var file = new Argument<string>("file") { Description = "The .ltc file to check." };
+        var file = new Argument<string>("file") { Description = "The .ltc file to check; a pipe (e.g. /dev/stdin) or FIFO is read as a stream." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
         var cmd = new Command("inspect", "Validate a compressed .ltc file (magic, version, checksums) and print its header.");
         cmd.Arguments.Add(file);
@@ -40,12 +40,13 @@ internal static class InspectCommand
                 });
                 return 0;
             }
-            output.WriteLine($"{path}: valid .ltc file, {reader.FileBytes} bytes");
+            // Text from the file (model name, extra fields) and the path are escaped: a header cannot drive the terminal.
+            output.WriteLine($"{CliOutput.Escape(path)}: valid .ltc file, {reader.FileBytes} bytes");
             output.WriteLine($"  version         {h.Version}");
-            output.WriteLine($"  model           {(h.ModelName.Length > 0 ? h.ModelName : "(unnamed)")}  sha256 {h.FingerprintHex}");
+            output.WriteLine($"  model           {(h.ModelName.Length > 0 ? CliOutput.Escape(h.ModelName) : "(unnamed)")}  sha256 {h.FingerprintHex}");
             output.WriteLine($"  tensor          {h.ElementType.ToString().ToLowerInvariant()} [{string.Join(", ", h.Shape)}]");
             output.WriteLine($"  reconstruction  [{string.Join(", ", h.Reconstruction.Select(r => r.ToString("R", System.Globalization.CultureInfo.InvariantCulture)))}]");
-            foreach (var e in h.Extra) output.WriteLine($"  extra {e.Key,-12} {e.Type.ToString().ToLowerInvariant(),-12} {e}");
+            foreach (var e in h.Extra) output.WriteLine($"  extra {CliOutput.Escape(e.Key),-12} {e.Type.ToString().ToLowerInvariant(),-12} {CliOutput.Escape(e.ToString())}");
             output.WriteLine($"  header          {reader.HeaderBytes} bytes");
             output.WriteLine($"  chunks          {h.ChunkCount} ({payload} payload bytes, checksums ok)");
             return 0;

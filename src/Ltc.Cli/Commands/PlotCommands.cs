@@ -1,6 +1,8 @@
 using System.CommandLine;
 using Ltc.Cli.Plots;
+using Ltc.IO;
 using Ltc.Metrics;
+using Ltc.RateDistortion;
 
 namespace Ltc.Cli.Commands;
 
@@ -18,22 +20,66 @@ internal static class PlotCommands
     private static Command Cells()
     {
         var model = new Option<string>("--model", "-m") { Description = "Model file (.ltcm) of a 2-d source.", Required = true };
-        var samples = new Option<int>("--samples", "-n") { Description = "Test samples drawn from a synthetic source (data sets use their test split).", DefaultValueFactory = _ => 20000 };
+        var samples = new Option<int>("--samples") { Description = $"Test samples drawn from a synthetic source (1..{CellsPlot.MaxSamples}; data sets use their test split).", DefaultValueFactory = _ => 20000 }.Range(1, CellsPlot.MaxSamples);
         var seed = new Option<int>("--seed") { Description = "Seed of the samples.", DefaultValueFactory = _ => 1 };
-        var output = new Option<string>("--out") { Description = "Output file, .png or .svg.", Required = true };
+        var output = new Option<string>("--out", "-o") { Description = "Output file, .png or .svg.", Required = true };
         var title = new Option<string?>("--title") { Description = "Plot title." };
         var cmd = new Command("cells", "Quantization cells of a model of a 2-d source: samples coloured by cell, reconstructions on top.");
         foreach (var o in new Option[] { model, samples, seed, output, title }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
-            var loaded = Ltc.Torch.ModelFile.Load(pr.GetValue(model)!);
+            string modelPath = pr.GetValue(model)!, outPath = pr.GetValue(output)!;
+            PlotFile.Check(outPath, modelPath);
+            Ltc.Torch.TorchSetup.Configure("cpu", 1);
+            var loaded = Ltc.Torch.ModelFile.Load(modelPath);
+            if (loaded.UnfinishedWarning(modelPath) is string warning) LtcApp.Warn(warning);
             var cfg = loaded.Model.Config;
             var src = ModelCommands.SourceFor(cfg.Source, cfg);
-            var (cells, n) = Plots.CellsPlot.Save(loaded.Model, src, pr.GetValue(samples), pr.GetValue(seed), pr.GetValue(output)!, pr.GetValue(title));
-            pr.InvocationConfiguration.Output.WriteLine($"{n} samples in {cells} cells → {pr.GetValue(output)}");
+            var (cells, n) = Plots.CellsPlot.Save(loaded.Model, src, pr.GetValue(samples), pr.GetValue(seed), outPath, pr.GetValue(title));
+            var o = Ltc.IO.AtomicFile.IsStandardOutput(outPath) ? pr.InvocationConfiguration.Error : pr.InvocationConfiguration.Output;
+            o.WriteLine($"{n} samples in {cells} cells → {CliOutput.Escape(outPath)}");
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>Largest curve file read from a pipe or device.</summary>
+    private const int MaxCurveBytes = 16 << 20;
+
+    /// <summary>
+    /// Reads a curve; a pipe or device (e.g. <c>--csv a=&lt;(...)</c>) is copied, at most <see cref="MaxCurveBytes"/>,
+    /// to a temporary file first, so that /dev/zero cannot be read without end.
+    /// </summary>
+    private static RdPoint[] ReadCurve(string path)
+    {
+        AtomicFile.CheckInput(path);
+        if (AtomicFile.IsRegularFile(path)) return RdCsv.Read(path);
+        string tmp = Path.Combine(Path.GetTempPath(), $"ltc-curve-{Environment.ProcessId}-{Guid.NewGuid():N}.csv");
+        try
+        {
+            using (var input = new FileStream(path, FileMode.Open, FileAccess.Read))
+            using (var copy = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write))
+            {
+                var buffer = new byte[1 << 16];
+                long total = 0;
+                int n;
+                while ((n = input.Read(buffer)) > 0)
+                {
+                    total += n;
+                    if (total > MaxCurveBytes) throw new LtcException($"{path}: more than {MaxCurveBytes} bytes; not an RD curve");
+                    copy.Write(buffer, 0, n);
+                }
+            }
+            return RdCsv.Read(tmp);
+        }
+        catch (LtcException e) when (e.Message.Contains(tmp, StringComparison.Ordinal))
+        {
+            throw new LtcException(e.Message.Replace(tmp, path, StringComparison.Ordinal));
+        }
+        finally
+        {
+            AtomicFile.DeleteQuietly(tmp);
+        }
     }
 
     private static Command Rd()
@@ -41,14 +87,17 @@ internal static class PlotCommands
         var csv = new Option<string[]>("--csv") { Description = "A curve as name=path.csv (columns rate_bits_per_sample,distortion_mse); repeat for more.", Required = true, AllowMultipleArgumentsPerToken = false };
         var markers = new Option<string[]>("--markers") { Description = "A curve drawn as markers only, name=path.csv; repeat for more." };
         var reference = new Option<string?>("--reference") { Description = "Draw a reference bound: 'gaussian' (R(D) of the unit Gaussian)." };
-        var output = new Option<string>("--out") { Description = "Output file, .png or .svg.", Required = true };
+        var output = new Option<string>("--out", "-o") { Description = "Output file, .png or .svg.", Required = true };
         var title = new Option<string?>("--title") { Description = "Plot title." };
-        var variance = new Option<double>("--variance") { Description = "Per-coordinate variance σ² for SNR = 10·log10(σ²/D).", DefaultValueFactory = _ => 1.0 };
+        var variance = new Option<double>("--variance") { Description = "Per-coordinate variance σ² for SNR = 10·log10(σ²/D) (positive).", DefaultValueFactory = _ => 1.0 }.Positive(1e300);
         var rateLabel = new Option<string>("--rate-label") { Description = "X axis label.", DefaultValueFactory = _ => "rate (bits/sample)" };
         var cmd = new Command("rd", "SNR (dB) against rate for RD curves given as CSV files.");
         foreach (var o in new Option[] { csv, markers, reference, output, title, variance, rateLabel }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
+            string outPath = pr.GetValue(output)!;
+            var specs = (pr.GetValue(csv) ?? []).Concat(pr.GetValue(markers) ?? []).ToList();
+            PlotFile.Check(outPath, [.. specs.Select(spec => spec.LastIndexOf('=') is int eq and > 0 ? spec[(eq + 1)..] : spec)]);
             double v = pr.GetValue(variance);
             if (!(v > 0) || !double.IsFinite(v)) throw new LtcException($"--variance must be positive, got {v}");
             var p = new RdPlot { Title = pr.GetValue(title) ?? "", Variance = v, RateLabel = pr.GetValue(rateLabel)! };
@@ -58,7 +107,7 @@ internal static class PlotCommands
                 {
                     int eq = spec.LastIndexOf('='); // names may contain '=', e.g. "ECVQ n=2"
                     if (eq <= 0 || eq == spec.Length - 1) throw new LtcException($"{option} '{spec}': expected name=path.csv");
-                    p.Add(spec[..eq], RdCsv.Read(spec[(eq + 1)..]), line);
+                    p.Add(spec[..eq], ReadCurve(spec[(eq + 1)..]), line);
                 }
             }
             AddAll("--csv", pr.GetValue(csv), true);
@@ -69,8 +118,9 @@ internal static class PlotCommands
                 if (!r.Equals("gaussian", StringComparison.OrdinalIgnoreCase)) throw new LtcException($"--reference '{r}': only 'gaussian' is known");
                 p.AddGaussianRd(Math.Max(p.MaxRate, 0.5));
             }
-            p.Save(pr.GetValue(output)!);
-            pr.InvocationConfiguration.Output.WriteLine($"wrote {pr.GetValue(output)}");
+            p.Save(outPath);
+            var o = Ltc.IO.AtomicFile.IsStandardOutput(outPath) ? pr.InvocationConfiguration.Error : pr.InvocationConfiguration.Output;
+            o.WriteLine($"wrote {CliOutput.Escape(outPath)}");
             return 0;
         });
         return cmd;

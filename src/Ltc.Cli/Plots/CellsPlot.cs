@@ -11,13 +11,16 @@ namespace Ltc.Cli.Plots;
 /// </summary>
 internal static class CellsPlot
 {
+    /// <summary>Most samples drawn.</summary>
+    public const int MaxSamples = 2_000_000;
+
     /// <summary>Draws <paramref name="samples"/> test samples of the model's source and writes a PNG or SVG.</summary>
     public static (int Cells, int Samples) Save(CompressionModel model, VectorSource source, int samples, int seed, string path, string? title)
     {
         var cfg = model.Config;
         if (cfg.Dim != 2 || cfg.Model == "block-ltc")
             throw new LtcException($"cells can be drawn for one-shot models of 2-d sources only (this model: {cfg.Model}, dimension {cfg.Dim})");
-        if (samples < 1 || samples > 2_000_000) throw new LtcException($"--samples must be between 1 and 2000000, got {samples}");
+        if (samples < 1 || samples > MaxSamples) throw new LtcException($"--samples must be between 1 and {MaxSamples}, got {samples}");
         PlotFile.Check(path);
         var data = source.IsSynthetic ? source.Sample(SourceSplit.Test, samples, seed) : source.Rows(SourceSplit.Test)!;
         int count = data.Length / 2;

@@ -363,17 +363,25 @@ public sealed class LtcWriter
 /// Reads and validates a <c>.ltc</c> file. Every length is checked against the bytes actually present before anything
 /// is allocated, and every problem is an <see cref="LtcFormatException"/> naming the file.
 /// </summary>
+/// <remarks>
+/// A file that is not a regular file (a pipe such as <c>/dev/stdin</c>, a FIFO, a device) or a stream that cannot
+/// seek is read as a stream: its magic is checked on the first bytes, and since its length is unknown, every chunk's
+/// payload is read in pieces, so memory grows only with the bytes that actually arrive.
+/// </remarks>
 public sealed class LtcReader : IDisposable
 {
+    private const int StreamPiece = 1 << 20;
     private readonly Stream _stream;
+    private readonly CountingStream? _counter;
     private readonly bool _own;
     private readonly string _name;
     private readonly long _length;
     private int _read;
 
-    private LtcReader(Stream stream, bool own, string name, LtcHeader header, long length, long headerBytes)
+    private LtcReader(Stream stream, CountingStream? counter, bool own, string name, LtcHeader header, long length, long headerBytes)
     {
         _stream = stream;
+        _counter = counter;
         _own = own;
         _name = name;
         Header = header;
@@ -387,48 +395,65 @@ public sealed class LtcReader : IDisposable
     /// <summary>Size of the header in bytes.</summary>
     public long HeaderBytes { get; }
 
-    /// <summary>Size of the whole file in bytes.</summary>
-    public long FileBytes => _length;
+    /// <summary>Size of the whole file in bytes (for a stream: the bytes read so far, the whole file once every chunk is read).</summary>
+    public long FileBytes => _counter?.BytesRead ?? _length;
+
+    /// <summary>Whether the file is read as a stream of unknown length (a pipe, FIFO or device).</summary>
+    public bool IsStream => _counter is not null;
 
     /// <summary>Opens <paramref name="path"/> and validates its header; if <paramref name="expectedFingerprint"/> is given, the file must come from that model.</summary>
     public static LtcReader Open(string path, ReadOnlySpan<byte> expectedFingerprint = default)
     {
+        ArgumentNullException.ThrowIfNull(path);
+        if (path.Length == 0) throw new LtcException("the .ltc path is empty");
+        var kind = AtomicFile.KindOf(path);
+        if (kind == FileKind.Directory) throw new LtcException($"{path}: is a directory, not an .ltc file");
+        if (kind == FileKind.Missing) throw new LtcException($"{path}: file not found");
         FileStream fs;
         try { fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16); }
         catch (FileNotFoundException) { throw new LtcException($"{path}: file not found"); }
         catch (DirectoryNotFoundException) { throw new LtcException($"{path}: file not found"); }
         catch (UnauthorizedAccessException) { throw new LtcException($"{path}: permission denied"); }
         catch (IOException e) { throw new LtcException($"{path}: cannot read ({e.Message})"); }
-        try { return Open(fs, path, expectedFingerprint, own: true); }
+        try { return Open(fs, path, expectedFingerprint, own: true, streaming: kind != FileKind.Regular || !fs.CanSeek); }
         catch { fs.Dispose(); throw; }
     }
 
-    /// <summary>Reads from a seekable stream positioned at the start of the file; <paramref name="name"/> names it in errors.</summary>
+    /// <summary>Reads from a stream positioned at the start of the file; <paramref name="name"/> names it in errors.
+    /// A stream that cannot seek is read as a stream of unknown length.</summary>
     public static LtcReader Open(Stream stream, string name, ReadOnlySpan<byte> expectedFingerprint = default, bool own = false)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        long length = stream.Length - stream.Position;
+        return Open(stream, name, expectedFingerprint, own, streaming: !stream.CanSeek);
+    }
+
+    private static LtcReader Open(Stream stream, string name, ReadOnlySpan<byte> expectedFingerprint, bool own, bool streaming)
+    {
+        CountingStream? counter = streaming ? new CountingStream(stream) : null;
+        Stream input = counter ?? stream;
+        long length = streaming ? long.MaxValue : stream.Length - stream.Position;
         Span<byte> fixedPart = stackalloc byte[LtcFormat.FixedHeaderBytes];
-        int got = ReadUpTo(stream, fixedPart);
+        int got = ReadUpTo(input, fixedPart);
         if (got < LtcFormat.Magic.Length || !fixedPart[..8].SequenceEqual(LtcFormat.Magic))
             throw new LtcFormatException($"{name}: not an .ltc file (bad magic)");
-        if (got < 16) throw new LtcFormatException($"{name}: truncated header ({length} bytes)");
+        string size = streaming ? $"{got} bytes read" : $"{length} bytes";
+        if (got < 16) throw new LtcFormatException($"{name}: truncated header ({size})");
         int version = BinaryPrimitives.ReadUInt16LittleEndian(fixedPart[8..]);
         if (version != LtcFormat.Version) throw new LtcFormatException($"{name}: unsupported .ltc format version {version} (this build reads version {LtcFormat.Version})");
         if (BinaryPrimitives.ReadUInt16LittleEndian(fixedPart[10..]) != 0) throw new LtcFormatException($"{name}: unknown header flags");
         uint hlen = BinaryPrimitives.ReadUInt32LittleEndian(fixedPart[12..]);
         if (hlen < LtcFormat.FixedHeaderBytes + 4 || hlen > LtcFormat.MaxHeaderBytes) throw new LtcFormatException($"{name}: implausible header length {hlen}");
-        if (hlen > length || got < LtcFormat.FixedHeaderBytes) throw new LtcFormatException($"{name}: truncated header (needs {hlen} bytes, file has {length})");
+        if (hlen > length || got < LtcFormat.FixedHeaderBytes) throw new LtcFormatException($"{name}: truncated header (needs {hlen} bytes, {(streaming ? $"got {got}" : $"file has {length}")})");
         var header = new byte[hlen];
         fixedPart.CopyTo(header);
-        if (ReadUpTo(stream, header.AsSpan(LtcFormat.FixedHeaderBytes)) != hlen - LtcFormat.FixedHeaderBytes)
+        if (ReadUpTo(input, header.AsSpan(LtcFormat.FixedHeaderBytes)) != hlen - LtcFormat.FixedHeaderBytes)
             throw new LtcFormatException($"{name}: truncated header");
         uint crc = BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan((int)hlen - 4));
         if (crc != Crc32C.Compute(header.AsSpan(0, (int)hlen - 4))) throw new LtcFormatException($"{name}: header checksum mismatch (file is corrupt)");
         var h = ParseHeader(header, name, length);
         if (!expectedFingerprint.IsEmpty && !expectedFingerprint.SequenceEqual(h.ModelFingerprint.ToArray()))
             throw new LtcFormatException($"{name}: written by model {h.FingerprintHex[..16]}…, not by the model given ({Convert.ToHexStringLower(expectedFingerprint)[..Math.Min(16, 2 * expectedFingerprint.Length)]}…)");
-        return new LtcReader(stream, own, name, h, length, hlen);
+        return new LtcReader(input, counter, own, name, h, length, hlen);
     }
 
     /// <summary>Reads the next chunk's payload after checking its length and checksum; null after the last chunk.</summary>
@@ -442,15 +467,44 @@ public sealed class LtcReader : IDisposable
         Span<byte> head = stackalloc byte[8];
         if (ReadUpTo(_stream, head) != 8) throw new LtcFormatException($"{_name}: truncated at chunk {_read} of {Header.ChunkCount}");
         uint len = BinaryPrimitives.ReadUInt32LittleEndian(head);
-        long remaining = _stream.Length - _stream.Position;
-        if (len > LtcFormat.MaxChunkBytes || len > remaining)
-            throw new LtcFormatException($"{_name}: chunk {_read} claims {len} bytes but only {remaining} remain (truncated or corrupt)");
-        var data = new byte[len];
-        if (ReadUpTo(_stream, data) != len) throw new LtcFormatException($"{_name}: truncated in chunk {_read}");
+        if (len > LtcFormat.MaxChunkBytes) throw new LtcFormatException($"{_name}: chunk {_read} claims {len} bytes, more than a chunk may hold (corrupt)");
+        byte[] data;
+        if (_counter is null)
+        {
+            long remaining = _stream.Length - _stream.Position;
+            if (len > remaining)
+                throw new LtcFormatException($"{_name}: chunk {_read} claims {len} bytes but only {remaining} remain (truncated or corrupt)");
+            data = new byte[len];
+            if (ReadUpTo(_stream, data) != len) throw new LtcFormatException($"{_name}: truncated in chunk {_read}");
+        }
+        else data = ReadPieces(len);
         if (BinaryPrimitives.ReadUInt32LittleEndian(head[4..]) != Crc32C.Compute(data))
             throw new LtcFormatException($"{_name}: chunk {_read} checksum mismatch (file is corrupt)");
         _read++;
         return data;
+    }
+
+    // A stream's length is unknown: read a claimed length in pieces, so that a lying length costs only the bytes that come.
+    private byte[] ReadPieces(uint len)
+    {
+        if (len <= StreamPiece)
+        {
+            var small = new byte[len];
+            if (ReadUpTo(_stream, small) != len) throw new LtcFormatException($"{_name}: truncated in chunk {_read}");
+            return small;
+        }
+        var ms = new MemoryStream();
+        var piece = new byte[StreamPiece];
+        long left = len;
+        while (left > 0)
+        {
+            int want = (int)Math.Min(left, piece.Length);
+            int got = ReadUpTo(_stream, piece.AsSpan(0, want));
+            ms.Write(piece, 0, got);
+            if (got < want) throw new LtcFormatException($"{_name}: truncated in chunk {_read} ({len} bytes claimed, {ms.Length} present)");
+            left -= got;
+        }
+        return ms.ToArray();
     }
 
     /// <summary>Reads and checks every remaining chunk and the end of the file; returns the payload bytes seen.</summary>
@@ -465,6 +519,33 @@ public sealed class LtcReader : IDisposable
     public void Dispose()
     {
         if (_own) _stream.Dispose();
+    }
+
+    /// <summary>A read-only pass-through that counts the bytes read (the length of a stream that cannot seek).</summary>
+    private sealed class CountingStream(Stream inner) : Stream
+    {
+        public long BytesRead { get; private set; }
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => BytesRead; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+        public override int Read(Span<byte> buffer)
+        {
+            int n = inner.Read(buffer);
+            BytesRead += n;
+            return n;
+        }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) inner.Dispose();
+            base.Dispose(disposing);
+        }
     }
 
     private static LtcHeader ParseHeader(byte[] b, string name, long fileLength)
@@ -485,7 +566,7 @@ public sealed class LtcReader : IDisposable
         if (nrec > LtcFormat.MaxReconstruction) throw new LtcFormatException($"{name}: {nrec} reconstruction parameters exceed {LtcFormat.MaxReconstruction}");
         if (nextra > LtcFormat.MaxExtras) throw new LtcFormatException($"{name}: {nextra} extra fields exceed {LtcFormat.MaxExtras}");
         if (BinaryPrimitives.ReadUInt16LittleEndian(s[122..]) != 0) throw new LtcFormatException($"{name}: reserved header bytes are not zero");
-        if (chunks > LtcFormat.MaxChunks || chunks > (fileLength - b.Length) / 8)
+        if (chunks > LtcFormat.MaxChunks || (fileLength != long.MaxValue && chunks > (fileLength - b.Length) / 8))
             throw new LtcFormatException($"{name}: chunk count {chunks} does not fit the file's {fileLength} bytes");
         int pos = LtcFormat.FixedHeaderBytes, end = b.Length - 4;
         if (pos + 8L * rank + 8L * nrec > end) throw new LtcFormatException($"{name}: header too short for its shape and parameters");
