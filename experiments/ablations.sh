@@ -18,10 +18,10 @@ training() {
 }
 estimates() {
   for mc in montecarlo antithetic sobol-scrambled; do
-    $LTC eval --model $E8 --samples 4096 --mc-samples 256 --replicates 16 --mc $mc --threads 1 --json > $OUT/ablations/eval-$mc-N256.json
+    $LTC eval --model $E8 --samples 4096 --cell-samples 256 --replicates 16 --cell-sampling $mc --threads 1 --json > $OUT/ablations/eval-$mc-N256.json
   done
   for n in 8 32 128 512 2048; do
-    $LTC eval --model $E8 --samples 4096 --mc-samples $n --replicates 8 --mc sobol-scrambled --threads 1 --json > $OUT/ablations/eval-sobol-scrambled-N$n.json
+    $LTC eval --model $E8 --samples 4096 --cell-samples $n --replicates 8 --cell-sampling sobol-scrambled --threads 1 --json > $OUT/ablations/eval-sobol-scrambled-N$n.json
   done
 }
 training > $OUT/ablations/training.log 2>&1 &
