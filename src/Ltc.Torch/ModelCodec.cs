@@ -91,10 +91,23 @@ public sealed class ModelCodec : ITransformCodec
         return codec;
     }
 
+    // Rows go through the transforms in fixed blocks: a chunk's hidden activations (rows × width floats) would
+    // otherwise leave the caches, and the fixed block keeps the row partition the same on both ends.
+    private const int TransformRows = 4096;
+
     private static void Apply(ReadOnlySpan<double> input, int count, int inWidth, Span<double> output, int outWidth, Func<Tensor, Tensor> f)
     {
         if (input.Length != (long)count * inWidth || output.Length != (long)count * outWidth)
             throw new ArgumentException($"expected {count} rows of {inWidth} in and {outWidth} out");
+        for (int start = 0; start < count; start += TransformRows)
+        {
+            int rows = Math.Min(TransformRows, count - start);
+            ApplyBlock(input.Slice(start * inWidth, rows * inWidth), rows, inWidth, output.Slice(start * outWidth, rows * outWidth), f);
+        }
+    }
+
+    private static void ApplyBlock(ReadOnlySpan<double> input, int count, int inWidth, Span<double> output, Func<Tensor, Tensor> f)
+    {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var x = new float[input.Length];
