@@ -1,12 +1,16 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Ltc.Coding;
+using Ltc.Simd;
 
 namespace Ltc.Cli.Commands;
 
 /// <summary><c>ltc bench ...</c>: speed and efficiency benchmarks (subcommand <c>coder</c> for the entropy coder).</summary>
 internal static class BenchCommands
 {
+    /// <summary>The longest stream <c>bench coder</c> accepts (its arrays take about 10 bytes per symbol).</summary>
+    internal const int MaxSymbols = 200_000_000;
+
     public static Command Create()
     {
         var bench = new Command("bench", "Benchmarks: coder.");
@@ -16,7 +20,8 @@ internal static class BenchCommands
 
     private static Command Coder()
     {
-        var symbols = new Option<int>("--symbols") { Description = "Number of symbols in the synthetic stream.", DefaultValueFactory = _ => 10_000_000 };
+        var symbols = new Option<int>("--symbols") { Description = $"Number of symbols in the synthetic stream (1..{MaxSymbols}).", DefaultValueFactory = _ => 10_000_000 }
+            .Range(1, MaxSymbols);
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
         var cmd = new Command("coder", "rANS encode/decode speed with static tables on a synthetic skewed stream, and coded size against the ideal.");
         cmd.Options.Add(symbols);
@@ -24,7 +29,6 @@ internal static class BenchCommands
         cmd.SetAction(pr =>
         {
             int n = pr.GetValue(symbols);
-            if (n < 1 || n > 200_000_000) throw new LtcException($"--symbols must be 1..200000000, not {n}");
             var r = CoderBench.Run(n, seed: 1);
             var output = pr.InvocationConfiguration.Output;
             if (pr.GetValue(json))
@@ -33,6 +37,7 @@ internal static class BenchCommands
                 return 0;
             }
             output.WriteLine($"rANS coder, {r.Symbols:N0} symbols, {r.Tables} static tables of {r.Alphabet} symbols, precision {r.Precision}, {r.InterleavedStates} interleaved states, 1 thread");
+            output.WriteLine($"  path           {r.Path} (the rANS loop is the same scalar code on every path)");
             output.WriteLine($"  encode         {r.EncodeSymbolsPerSecond / 1e6,8:F1} M symbols/s");
             output.WriteLine($"  decode         {r.DecodeSymbolsPerSecond / 1e6,8:F1} M symbols/s");
             output.WriteLine($"  coded          {r.CodedBytes,12:N0} bytes ({r.BitsPerSymbol:F4} bits/symbol)");
@@ -47,7 +52,7 @@ internal static class BenchCommands
 
 /// <summary>Result of <see cref="CoderBench.Run"/>, printed as JSON by <c>ltc bench coder --json</c>.</summary>
 internal sealed record CoderBenchResult(
-    int Symbols, int Tables, int Alphabet, int Precision, int InterleavedStates,
+    string Path, int Symbols, int Tables, int Alphabet, int Precision, int InterleavedStates,
     double EncodeSymbolsPerSecond, double DecodeSymbolsPerSecond,
     long CodedBytes, double IdealBytes, double OverheadPercent, double BitsPerSymbol,
     double FloatIdealBytes, double QuantizationLossPercent, bool RoundTrip);
@@ -109,7 +114,7 @@ internal static class CoderBench
         bool ok = decoded.AsSpan().SequenceEqual(symbols);
         if (!ok) throw new InvalidOperationException("the coder did not round-trip the benchmark stream");
         double idealBytes = ideal / 8;
-        return new CoderBenchResult(n, tablesCount, alphabet, precision, RansCoder.Streams,
+        return new CoderBenchResult(SimdPath.Name, n, tablesCount, alphabet, precision, RansCoder.Streams,
             n / encodeBest, n / decodeBest, block.Length, idealBytes, 100 * (block.Length / idealBytes - 1), 8.0 * block.Length / n,
             floatIdeal / 8, 100 * (ideal / floatIdeal - 1), ok);
     }

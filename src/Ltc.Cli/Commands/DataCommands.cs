@@ -7,45 +7,93 @@ namespace Ltc.Cli.Commands;
 /// <summary><c>ltc data export</c>: the prepared data of any source as float32 .npy, for inspection and other tools.</summary>
 internal static class DataCommands
 {
+    /// <summary>The most values (vectors × dimension) one export draws from a synthetic source: 1 GiB of float32.</summary>
+    internal const long MaxValues = 1L << 28;
+
     public static Command Create()
     {
         var data = new Command("data", "Prepared data of the sources.");
         var source = new Option<string>("--source", "-s") { Description = $"Source: {SourceCatalog.Help}.", Required = true };
-        var dim = new Option<int?>("--dim", "-d") { Description = "Length of an i.i.d. sequence (data sets know their dimension)." };
+        var dim = new Option<int?>("--dim", "-d") { Description = "Length of an i.i.d. sequence, 1 to 4096 (data sets know their dimension)." };
         var split = new Option<string>("--split") { Description = "train or test.", DefaultValueFactory = _ => "test" };
-        var count = new Option<int>("--count", "-n") { Description = "Vectors drawn from a synthetic source (data sets export their whole split).", DefaultValueFactory = _ => 10000 };
+        var count = new Option<int>("--count", "-n") { Description = $"Vectors drawn from a synthetic source, 1 to {MaxValues:N0} / dim (data sets export their whole split).", DefaultValueFactory = _ => 10000 };
         var seed = new Option<int>("--seed") { Description = "Seed of the draws from a synthetic source.", DefaultValueFactory = _ => 1 };
-        var output = new Option<string>("--out", "-o") { Description = "Output .npy file (float32, shape (count, dim)).", Required = true };
+        var output = new Option<string>("--out", "-o") { Description = "Output .npy file (float32, shape (count, dim)); it may not be one of the source's input files.", Required = true };
         var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout and nothing else." };
-        var export = new Command("export", "Write a source's prepared vectors (after splitting and normalization) as float32 .npy.");
+        var export = new Command("export", "Write a source's prepared vectors (after splitting and normalization) as float32 .npy. "
+            + "Files of the source that cannot be read (e.g. a recording that is not 16-bit mono) are skipped and named on stderr.");
         foreach (var o in new Option[] { source, dim, split, count, seed, output, json }) export.Options.Add(o);
         export.SetAction(pr =>
         {
-            var src = SourceCatalog.Parse(pr.GetValue(source)!, pr.GetValue(dim));
+            // Every option is checked, and the output compared with the inputs, before any data is read.
+            string spec = pr.GetValue(source)!;
+            string path = pr.GetValue(output)!;
+            if (string.IsNullOrWhiteSpace(path)) throw new LtcException("--out must name a file");
+            if (Directory.Exists(path)) throw new LtcException($"--out {path} is a directory");
+            int n = pr.GetValue(count);
+            if (n < 1 || n > MaxValues) throw new LtcException($"--count must be between 1 and {MaxValues}, got {n}");
+            int? d = pr.GetValue(dim);
+            if (d is < 1 or > 4096) throw new LtcException($"--dim must be between 1 and 4096, got {d}");
             var which = pr.GetValue(split)!.ToLowerInvariant() switch
             {
                 "train" => SourceSplit.Train,
                 "test" => SourceSplit.Test,
                 var s => throw new LtcException($"unknown split '{s}' (expected train or test)"),
             };
-            int n = pr.GetValue(count);
-            if (src.IsSynthetic && (n < 1 || (long)n * src.Dimension > 1L << 28))
-                throw new LtcException($"--count must be between 1 and {(1L << 28) / src.Dimension} for dimension {src.Dimension}, got {n}");
+            var named = SourceCatalog.InputPaths(spec);
+            AtomicFile.CheckOutput(path, [.. named.Where(p => !IsFolder(p))]);
+            RefuseRecordingFolder(path, named.Where(IsFolder));
+
+            var src = SourceCatalog.Parse(spec, d);
+            AtomicFile.CheckOutput(path, [.. src.InputFiles]);
+            foreach (var w in src.Warnings) LtcApp.Warn(w);
+            if (src.IsSynthetic && (long)n * src.Dimension > MaxValues)
+                throw new LtcException($"--count must be between 1 and {MaxValues / src.Dimension} for dimension {src.Dimension}, got {n}");
             var rows = src.Sample(which, n, pr.GetValue(seed));
             var f = new float[rows.Length];
             for (int i = 0; i < f.Length; i++) f[i] = (float)rows[i];
-            string path = pr.GetValue(output)!;
             long count64 = rows.Length / src.Dimension;
+            double variance = src.Variance(which);
             Npy.Write(path, f, count64, src.Dimension);
             var o = pr.InvocationConfiguration.Output;
-            double variance = src.Variance(which);
             if (pr.GetValue(json))
-                CliOutput.WriteJson(o, new { Source = src.Name, Split = which.ToString().ToLowerInvariant(), Rows = count64, Dimension = src.Dimension, Variance = variance, Out = path });
+                CliOutput.WriteJson(o, new { Source = src.Name, Split = which.ToString().ToLowerInvariant(), Rows = count64, Dimension = src.Dimension, Variance = double.IsFinite(variance) ? variance : (double?)null, Out = path });
             else
                 o.WriteLine($"wrote {count64} × {src.Dimension} float32 ({src.Name}, {which.ToString().ToLowerInvariant()} split, per-coordinate variance {variance:G5}) to {path}");
             return 0;
         });
         data.Subcommands.Add(export);
         return data;
+    }
+
+    private static bool IsFolder(string p) => p.EndsWith(Path.DirectorySeparatorChar) || p.EndsWith('/');
+
+    /// <summary>Refuses a .wav output inside a folder of recordings the source reads (after resolving links).</summary>
+    private static void RefuseRecordingFolder(string output, IEnumerable<string> folders)
+    {
+        string o = Canonical(output);
+        foreach (var folder in folders)
+        {
+            string dir = Canonical(folder.TrimEnd('/', Path.DirectorySeparatorChar));
+            if (string.Equals(Path.GetDirectoryName(o), dir, StringComparison.Ordinal) && o.EndsWith(".wav", StringComparison.OrdinalIgnoreCase))
+                throw new LtcException($"--out {output} would write into the source's recordings in {folder.TrimEnd('/', Path.DirectorySeparatorChar)}");
+        }
+    }
+
+    // The absolute path with every symbolic link resolved (like realpath), whether or not the file exists yet.
+    private static string Canonical(string path, int depth = 0)
+    {
+        var full = Path.GetFullPath(path);
+        if (depth > 32) return full;
+        var dir = Path.GetDirectoryName(full);
+        var name = Path.GetFileName(full);
+        if (dir is null || name.Length == 0) return full;
+        var candidate = Path.Combine(Canonical(dir, depth + 1), name);
+        string? target = null;
+        try { target = new FileInfo(candidate).LinkTarget; }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        if (target is null) return candidate;
+        return Canonical(Path.IsPathRooted(target) ? target : Path.Combine(Path.GetDirectoryName(candidate)!, target), depth + 1);
     }
 }

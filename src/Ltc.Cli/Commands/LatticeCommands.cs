@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Ltc.IO;
 using Ltc.Lattices;
+using Ltc.Simd;
 using MathNet.Numerics.Distributions;
 using Spectre.Console;
 
@@ -50,7 +51,20 @@ internal static class LatticeCommands
 
     private static Option<bool> UnitVolumeOption() => new("--unit-volume") { Description = "Scale the lattice so its Voronoi cell has volume 1 (as LTC uses it)." };
 
-    private static Option<int> ThreadsOption(string description) => new("--threads", "-t") { Description = description };
+    /// <summary>The most threads any lattice command accepts.</summary>
+    internal const int MaxThreads = 1024;
+
+    /// <summary>The most cell samples <c>lattice nsm</c> accepts (2³⁴ ≈ 1.7·10¹⁰: about an hour for E8 on two cores).</summary>
+    internal const long MaxNsmSamples = 1L << 34;
+
+    /// <summary>The most points per batch of <c>lattice bench</c>, and of points × dimension (two arrays of doubles).</summary>
+    internal const int MaxBenchPoints = 1 << 20, MaxBenchValues = 1 << 25;
+
+    /// <summary>The longest minimum time per measurement of <c>lattice bench</c>, in seconds.</summary>
+    internal const double MaxBenchSeconds = 3600;
+
+    private static Option<int> ThreadsOption(string description) =>
+        new Option<int>("--threads", "-t") { Description = description }.Range(0, MaxThreads);
 
     private static Lattice Load(string name, bool unitVolume)
     {
@@ -147,11 +161,13 @@ internal static class LatticeCommands
     {
         var json = JsonOption();
         var name = LatticeOption();
-        var samples = new Option<long>("--samples", "-n") { Description = "Number of cell samples.", DefaultValueFactory = _ => 1_000_000 };
+        var samples = new Option<long>("--samples", "-n") { Description = $"Number of cell samples (2..{MaxNsmSamples}).", DefaultValueFactory = _ => 1_000_000 }
+            .Range(2, MaxNsmSamples);
         var seed = new Option<int>("--seed") { Description = "Seed (the estimate is a deterministic function of it).", DefaultValueFactory = _ => 1 };
         var sobol = new Option<bool>("--sobol") { Description = "Scrambled Sobol points; the standard error comes from independent scrambles." };
-        var replicates = new Option<int>("--replicates") { Description = "Independent scrambles with --sobol.", DefaultValueFactory = _ => NsmEstimator.DefaultReplicates };
-        var threads = ThreadsOption("Worker threads (0 = all cores); the result does not depend on it.");
+        var replicates = new Option<int>("--replicates") { Description = "Independent scrambles with --sobol (2..1024).", DefaultValueFactory = _ => NsmEstimator.DefaultReplicates }
+            .Range(2, 1024);
+        var threads = ThreadsOption($"Worker threads (0 = all cores, the default; at most {MaxThreads}); the result does not depend on it.");
         var cmd = new Command("nsm", "Estimate the normalized second moment G = E‖u‖²/(n·V^(2/n)) by sampling the Voronoi cell.");
         foreach (var o in new Option[] { name, samples, seed, sobol, replicates, threads, json }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
@@ -160,10 +176,7 @@ internal static class LatticeCommands
             var l = LatticeCatalog.Parse(pr.GetValue(name)!);
             long n = pr.GetValue(samples);
             int reps = pr.GetValue(replicates);
-            if (n < 2) throw new LtcException($"--samples must be at least 2, got {n}");
-            if (reps < 2 && pr.GetValue(sobol)) throw new LtcException($"--replicates must be at least 2 for a standard error, got {reps}");
             int t = pr.GetValue(threads);
-            if (t < 0) throw new LtcException($"--threads must be 0 (all cores) or positive, got {t}");
             var sampling = pr.GetValue(sobol) ? CellSampling.ScrambledSobol : CellSampling.MonteCarlo;
             var sw = Stopwatch.StartNew();
             var e = NsmEstimator.Estimate(l, n, pr.GetValue(seed), sampling, t, reps);
@@ -210,7 +223,7 @@ internal static class LatticeCommands
         var name = LatticeOption();
         var unit = UnitVolumeOption();
         var coords = new Option<string?>("--coords") { Description = "Also write the integer coordinates k (y = kG) as int64 .npy." };
-        var threads = ThreadsOption("Worker threads (0 = all cores).");
+        var threads = ThreadsOption($"Worker threads (0 = all cores, the default; at most {MaxThreads}).");
         var input = new Argument<string>("input") { Description = "float32 or float64 .npy of shape (count, n)." };
         var outputPath = new Argument<string>("output") { Description = "Closest lattice points, same shape and type as the input." };
         var cmd = new Command("quantize", "Closest lattice points of the vectors in a .npy file.");
@@ -224,7 +237,6 @@ internal static class LatticeCommands
             int n = l.Dimension;
             string inPath = pr.GetValue(input)!, outPath = pr.GetValue(outputPath)!;
             int t = pr.GetValue(threads);
-            if (t < 0) throw new LtcException($"--threads must be 0 (all cores) or positive, got {t}");
             var a = Npy.ReadMatrix(inPath, n);
             if (a.Type is not (NpyType.Float32 or NpyType.Float64))
                 throw new LtcException($"{inPath}: expected float32 or float64 vectors, got {a.Type.ToString().ToLowerInvariant()}");
@@ -278,30 +290,41 @@ internal static class LatticeCommands
         var json = JsonOption();
         var name = LatticeOption(required: false);
         name.Description = $"Lattice to benchmark (default: each of {string.Join(", ", DefaultBenchLattices)} that exists).";
-        var threads = ThreadsOption("Threads (default: 1 and all cores).");
-        var points = new Option<int>("--points", "-n") { Description = "Points per batch (Gaussian, lattice at unit volume).", DefaultValueFactory = _ => 1 << 16 };
-        var seconds = new Option<double>("--seconds") { Description = "Minimum time per measurement (at least one batch is always timed).", DefaultValueFactory = _ => 1.0 };
-        var cmd = new Command("bench", "Closest points per second on Gaussian inputs.");
+        var threads = new Option<int?>("--threads", "-t") { Description = $"Threads (1..{MaxThreads}; default: 1 and all cores)." }.Range(1, MaxThreads);
+        var points = new Option<int>("--points", "-n")
+        {
+            Description = $"Points per batch (Gaussian, lattice at unit volume; 1..{MaxBenchPoints}, and points × dimension at most {MaxBenchValues}).",
+            DefaultValueFactory = _ => 1 << 16,
+        }.Range(1, MaxBenchPoints);
+        var seconds = new Option<double>("--seconds")
+        {
+            Description = $"Minimum time per measurement, 0..{MaxBenchSeconds} (at least one batch is always timed).",
+            DefaultValueFactory = _ => 1.0,
+        }.Between(0, MaxBenchSeconds);
+        var cmd = new Command("bench", $"Closest points per second on Gaussian inputs, with the vector path the kernels run on ({string.Join(", ", Enum.GetValues<SimdWidth>().Reverse().Select(SimdPath.NameOf))}).");
         foreach (var o in new Option[] { name, threads, points, seconds, json }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
             var output = pr.InvocationConfiguration.Output;
             int count = pr.GetValue(points);
-            if (count < 1) throw new LtcException($"--points must be positive, got {count}");
             double minSeconds = pr.GetValue(seconds);
-            if (!(minSeconds >= 0) || double.IsInfinity(minSeconds)) throw new LtcException($"--seconds must be a non-negative number, got {minSeconds}");
-            int? t = pr.GetResult(threads) != null ? pr.GetValue(threads) : null;
-            if (t is < 1) throw new LtcException($"--threads must be positive, got {t}");
+            int? t = pr.GetValue(threads);
             int[] threadCounts = t is int tc ? [tc] : Environment.ProcessorCount > 1 ? [1, Environment.ProcessorCount] : [1];
             string? only = pr.GetValue(name);
             List<Lattice> lattices = only != null ? [LatticeCatalog.Parse(only)] : DefaultBenchLattices.Select(TryParse).OfType<Lattice>().ToList();
+            // Every size is checked before any work.
+            foreach (var lat in lattices)
+                if ((long)count * lat.Dimension > MaxBenchValues)
+                    throw new LtcException($"--points {count} × dimension {lat.Dimension} of {lat.Name} is more than {MaxBenchValues} values; use --points {MaxBenchValues / lat.Dimension} or fewer");
+            string path = SimdPath.Name;
             var results = new List<BenchRow>();
             bool quiet = pr.GetValue(json);
+            if (!quiet) output.WriteLine($"path {path} (vector width of the E8, D_n, D_n*, BW16 and Leech kernels; widest on this machine: {SimdPath.NameOf(SimdPath.Hardware)})");
             foreach (var lat in lattices)
             {
                 var l = lat.WithUnitVolume();
                 int n = l.Dimension;
-                var x = new double[checked(count * n)];
+                var x = new double[count * n];
                 Normal.Samples(new Random(12345), x, 0, 1);
                 var y = new double[x.Length];
                 y.AsSpan().Fill(1); // fault the output pages in now, not inside the first timed batch
@@ -315,23 +338,52 @@ internal static class LatticeCommands
                         l.ClosestPoints(x, y, th);
                         done += count;
                     } while (sw.Elapsed.TotalSeconds < minSeconds);
-                    var row = new BenchRow(lat.Name, n, th, done / sw.Elapsed.TotalSeconds);
+                    var row = new BenchRow(lat.Name, n, th, path, done / sw.Elapsed.TotalSeconds);
                     results.Add(row);
-                    if (!quiet) output.WriteLine($"{row.Lattice,-8} n = {n,3}  threads {th}  {row.PointsPerSecond.ToString("G4", Inv),10} points/s");
+                    if (!quiet) output.WriteLine($"{row.Lattice,-8} n = {n,3}  threads {th}  path {path,-9}  {row.PointsPerSecond.ToString("G4", Inv),10} points/s");
                 }
             }
-            if (quiet) CliOutput.WriteJson(output, new { Results = results });
+            if (quiet) CliOutput.WriteJson(output, new { Path = path, HardwarePath = SimdPath.NameOf(SimdPath.Hardware), Results = results });
             return 0;
         });
         return cmd;
     }
 
-    private sealed record BenchRow(string Lattice, int Dimension, int Threads, double PointsPerSecond);
+    private sealed record BenchRow(string Lattice, int Dimension, int Threads, string Path, double PointsPerSecond);
 
     private static Lattice? TryParse(string name)
     {
         try { return LatticeCatalog.Parse(name); }
         catch (LtcException) { return null; }
+    }
+
+    /// <summary>Accepts only <paramref name="min"/> ≤ value ≤ <paramref name="max"/>, checked while parsing (before any work).</summary>
+    private static Option<long> Range(this Option<long> option, long min, long max)
+    {
+        option.Validators.Add(r =>
+        {
+            if (r.Errors.Any() || r.Implicit) return;
+            long v;
+            try { v = r.GetValueOrDefault<long>(); }
+            catch (InvalidOperationException) { return; }
+            if (v < min || v > max) r.AddError($"{r.IdentifierToken?.Value ?? r.Option.Name} must be between {min} and {max}, got {v}");
+        });
+        return option;
+    }
+
+    /// <summary>Accepts only finite <paramref name="min"/> ≤ value ≤ <paramref name="max"/>, checked while parsing.</summary>
+    private static Option<double> Between(this Option<double> option, double min, double max)
+    {
+        option.Validators.Add(r =>
+        {
+            if (r.Errors.Any() || r.Implicit) return;
+            double v;
+            try { v = r.GetValueOrDefault<double>(); }
+            catch (InvalidOperationException) { return; }
+            if (!(v >= min && v <= max))
+                r.AddError($"{r.IdentifierToken?.Value ?? r.Option.Name} must be between {min.ToString("G", Inv)} and {max.ToString("G", Inv)}, got {v.ToString("R", Inv)}");
+        });
+        return option;
     }
 
     /// <summary>A Spectre console writing to <paramref name="writer"/>: plain text unless it is the real terminal.</summary>

@@ -162,7 +162,7 @@ public sealed class FrequencyTable
     internal int FindSymbol(uint slot)
     {
         var d = _decode;
-        if (d != null) return d.Symbols[slot];
+        if (d != null) return d.Symbol(slot);
         // Conditional coding builds a table per symbol; a binary search avoids filling a 2^precision lookup for one use.
         int lo = 0, hi = Count - 1;
         var cum = _cumulative;
@@ -174,7 +174,7 @@ public sealed class FrequencyTable
         return lo;
     }
 
-    /// <summary>The slot → (symbol, frequency, bias) lookups that the batch decoder uses, built on first use.</summary>
+    /// <summary>The slot → symbol and symbol → (frequency, start) lookups that the batch decoder uses, built on first use.</summary>
     internal DecodeTables GetDecodeTables()
     {
         var d = Volatile.Read(ref _decode);
@@ -255,32 +255,70 @@ public sealed class FrequencyTable
     }
 
     /// <summary>
-    /// Per-slot lookups on the pinned heap, so the decoder's hot loop indexes raw pointers: the symbol, and a packed
-    /// (frequency − 1) &lt;&lt; 16 | (slot − start) that gives the next state without touching the cumulative array.
+    /// Lookups on the pinned heap, so the decoder's hot loop indexes raw pointers: slot → symbol (one byte per slot for
+    /// alphabets of at most 256 symbols, else two), and symbol → (frequency − 1) &lt;&lt; 16 | start.
     /// </summary>
+    /// <remarks>
+    /// The slot table is what the decoder's dependent loads walk through at random, so it is kept small: 2^16 slots
+    /// take 64 KiB as bytes, and a stream cycling through 16 such tables stays within a 1 MiB L2 cache (a per-slot
+    /// entry of 6 bytes took 6 MiB and ran from L3, which a busy neighbouring core shares). The per-symbol entry is
+    /// then an L1 hit.
+    /// </remarks>
     internal sealed unsafe class DecodeTables
     {
-        public readonly ushort[] Symbols;
-        public readonly uint[] Entries;
+        private readonly byte[]? _symbols8;
+        private ushort[]? _symbols16;
+        private readonly uint[] _info;
+        private readonly FrequencyTable _table;
 
         public DecodeTables(FrequencyTable t)
         {
+            _table = t;
             int m = 1 << t.Precision;
-            Symbols = GC.AllocateUninitializedArray<ushort>(m, pinned: true);
-            Entries = GC.AllocateUninitializedArray<uint>(m, pinned: true);
             var cum = t._cumulative;
-            for (int s = 0; s < t.Count; s++)
+            _info = GC.AllocateUninitializedArray<uint>(t.Count, pinned: true);
+            for (int s = 0; s < t.Count; s++) _info[s] = ((cum[s + 1] - cum[s] - 1) << 16) | cum[s];
+            if (t.Count <= 256)
             {
-                uint start = cum[s], freq = cum[s + 1] - start;
-                for (uint k = 0; k < freq; k++)
+                _symbols8 = GC.AllocateUninitializedArray<byte>(m, pinned: true);
+                for (int s = 0; s < t.Count; s++) _symbols8.AsSpan((int)cum[s], (int)(cum[s + 1] - cum[s])).Fill((byte)s);
+            }
+            else _symbols16 = BuildWide(t);
+        }
+
+        /// <summary>True when slots map to one-byte symbols (alphabets of at most 256 symbols).</summary>
+        public bool Narrow => _symbols8 != null;
+
+        /// <summary>The symbol of a slot.</summary>
+        public int Symbol(uint slot) => _symbols8 != null ? _symbols8[slot] : _symbols16![slot];
+
+        /// <summary>slot → symbol as bytes; only when <see cref="Narrow"/>.</summary>
+        public byte* Symbols8Ptr => (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_symbols8!));
+
+        /// <summary>slot → symbol as 16-bit values (built on first use for narrow tables that share a stream with wide ones).</summary>
+        public ushort* Symbols16Ptr
+        {
+            get
+            {
+                var w = Volatile.Read(ref _symbols16);
+                if (w == null)
                 {
-                    Symbols[start + k] = (ushort)s;
-                    Entries[start + k] = ((freq - 1) << 16) | k;
+                    w = BuildWide(_table);
+                    w = Interlocked.CompareExchange(ref _symbols16, w, null) ?? w;
                 }
+                return (ushort*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(w));
             }
         }
 
-        public ushort* SymbolsPtr => (ushort*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(Symbols));
-        public uint* EntriesPtr => (uint*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(Entries));
+        /// <summary>symbol → (frequency − 1) &lt;&lt; 16 | start.</summary>
+        public uint* InfoPtr => (uint*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_info));
+
+        private static ushort[] BuildWide(FrequencyTable t)
+        {
+            var cum = t._cumulative;
+            var w = GC.AllocateUninitializedArray<ushort>(1 << t.Precision, pinned: true);
+            for (int s = 0; s < t.Count; s++) w.AsSpan((int)cum[s], (int)(cum[s + 1] - cum[s])).Fill((ushort)s);
+            return w;
+        }
     }
 }

@@ -104,21 +104,19 @@ public sealed class RansDecoder
         foreach (var t in cycle) samePrecision &= t.Precision == p;
         if (samePrecision && symbols.Length - i >= N)
         {
-            var ptrs = new nint[2 * L];
-            for (int c = 0; c < L; c++)
-            {
-                var dt = cycle[c].GetDecodeTables();
-                ptrs[2 * c] = (nint)dt.SymbolsPtr;
-                ptrs[2 * c + 1] = (nint)dt.EntriesPtr;
-            }
+            var lookups = new FrequencyTable.DecodeTables[L];
+            for (int c = 0; c < L; c++) lookups[c] = cycle[c].GetDecodeTables();
+            var ptrs = Pointers(lookups, out bool narrow);
             fixed (int* outp = symbols)
             fixed (nint* tp = ptrs)
             fixed (byte* data = _data)
             {
                 // The tables are pinned, so their raw pointers stay valid; keep them alive across the loop.
-                (int done, k) = StaticCore(outp + i, symbols.Length - i, tp, L, k, p, data);
+                (int done, k) = narrow
+                    ? StaticCore<byte>(outp + i, symbols.Length - i, tp, L, k, p, data)
+                    : StaticCore<ushort>(outp + i, symbols.Length - i, tp, L, k, p, data);
                 i += done;
-                GC.KeepAlive(cycle);
+                GC.KeepAlive(lookups);
             }
         }
         for (; i < symbols.Length; i++)
@@ -144,24 +142,25 @@ public sealed class RansDecoder
         foreach (var t in cycle) samePrecision &= t.Table.Precision == p;
         if (samePrecision && values.Length - i >= N)
         {
-            var ptrs = new nint[2 * L];
+            var lookups = new FrequencyTable.DecodeTables[L];
             var lows = new long[2 * L];
             for (int c = 0; c < L; c++)
             {
-                var dt = cycle[c].Table.GetDecodeTables();
-                ptrs[2 * c] = (nint)dt.SymbolsPtr;
-                ptrs[2 * c + 1] = (nint)dt.EntriesPtr;
+                lookups[c] = cycle[c].Table.GetDecodeTables();
                 lows[2 * c] = cycle[c].Lowest;
                 lows[2 * c + 1] = cycle[c].EscapeSymbol;
             }
+            var ptrs = Pointers(lookups, out bool narrow);
             var symbols = new int[values.Length - i];
             int done;
             fixed (int* outp = symbols)
             fixed (nint* tp = ptrs)
             fixed (byte* data = _data)
             {
-                (done, _) = StaticCore(outp, symbols.Length, tp, L, k, p, data);
-                GC.KeepAlive(cycle);
+                (done, _) = narrow
+                    ? StaticCore<byte>(outp, symbols.Length, tp, L, k, p, data)
+                    : StaticCore<ushort>(outp, symbols.Length, tp, L, k, p, data);
+                GC.KeepAlive(lookups);
             }
             // Escapes are rare and their payload sits in the separate bypass stream, so they are resolved afterwards
             // in order without disturbing the rANS loop.
@@ -192,9 +191,29 @@ public sealed class RansDecoder
         if (!_bypass.AtCleanEnd) throw new LtcFormatException($"{_name}: coded data has unused bypass bits");
     }
 
+    /// <summary>
+    /// The raw lookups of a cycle of tables, two per position: slot → symbol (bytes when every table of the cycle is
+    /// narrow, else 16-bit) and symbol → (frequency − 1) &lt;&lt; 16 | start.
+    /// </summary>
+    private static unsafe nint[] Pointers(FrequencyTable.DecodeTables[] tables, out bool narrow)
+    {
+        narrow = true;
+        foreach (var t in tables) narrow &= t.Narrow;
+        var ptrs = new nint[2 * tables.Length];
+        for (int c = 0; c < tables.Length; c++)
+        {
+            ptrs[2 * c] = narrow ? (nint)tables[c].Symbols8Ptr : (nint)tables[c].Symbols16Ptr;
+            ptrs[2 * c + 1] = (nint)tables[c].InfoPtr;
+        }
+        return ptrs;
+    }
+
     // Decodes count symbols from state 0 on; returns how many it did (it stops early near the end of the data, where
-    // the checked per-symbol path takes over) and the next cycle position.
-    private unsafe (int Done, int K) StaticCore(int* outp, int count, nint* tp, int L, int k, int p, byte* data)
+    // the checked per-symbol path takes over) and the next cycle position. TSym is byte or ushort, the slot table's
+    // element. Per symbol: slot → symbol (the one lookup that may miss L1), symbol → (f − 1, start) (an L1 hit),
+    // x ← f·(x >> p) + slot − start, then a branch-free refill of 0–2 bytes.
+    private unsafe (int Done, int K) StaticCore<TSym>(int* outp, int count, nint* tp, int L, int k, int p, byte* data)
+        where TSym : unmanaged
     {
         uint mask = (1u << p) - 1;
         uint x0 = _x[0], x1 = _x[1], x2 = _x[2], x3 = _x[3];
@@ -205,33 +224,33 @@ public sealed class RansDecoder
         for (; i + N <= count && ptr <= safeEnd; i += N)
         {
             uint e, sl;
-            int n;
-            ushort* sy; uint* en;
+            int n, s;
+            nint sy; uint* inf;
 
-            sy = (ushort*)tp[2 * k]; en = (uint*)tp[2 * k + 1]; if (++k == L) k = 0;
-            sl = x0 & mask; e = en[sl]; outp[i] = sy[sl];
-            x0 = ((e >> 16) + 1) * (x0 >> p) + (e & 0xFFFF);
+            sy = tp[2 * k]; inf = (uint*)tp[2 * k + 1]; if (++k == L) k = 0;
+            sl = x0 & mask; s = Sym<TSym>(sy, sl); e = inf[s]; outp[i] = s;
+            x0 = ((e >> 16) + 1) * (x0 >> p) + sl - (e & 0xFFFF);
             n = (x0 < RansCoder.L ? 1 : 0) + (x0 < RansCoder.L >> 8 ? 1 : 0);
             x0 = (x0 << (8 * n)) | ((uint)BinaryPrimitives.ReverseEndianness(Unsafe.ReadUnaligned<ushort>(ptr)) >> (16 - 8 * n));
             ptr += n;
 
-            sy = (ushort*)tp[2 * k]; en = (uint*)tp[2 * k + 1]; if (++k == L) k = 0;
-            sl = x1 & mask; e = en[sl]; outp[i + 1] = sy[sl];
-            x1 = ((e >> 16) + 1) * (x1 >> p) + (e & 0xFFFF);
+            sy = tp[2 * k]; inf = (uint*)tp[2 * k + 1]; if (++k == L) k = 0;
+            sl = x1 & mask; s = Sym<TSym>(sy, sl); e = inf[s]; outp[i + 1] = s;
+            x1 = ((e >> 16) + 1) * (x1 >> p) + sl - (e & 0xFFFF);
             n = (x1 < RansCoder.L ? 1 : 0) + (x1 < RansCoder.L >> 8 ? 1 : 0);
             x1 = (x1 << (8 * n)) | ((uint)BinaryPrimitives.ReverseEndianness(Unsafe.ReadUnaligned<ushort>(ptr)) >> (16 - 8 * n));
             ptr += n;
 
-            sy = (ushort*)tp[2 * k]; en = (uint*)tp[2 * k + 1]; if (++k == L) k = 0;
-            sl = x2 & mask; e = en[sl]; outp[i + 2] = sy[sl];
-            x2 = ((e >> 16) + 1) * (x2 >> p) + (e & 0xFFFF);
+            sy = tp[2 * k]; inf = (uint*)tp[2 * k + 1]; if (++k == L) k = 0;
+            sl = x2 & mask; s = Sym<TSym>(sy, sl); e = inf[s]; outp[i + 2] = s;
+            x2 = ((e >> 16) + 1) * (x2 >> p) + sl - (e & 0xFFFF);
             n = (x2 < RansCoder.L ? 1 : 0) + (x2 < RansCoder.L >> 8 ? 1 : 0);
             x2 = (x2 << (8 * n)) | ((uint)BinaryPrimitives.ReverseEndianness(Unsafe.ReadUnaligned<ushort>(ptr)) >> (16 - 8 * n));
             ptr += n;
 
-            sy = (ushort*)tp[2 * k]; en = (uint*)tp[2 * k + 1]; if (++k == L) k = 0;
-            sl = x3 & mask; e = en[sl]; outp[i + 3] = sy[sl];
-            x3 = ((e >> 16) + 1) * (x3 >> p) + (e & 0xFFFF);
+            sy = tp[2 * k]; inf = (uint*)tp[2 * k + 1]; if (++k == L) k = 0;
+            sl = x3 & mask; s = Sym<TSym>(sy, sl); e = inf[s]; outp[i + 3] = s;
+            x3 = ((e >> 16) + 1) * (x3 >> p) + sl - (e & 0xFFFF);
             n = (x3 < RansCoder.L ? 1 : 0) + (x3 < RansCoder.L >> 8 ? 1 : 0);
             x3 = (x3 << (8 * n)) | ((uint)BinaryPrimitives.ReverseEndianness(Unsafe.ReadUnaligned<ushort>(ptr)) >> (16 - 8 * n));
             ptr += n;
@@ -241,6 +260,10 @@ public sealed class RansDecoder
         _op += i;
         return (i, k);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe int Sym<TSym>(nint table, uint slot) where TSym : unmanaged =>
+        typeof(TSym) == typeof(byte) ? ((byte*)table)[slot] : ((ushort*)table)[slot];
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Refill(ref uint x)

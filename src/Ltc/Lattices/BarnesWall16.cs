@@ -1,7 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
+using Ltc.Simd;
 
 namespace Ltc.Lattices;
 
@@ -32,47 +31,77 @@ public sealed class BarnesWall16 : Lattice
     public override string Decoder => "RM(1,4) Hadamard bounds + exact 2D16 parity fix-up";
 
     /// <inheritdoc/>
-    public override void ClosestPoint(ReadOnlySpan<double> x, Span<double> y)
+    public override unsafe void ClosestPoint(ReadOnlySpan<double> x, Span<double> y)
     {
         if (x.Length != 16 || y.Length != 16) throw new ArgumentException("expected vectors of length 16");
-        Decode(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(y));
+        fixed (double* px = x)
+        fixed (double* py = y)
+        {
+            CheckMagnitudes(px, 1);
+            PointKernels.One<Kernel>(px, py);
+        }
     }
 
-    private static readonly Vector512<long> LaneBits = Vector512.Create(1L, 2, 4, 8, 16, 32, 64, 128);
-
-    internal static void Decode(ref double xr, ref double yr)
+    /// <inheritdoc/>
+    internal override unsafe void ClosestPointsCore(double* xs, double* ys, int count, SimdWidth width)
     {
-        var one = Vector512<double>.One;
-        var half = Vector512.Create(0.5);
-        var two = Vector512.Create(2.0);
-        var four = Vector512.Create(4.0);
+        CheckMagnitudes(xs, count);
+        PointKernels.Batch<Kernel>(xs, ys, count, 16, width);
+    }
 
-        var xa = Vector512.LoadUnsafe(ref xr);
-        var xb = Vector512.LoadUnsafe(ref xr, 8);
-        // Nearest even integer e, offset r = x − e in [−1, 1], u = |r|. Nearest odd is e + sign(r).
-        var ea = Vector512.Round(xa * half) * two;
-        var eb = Vector512.Round(xb * half) * two;
+    private readonly struct Kernel : IPointKernel
+    {
+        public static unsafe void Decode<T>(double* x, double* y) where T : unmanaged, IVec8<T> => BarnesWall16.Decode<T>(x, y);
+    }
+
+    /// <summary>
+    /// <see cref="ReedMuller.Codewords"/>[i], computed: the XOR of the masks of coordinates with bit b set, over the
+    /// bits b of i's low 4 bits, complemented for i ≥ 16 (no table, so no memory access).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static uint Codeword(int i) =>
+        ((0xAAAAu & (uint)-(i & 1)) ^ (0xCCCCu & (uint)-((i >> 1) & 1)) ^ (0xF0F0u & (uint)-((i >> 2) & 1))
+         ^ (0xFF00u & (uint)-((i >> 3) & 1)) ^ (0xFFFFu & (uint)-((i >> 4) & 1)));
+
+    // The 32 bounds, a stack local (no stackalloc: the kernel then tiers normally).
+    private unsafe struct Bounds32
+    {
+        public fixed double L[32];
+    }
+
+    /// <summary>The decoder at vector width T (every width computes the same operations, so the same point).</summary>
+    [SkipLocalsInit]
+    internal static unsafe void Decode<T>(double* xr, double* yr) where T : unmanaged, IVec8<T>
+    {
+        var one = T.Splat(1);
+        var half = T.Splat(0.5);
+        var two = T.Splat(2);
+        var four = T.Splat(4);
+
+        var xa = T.Load(xr);
+        var xb = T.Load(xr + 8);
+        // Nearest even integer e = 2h, offset r = x − e in [−1, 1], u = |r|. Nearest odd is e + sign(r).
+        var ha = T.Round(xa * half);
+        var hb = T.Round(xb * half);
+        var ea = ha * two;
+        var eb = hb * two;
         var ra = xa - ea;
         var rb = xb - eb;
-        var ua = Vector512.Abs(ra);
-        var ub = Vector512.Abs(rb);
+        var ua = T.Abs(ra);
+        var ub = T.Abs(rb);
         // Cost difference odd − even: (1−u)² − u² = 1 − 2u.
         var da = one - two * ua;
         var db = one - two * ub;
 
         // Parity bits of z/2 (even choice) and (z−1)/2 (odd choice), the D16 part of the coset.
-        var sa = Vector512.CopySign(one, ra);
-        var sb = Vector512.CopySign(one, rb);
-        var hea = Vector512.ConvertToInt64(ea * half);
-        var heb = Vector512.ConvertToInt64(eb * half);
-        var hoa = Vector512.ConvertToInt64(Vector512.Floor((ea + sa) * half));
-        var hob = Vector512.ConvertToInt64(Vector512.Floor((eb + sb) * half));
-        uint g0 = (uint)(Vector512.ExtractMostSignificantBits(hea << 63) | (Vector512.ExtractMostSignificantBits(heb << 63) << 8));
-        uint g1 = (uint)(Vector512.ExtractMostSignificantBits(hoa << 63) | (Vector512.ExtractMostSignificantBits(hob << 63) << 8));
+        var sa = T.SignOf(ra);
+        var sb = T.SignOf(rb);
+        uint g0 = Vec8.OddBits(ha) | (Vec8.OddBits(hb) << 8);
+        uint g1 = Vec8.OddBits(T.Floor((ea + sa) * half)) | (Vec8.OddBits(T.Floor((eb + sb) * half)) << 8);
         uint gx = g0 ^ g1;
         int g0par = BitOperations.PopCount(g0) & 1;
 
-        // Hadamard transform H_a = Σᵢ (−1)^{a·i} Δᵢ: bit 3 across the halves, bits 0–2 inside each vector.
+        // Hadamard transform H_a = Σᵢ (−1)^{a·i} Δᵢ: bit 3 across the halves, bits 0–2 inside each 8-lane vector.
         var a = da + db;
         var b = da - db;
         a = Butterfly(a, 1);
@@ -81,26 +110,22 @@ public sealed class BarnesWall16 : Lattice
         b = Butterfly(b, 2);
         a = Butterfly(a, 4);
         b = Butterfly(b, 4);
-        double sum = a.ToScalar();
+        double sum = T.Lane(a, 0);
         // Σ_{i∈c_a} Δᵢ = (S − H_a)/2 and over the complement (S + H_a)/2 (the constant Σ dᵢ(0) is left out).
-        var hs = Vector512.Create(0.5 * sum);
-        Span<double> lb = stackalloc double[32];
-        ref double lr = ref MemoryMarshal.GetReference(lb);
+        var hs = T.Splat(0.5 * sum);
+        Bounds32 bounds;
+        double* lr = bounds.L;
         var l0 = hs - a * half;
         var l1 = hs - b * half;
         var l2 = hs + a * half;
         var l3 = hs + b * half;
-        l0.StoreUnsafe(ref lr);
-        l1.StoreUnsafe(ref lr, 8);
-        l2.StoreUnsafe(ref lr, 16);
-        l3.StoreUnsafe(ref lr, 24);
-        var mv = Vector512.MinNative(Vector512.MinNative(l0, l1), Vector512.MinNative(l2, l3));
-        double lmin = HorizontalMin(mv);
-        var lv = Vector512.Create(lmin);
-        ulong eqm = Vector512.ExtractMostSignificantBits(Vector512.Equals(l0, lv))
-                    | (Vector512.ExtractMostSignificantBits(Vector512.Equals(l1, lv)) << 8)
-                    | (Vector512.ExtractMostSignificantBits(Vector512.Equals(l2, lv)) << 16)
-                    | (Vector512.ExtractMostSignificantBits(Vector512.Equals(l3, lv)) << 24);
+        T.Store(l0, lr);
+        T.Store(l1, lr + 8);
+        T.Store(l2, lr + 16);
+        T.Store(l3, lr + 24);
+        double lmin = T.MinAcross(T.Min(T.Min(l0, l1), T.Min(l2, l3)));
+        var lv = T.Splat(lmin);
+        uint eqm = T.Equal(l0, lv) | (T.Equal(l1, lv) << 8) | (T.Equal(l2, lv) << 16) | (T.Equal(l3, lv) << 24);
         int bestIdx = BitOperations.TrailingZeroCount(eqm) & 31; // & 31: a NaN input matches nothing
 
         var pen0a = four - four * ua; // cost of moving an even coordinate to the other even neighbour
@@ -108,22 +133,19 @@ public sealed class BarnesWall16 : Lattice
         var pen1a = four * ua;        // same for an odd coordinate
         var pen1b = four * ub;
 
-        double best = lmin + Penalty(ReedMuller.Codewords[bestIdx], g0par, gx, pen0a, pen0b, pen1a, pen1b);
+        double best = lmin + Penalty(Codeword(bestIdx), g0par, gx, pen0a, pen0b, pen1a, pen1b);
         if (best > lmin)
         {
-            var bv = Vector512.Create(best);
-            ulong cand = Vector512.ExtractMostSignificantBits(Vector512.LessThan(l0, bv))
-                         | (Vector512.ExtractMostSignificantBits(Vector512.LessThan(l1, bv)) << 8)
-                         | (Vector512.ExtractMostSignificantBits(Vector512.LessThan(l2, bv)) << 16)
-                         | (Vector512.ExtractMostSignificantBits(Vector512.LessThan(l3, bv)) << 24);
-            cand &= ~(1UL << bestIdx);
+            var bv = T.Splat(best);
+            uint cand = T.Less(l0, bv) | (T.Less(l1, bv) << 8) | (T.Less(l2, bv) << 16) | (T.Less(l3, bv) << 24);
+            cand &= ~(1u << bestIdx);
             while (cand != 0)
             {
                 int i = BitOperations.TrailingZeroCount(cand);
                 cand &= cand - 1;
-                double li = Unsafe.Add(ref lr, i);
+                double li = lr[i];
                 if (li >= best) continue;
-                double c = li + Penalty(ReedMuller.Codewords[i], g0par, gx, pen0a, pen0b, pen1a, pen1b);
+                double c = li + Penalty(Codeword(i), g0par, gx, pen0a, pen0b, pen1a, pen1b);
                 if (c < best)
                 {
                     best = c;
@@ -133,68 +155,40 @@ public sealed class BarnesWall16 : Lattice
         }
 
         // Rebuild the point of the winning coset: odd or even per coordinate, then the parity fix-up if needed.
-        uint cw = ReedMuller.Codewords[bestIdx];
-        var ma = Vector512.Equals(Vector512.Create((long)cw) & LaneBits, LaneBits).AsDouble();
-        var mb = Vector512.Equals(Vector512.Create((long)(cw >> 8)) & LaneBits, LaneBits).AsDouble();
-        var za = Vector512.ConditionalSelect(ma, ea + sa, ea);
-        var zb = Vector512.ConditionalSelect(mb, eb + sb, eb);
-        za.StoreUnsafe(ref yr);
-        zb.StoreUnsafe(ref yr, 8);
+        uint cw = Codeword(bestIdx);
+        uint ma = cw & 0xFF, mb = cw >> 8;
+        T.Store(T.Select(ma, ea + sa, ea), yr);
+        T.Store(T.Select(mb, eb + sb, eb), yr + 8);
         if (((g0par ^ BitOperations.PopCount(gx & cw)) & 1) != 0)
         {
-            var pa = Vector512.ConditionalSelect(ma, pen1a, pen0a);
-            var pb = Vector512.ConditionalSelect(mb, pen1b, pen0b);
-            double pm = HorizontalMin(Vector512.MinNative(pa, pb));
-            var pv = Vector512.Create(pm);
-            uint at = (uint)(Vector512.ExtractMostSignificantBits(Vector512.Equals(pa, pv))
-                             | (Vector512.ExtractMostSignificantBits(Vector512.Equals(pb, pv)) << 8));
-            int j = BitOperations.TrailingZeroCount(at);
-            double s = j < 8 ? sa.GetElement(j) : sb.GetElement(j - 8);
+            var pa = T.Select(ma, pen1a, pen0a);
+            var pb = T.Select(mb, pen1b, pen0b);
+            var pv = T.Splat(T.MinAcross(T.Min(pa, pb)));
+            uint at = T.Equal(pa, pv) | (T.Equal(pb, pv) << 8);
+            int j = BitOperations.TrailingZeroCount(at) & 15;
+            double s = j < 8 ? T.Lane(sa, j) : T.Lane(sb, j - 8);
             // Even coordinate moves to e + 2s, odd one from e + s to e − s.
-            Unsafe.Add(ref yr, j) += ((cw >> j) & 1) != 0 ? -2 * s : 2 * s;
+            yr[j] += ((cw >> j) & 1) != 0 ? -2 * s : 2 * s;
         }
     }
 
     /// <summary>The D16 parity fix-up cost of the coset with codeword mask <paramref name="cw"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static double Penalty(uint cw, int g0par, uint gx, Vector512<double> p0a, Vector512<double> p0b,
-        Vector512<double> p1a, Vector512<double> p1b)
+    private static double Penalty<T>(uint cw, int g0par, uint gx, T p0a, T p0b, T p1a, T p1b) where T : unmanaged, IVec8<T>
     {
         if (((g0par ^ BitOperations.PopCount(gx & cw)) & 1) == 0) return 0;
-        var ma = Vector512.Equals(Vector512.Create((long)cw) & LaneBits, LaneBits).AsDouble();
-        var mb = Vector512.Equals(Vector512.Create((long)(cw >> 8)) & LaneBits, LaneBits).AsDouble();
-        return HorizontalMin(Vector512.MinNative(Vector512.ConditionalSelect(ma, p1a, p0a), Vector512.ConditionalSelect(mb, p1b, p0b)));
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static double HorizontalMin(Vector512<double> v)
-    {
-        var m = Vector256.MinNative(v.GetLower(), v.GetUpper());
-        var n = Vector128.MinNative(m.GetLower(), m.GetUpper());
-        return Math.Min(n.ToScalar(), n.GetElement(1));
+        return T.MinAcross(T.Min(T.Select(cw & 0xFF, p1a, p0a), T.Select(cw >> 8, p1b, p0b)));
     }
 
     /// <summary>One Hadamard stage across lanes differing in <paramref name="bit"/>: (lo + hi, lo − hi).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<double> Butterfly(Vector512<double> v, int bit)
+    private static unsafe T Butterfly<T>(T v, int bit) where T : unmanaged, IVec8<T>
     {
-        Vector512<double> p, sign;
-        if (bit == 1)
-        {
-            p = Vector512.Shuffle(v, Vector512.Create(1L, 0, 3, 2, 5, 4, 7, 6));
-            sign = Vector512.Create(1.0, -1, 1, -1, 1, -1, 1, -1);
-        }
-        else if (bit == 2)
-        {
-            p = Vector512.Shuffle(v, Vector512.Create(2L, 3, 0, 1, 6, 7, 4, 5));
-            sign = Vector512.Create(1.0, 1, -1, -1, 1, 1, -1, -1);
-        }
-        else
-        {
-            p = Vector512.Shuffle(v, Vector512.Create(4L, 5, 6, 7, 0, 1, 2, 3));
-            sign = Vector512.Create(1.0, 1, 1, 1, -1, -1, -1, -1);
-        }
-        return Vector512.FusedMultiplyAdd(v, sign, p);
+        // v·(±1) + partner: exact, so the same bits as lo + hi and lo − hi on every width.
+        var sign = bit == 1 ? T.Create(1, -1, 1, -1, 1, -1, 1, -1)
+            : bit == 2 ? T.Create(1, 1, -1, -1, 1, 1, -1, -1)
+            : T.Create(1, 1, 1, 1, -1, -1, -1, -1);
+        return v * sign + T.Xor(v, bit);
     }
 
     private static double[] BuildGenerator()

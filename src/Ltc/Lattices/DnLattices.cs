@@ -1,4 +1,6 @@
-using System.Runtime.Intrinsics;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using Ltc.Simd;
 
 namespace Ltc.Lattices;
 
@@ -28,10 +30,19 @@ public sealed class DnLattice : Lattice
     public override double MinimumNorm => 2;
 
     /// <inheritdoc/>
-    public override void ClosestPoint(ReadOnlySpan<double> x, Span<double> y)
+    public override unsafe void ClosestPoint(ReadOnlySpan<double> x, Span<double> y)
     {
         if (x.Length != Dimension || y.Length != Dimension) throw new ArgumentException($"expected vectors of length {Dimension}");
-        DnDecoding.DecodeDn(x, y, 0);
+        fixed (double* px = x)
+        fixed (double* py = y)
+            ClosestPointsCore(px, py, 1, SimdPath.Current);
+    }
+
+    /// <inheritdoc/>
+    internal override unsafe void ClosestPointsCore(double* xs, double* ys, int count, SimdWidth width)
+    {
+        CheckMagnitudes(xs, count);
+        DnDecoding.Batch(xs, ys, count, Dimension, width, dual: false);
     }
 
     private static double[] MakeGenerator(int n)
@@ -49,7 +60,6 @@ public sealed class DnLattice : Lattice
 
 /// <summary>
 /// The dual D_n* = Zⁿ ∪ (Zⁿ + (½,…,½)) (n ≥ 2, minimum norm min(1, n/4)), decoded by rounding in both cosets.
-/// D4* is specialised with 256-bit vectors.
 /// </summary>
 public sealed class DnDualLattice : Lattice
 {
@@ -74,31 +84,19 @@ public sealed class DnDualLattice : Lattice
     public override double MinimumNorm => Math.Min(1, Dimension / 4.0);
 
     /// <inheritdoc/>
-    public override void ClosestPoint(ReadOnlySpan<double> x, Span<double> y)
+    public override unsafe void ClosestPoint(ReadOnlySpan<double> x, Span<double> y)
     {
-        int n = Dimension;
-        if (x.Length != n || y.Length != n) throw new ArgumentException($"expected vectors of length {n}");
-        if (n == 4 && Vector256.IsHardwareAccelerated)
-        {
-            var v = Vector256.Create(x);
-            var half = Vector256.Create(0.5);
-            var a = Vector256.Round(v);
-            var b = Vector256.Round(v - half) + half;
-            var da = v - a;
-            var db = v - b;
-            (Vector256.Sum(da * da) <= Vector256.Sum(db * db) ? a : b).CopyTo(y);
-            return;
-        }
-        double d0 = 0, d1 = 0;
-        for (int i = 0; i < n; i++)
-        {
-            double a = Math.Round(x[i]);
-            d0 += (x[i] - a) * (x[i] - a);
-            double b = Math.Round(x[i] - 0.5) + 0.5;
-            d1 += (x[i] - b) * (x[i] - b);
-        }
-        double shift = d0 <= d1 ? 0 : 0.5;
-        for (int i = 0; i < n; i++) y[i] = Math.Round(x[i] - shift) + shift;
+        if (x.Length != Dimension || y.Length != Dimension) throw new ArgumentException($"expected vectors of length {Dimension}");
+        fixed (double* px = x)
+        fixed (double* py = y)
+            ClosestPointsCore(px, py, 1, SimdPath.Current);
+    }
+
+    /// <inheritdoc/>
+    internal override unsafe void ClosestPointsCore(double* xs, double* ys, int count, SimdWidth width)
+    {
+        CheckMagnitudes(xs, count);
+        DnDecoding.Batch(xs, ys, count, Dimension, width, dual: true);
     }
 
     private static double[] MakeGenerator(int n)
@@ -110,32 +108,172 @@ public sealed class DnDualLattice : Lattice
     }
 }
 
-internal static class DnDecoding
+/// <summary>
+/// D_n and D_n* decoders for any n, over blocks of 8 coordinates (the last one zero-padded) at every vector width.
+/// Padding lanes round to 0 with error 0, so they change no sum, no distance and (coming last) no argmax.
+/// </summary>
+internal static unsafe class DnDecoding
 {
-    /// <summary>Closest point of D_n + shift·1 (shift 0 or ½); returns the squared distance.</summary>
-    public static double DecodeDn(ReadOnlySpan<double> x, Span<double> y, double shift)
+    /// <summary>Decodes <paramref name="count"/> points of D_n (or D_n* when <paramref name="dual"/>) at a width.</summary>
+    public static void Batch(double* xs, double* ys, int count, int n, SimdWidth width, bool dual)
     {
-        int n = x.Length;
-        double sum = 0, dist = 0, worst = -1;
-        int w = 0;
-        for (int i = 0; i < n; i++)
+        switch (width)
         {
-            double t = x[i] - shift;
-            double f = Math.Round(t);
-            double d = t - f;
-            y[i] = f;
+            case SimdWidth.Avx512: Batch<V512>(xs, ys, count, n, dual); break;
+            case SimdWidth.Avx2: Batch<V256>(xs, ys, count, n, dual); break;
+            case SimdWidth.Vector128: Batch<V128>(xs, ys, count, n, dual); break;
+            default: Batch<VScalar>(xs, ys, count, n, dual); break;
+        }
+    }
+
+    private static void Batch<T>(double* xs, double* ys, int count, int n, bool dual) where T : unmanaged, IVec8<T>
+    {
+        if (n <= 8)
+        {
+            BatchSmall<T>(xs, ys, count, n, dual);
+            return;
+        }
+        int padded = (n + 7) & ~7;
+        double[]? heap = padded > 2048 ? new double[2 * padded] : null;
+        double* stack = stackalloc double[heap == null ? 2 * padded : 1];
+        fixed (double* h = heap)
+        {
+            double* xb = heap == null ? stack : h, yb = xb + padded;
+            for (int i = padded - 8; i < padded; i++) xb[i] = 0;
+            for (long p = 0; p < count; p++)
+            {
+                double* x = xs + p * n, y = ys + p * n;
+                Buffer.MemoryCopy(x, xb, 8L * n, 8L * n);
+                if (dual) DecodeDual<T>(xb, yb, n, padded);
+                else DecodeDn<T>(xb, yb, padded, 0);
+                Buffer.MemoryCopy(yb, y, 8L * n, 8L * n);
+            }
+        }
+    }
+
+    /// <summary>
+    /// n ≤ 8: one 8-lane vector per point, branch-free. Points are loaded (lanes ≥ n masked to 0) and stored 8 lanes at
+    /// a time straight from and to the batch while all 8 lanes lie inside it (a store's extra lanes land on the next
+    /// points' outputs, written afterwards; not done in place); the last points go through a small buffer.
+    /// </summary>
+    private static void BatchSmall<T>(double* xs, double* ys, int count, int n, bool dual) where T : unmanaged, IVec8<T>
+    {
+        uint valid = (1u << n) - 1;
+        long total = (long)count * n;
+        bool disjoint = ys + total <= xs || xs + total <= ys;
+        var zero = T.Splat(0);
+        double* buf = stackalloc double[8];
+        long p = 0;
+        for (; p * n + 8 <= total; p++)
+        {
+            double* x = xs + p * n, y = ys + p * n;
+            var v = T.Select(valid, T.Load(x), zero);
+            var r = dual ? Dual8(v, valid) : Dn8(v);
+            if (disjoint) T.Store(r, y);
+            else
+            {
+                T.Store(r, buf);
+                for (int i = 0; i < n; i++) y[i] = buf[i];
+            }
+        }
+        for (; p < count; p++)
+        {
+            double* x = xs + p * n, y = ys + p * n;
+            for (int i = 0; i < 8; i++) buf[i] = i < n ? x[i] : 0;
+            var v = T.Load(buf);
+            T.Store(dual ? Dual8(v, valid) : Dn8(v), buf);
+            for (int i = 0; i < n; i++) y[i] = buf[i];
+        }
+    }
+
+    /// <summary>Closest point of D_n (n ≤ 8, lanes ≥ n zero): round; on odd parity move the first worst coordinate.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T Dn8<T>(T v) where T : unmanaged, IVec8<T>
+    {
+        var f = T.Round(v);
+        var d = v - f;
+        double h = 0.5 * T.SumAcross(f);
+        uint odd = Unsafe.BitCast<bool, byte>(Math.Floor(h) != h);
+        var ad = T.Abs(d);
+        // Zero lanes have error 0 and come last, so they are never the first worst unless every lane is exact.
+        int idx = BitOperations.TrailingZeroCount(T.Equal(ad, T.Splat(T.MaxAcross(ad)))) & 7;
+        return T.Select(odd << idx, f + T.SignOf(d), f);
+    }
+
+    /// <summary>Closest point of D_n* = Zⁿ ∪ (Zⁿ + ½) (n ≤ 8, lanes ≥ n zero and left out of the distances).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T Dual8<T>(T v, uint valid) where T : unmanaged, IVec8<T>
+    {
+        var half = T.Splat(0.5);
+        var a = T.Round(v);
+        var b = T.Round(v - half) + half;
+        var ea = v - a;
+        var eb = T.Select(valid, v - b, T.Splat(0));
+        bool integer = T.SumAcross(ea * ea) <= T.SumAcross(eb * eb);
+        return T.Select((uint)-Unsafe.BitCast<bool, byte>(integer) & 0xFF, a, b);
+    }
+
+    /// <summary>
+    /// Closest point of D_n + shift·1 (shift 0 or ½) to x[0..padded) (padded to a multiple of 8 with zeros);
+    /// returns the squared distance.
+    /// </summary>
+    public static double DecodeDn<T>(double* x, double* y, int padded, double shift) where T : unmanaged, IVec8<T>
+    {
+        var sh = T.Splat(shift);
+        var sum = T.Splat(0);
+        var dist = T.Splat(0);
+        var worst = T.Splat(0);
+        for (int o = 0; o < padded; o += 8)
+        {
+            var t = T.Load(x + o) - sh;
+            var f = T.Round(t);
+            var d = t - f;
+            T.Store(f, y + o);
             sum += f;
             dist += d * d;
-            double ad = Math.Abs(d);
-            if (ad > worst) { worst = ad; w = i; }
+            worst = T.Max(worst, T.Abs(d));
         }
-        if (((long)sum & 1) != 0)
+        double h = 0.5 * T.SumAcross(sum), total = T.SumAcross(dist);
+        if (Math.Floor(h) != h)
         {
-            y[w] += x[w] - shift - y[w] >= 0 ? 1 : -1;
-            dist += 1 - 2 * worst;
+            // Odd sum: the first coordinate with the largest rounding error moves to its other neighbour.
+            double wv = T.MaxAcross(worst);
+            var wb = T.Splat(wv);
+            for (int o = 0; o < padded; o += 8)
+            {
+                uint m = T.Equal(T.Abs(T.Load(x + o) - sh - T.Load(y + o)), wb);
+                if (m == 0) continue;
+                int w = o + BitOperations.TrailingZeroCount(m);
+                y[w] += x[w] - shift - y[w] >= 0 ? 1 : -1;
+                total += 1 - 2 * wv;
+                break;
+            }
         }
         if (shift != 0)
-            for (int i = 0; i < n; i++) y[i] += shift;
-        return dist;
+            for (int o = 0; o < padded; o += 8) T.Store(T.Load(y + o) + sh, y + o);
+        return total;
+    }
+
+    /// <summary>Closest point of D_n* = Zⁿ ∪ (Zⁿ + ½) to x[0..n) (zero-padded to <paramref name="padded"/>); returns the squared distance.</summary>
+    public static double DecodeDual<T>(double* x, double* y, int n, int padded) where T : unmanaged, IVec8<T>
+    {
+        var half = T.Splat(0.5);
+        var zero = T.Splat(0);
+        var d0 = zero;
+        var d1 = zero;
+        for (int o = 0; o < padded; o += 8)
+        {
+            var v = T.Load(x + o);
+            var a = v - T.Round(v);
+            var b = v - (T.Round(v - half) + half);
+            // A padding lane is 0 from Zⁿ but ½ from the other coset: leave it out.
+            if (o + 8 > n) b = T.Select((1u << (n - o)) - 1, b, zero);
+            d0 += a * a;
+            d1 += b * b;
+        }
+        double s0 = T.SumAcross(d0), s1 = T.SumAcross(d1);
+        var shift = s0 <= s1 ? T.Splat(0) : half;
+        for (int o = 0; o < padded; o += 8) T.Store(T.Round(T.Load(x + o) - shift) + shift, y + o);
+        return Math.Min(s0, s1);
     }
 }

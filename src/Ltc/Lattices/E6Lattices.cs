@@ -4,7 +4,8 @@ namespace Ltc.Lattices;
 /// E6 (minimum norm 2) and E6* (minimum norm 4/3) as unions of cosets of A2³ in R⁶ = (R²)³, each A2 the hexagonal
 /// lattice of <see cref="HexagonalLattice"/>: E6 glues A2³ with the code {000, 111, 222} over Z/3, E6* with its dual
 /// {abc : a + b + c ≡ 0 mod 3} (SPLAG ch. 4 §8). Decoding takes 9 hexagonal decodes (3 blocks × 3 glue classes)
-/// and picks the best code word, 3 for E6, 9 for E6*.
+/// and picks the best code word, 3 for E6, 9 for E6*. Inputs beyond <see cref="LatticeCatalog.MaxDecodeMagnitude"/>
+/// are refused with a one-line error.
 /// </summary>
 public sealed class E6Lattice : Lattice
 {
@@ -31,6 +32,7 @@ public sealed class E6Lattice : Lattice
     public override void ClosestPoint(ReadOnlySpan<double> x, Span<double> y)
     {
         if (x.Length != 6 || y.Length != 6) throw new ArgumentException("expected vectors of length 6");
+        DecoderLimits.Check(x, Name);
         // Glue class c of a block shifts it by (0, c·G) modulo A2, with [2] = −[1].
         Span<double> d = stackalloc double[9];
         Span<double> p = stackalloc double[18];

@@ -3,7 +3,8 @@ namespace Ltc.Lattices;
 /// <summary>
 /// E7 (minimum norm 2) and E7* (minimum norm 3/2) as unions of cosets of A7 in the hyperplane Σxᵢ = 0 of R⁸:
 /// E7 = A7 ∪ ([4] + A7), E7* = ∪ [i] + A7 for i = 0, 2, 4, 6 (SPLAG ch. 4 §8.2). Each coset is decoded with the
-/// A_n algorithm in R⁸ and mapped to 7 coordinates by a Householder reflection.
+/// A_n algorithm in R⁸ and mapped to 7 coordinates by a Householder reflection. Inputs beyond
+/// <see cref="LatticeCatalog.MaxDecodeMagnitude"/> are refused with a one-line error.
 /// </summary>
 public sealed class E7Lattice : Lattice
 {
@@ -33,6 +34,7 @@ public sealed class E7Lattice : Lattice
     public override void ClosestPoint(ReadOnlySpan<double> x, Span<double> y)
     {
         if (x.Length != 7 || y.Length != 7) throw new ArgumentException("expected vectors of length 7");
+        DecoderLimits.Check(x, Name);
         Span<double> big = stackalloc double[8];
         Span<double> t = stackalloc double[8];
         Span<double> q = stackalloc double[8];

@@ -1,12 +1,12 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
+using Ltc.Simd;
 
 namespace Ltc.Lattices;
 
 /// <summary>
 /// The Gosset lattice E8 = D8 ∪ (D8 + ½) (minimum norm 2, volume 1). Decoded as two D8 decodes and a comparison
-/// (Conway–Sloane 1982), with one 512-bit vector per point where the hardware has it.
+/// (Conway–Sloane 1982), one 8-lane vector per point (one 512-bit, two 256-bit or four 128-bit registers, or scalars).
 /// </summary>
 public sealed class E8Lattice : Lattice
 {
@@ -23,44 +23,54 @@ public sealed class E8Lattice : Lattice
     public override double MinimumNorm => 2;
 
     /// <inheritdoc/>
-    public override void ClosestPoint(ReadOnlySpan<double> x, Span<double> y)
+    public override unsafe void ClosestPoint(ReadOnlySpan<double> x, Span<double> y)
     {
         if (x.Length != 8 || y.Length != 8) throw new ArgumentException("expected vectors of length 8");
-        if (Vector512.IsHardwareAccelerated)
+        fixed (double* px = x)
+        fixed (double* py = y)
         {
-            var v = Vector512.Create(x);
-            var half = Vector512.Create(0.5);
-            var a = DecodeD8(v, out double da);
-            var b = DecodeD8(v - half, out double db) + half;
-            (da <= db ? a : b).CopyTo(y);
-            return;
+            CheckMagnitudes(px, 1);
+            PointKernels.One<Kernel>(px, py);
         }
-        Span<double> t = stackalloc double[8];
-        double d0 = DnDecoding.DecodeDn(x, y, 0);
-        double d1 = DnDecoding.DecodeDn(x, t, 0.5);
-        if (d1 < d0) t.CopyTo(y);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<double> DecodeD8(Vector512<double> x, out double dist)
+    /// <inheritdoc/>
+    internal override unsafe void ClosestPointsCore(double* xs, double* ys, int count, SimdWidth width)
     {
-        var f = Vector512.Round(x);
+        CheckMagnitudes(xs, count);
+        PointKernels.Batch<Kernel>(xs, ys, count, 8, width);
+    }
+
+    private readonly struct Kernel : IPointKernel
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static unsafe void Decode<T>(double* x, double* y) where T : unmanaged, IVec8<T>
+        {
+            var v = T.Load(x);
+            var half = T.Splat(0.5);
+            var a = DecodeD8(v, out double da);
+            var b = DecodeD8(v - half, out double db) + half;
+            // Branch-free: which coset wins is a coin flip on random inputs.
+            T.Store(T.Select((uint)-Unsafe.BitCast<bool, byte>(da <= db) & 0xFF, a, b), y);
+        }
+    }
+
+    /// <summary>Closest point of D8 (branch-free): round, and on odd parity move the worst coordinate the other way.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T DecodeD8<T>(T x, out double dist) where T : unmanaged, IVec8<T>
+    {
+        var f = T.Round(x);
         var d = x - f;
-        dist = Vector512.Sum(d * d);
-        double sum = Vector512.Sum(f);
-        if (((long)sum & 1) == 0) return f;
-        // Odd sum: move the coordinate with the largest rounding error to its other neighbour.
-        var ad = Vector512.Abs(d);
-        var m = Vector512.Max(ad, Vector512.Shuffle(ad, Vector512.Create(4L, 5, 6, 7, 0, 1, 2, 3)));
-        m = Vector512.Max(m, Vector512.Shuffle(m, Vector512.Create(2L, 3, 0, 1, 6, 7, 4, 5)));
-        m = Vector512.Max(m, Vector512.Shuffle(m, Vector512.Create(1L, 0, 3, 2, 5, 4, 7, 6)));
-        ulong mask = Vector512.Equals(ad, m).ExtractMostSignificantBits();
-        long idx = BitOperations.TrailingZeroCount(mask);
-        var onehot = Vector512.Equals(Vector512<long>.Indices, Vector512.Create(idx)).AsDouble();
-        var step = Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(d, Vector512<double>.Zero), Vector512<double>.One, -Vector512<double>.One);
-        double worst = m.ToScalar();
-        dist += 1 - 2 * worst;
-        return f + (step & onehot);
+        dist = T.SumAcross(d * d);
+        double h = 0.5 * T.SumAcross(f);
+        uint odd = Unsafe.BitCast<bool, byte>(Math.Floor(h) != h);
+        var ad = T.Abs(d);
+        double worst = T.MaxAcross(ad);
+        // The first coordinate with the largest rounding error (& 7: a NaN input matches nothing).
+        int idx = BitOperations.TrailingZeroCount(T.Equal(ad, T.Splat(worst))) & 7;
+        // Branch-free (the parity is a coin flip): adds 0 · (1 − 2·worst) = +0 when the sum is even.
+        dist += odd * (1 - 2 * worst);
+        return T.Select(odd << idx, f + T.SignOf(d), f);
     }
 
     private static double[] MakeGenerator()

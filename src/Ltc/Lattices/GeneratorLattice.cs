@@ -5,12 +5,21 @@ namespace Ltc.Lattices;
 
 /// <summary>
 /// A lattice given only by its generator matrix (name <c>G:file</c>), decoded exactly by <see cref="SphereDecoder"/>
-/// (LLL reduction, then Schnorr–Euchner search). Exponential in n in the worst case, so limited to n ≤ 64.
+/// (LLL reduction, then Schnorr–Euchner search). Exponential in n in the worst case, so limited to n ≤ 64 and to bases
+/// whose estimated search (<see cref="SphereDecoder.Log10EstimatedNodes"/>) stays below 10^<see cref="MaxLog10Nodes"/>
+/// nodes per vector; every decode is also bounded by <see cref="SphereDecoder.NodeLimit"/>.
 /// </summary>
 public sealed class GeneratorLattice : Lattice
 {
     /// <summary>The largest dimension accepted.</summary>
     public const int MaxDimension = 64;
+
+    /// <summary>
+    /// The largest accepted log₁₀ of the estimated search nodes per vector: 10⁹ is about a second per vector on one
+    /// core (measured 0.4–3 s for 40- to 64-dimensional bases near it). E8, BW16 and the Leech lattice estimate
+    /// 10²–10⁵; 64-dimensional knapsack-like bases estimate 10¹¹–10¹⁶ (half a minute per vector and up) and are refused.
+    /// </summary>
+    public const double MaxLog10Nodes = 9;
 
     private readonly SphereDecoder _decoder;
 
@@ -21,7 +30,10 @@ public sealed class GeneratorLattice : Lattice
     public GeneratorLattice(string name, double[] generator, int n, double lllDelta = 0.99)
         : base(name, Validate(name, generator, n), n)
     {
-        _decoder = new SphereDecoder(generator, n, lllDelta);
+        _decoder = new SphereDecoder(generator, n, lllDelta) { Label = name };
+        if (_decoder.Log10EstimatedNodes > MaxLog10Nodes)
+            throw new LtcException(string.Create(CultureInfo.InvariantCulture,
+                $"{name}: exact sphere decoding of this {n}-dimensional basis would visit about 10^{_decoder.Log10EstimatedNodes:F1} search nodes per vector (estimated after LLL reduction); Ltc accepts generator lattices up to 10^{MaxLog10Nodes:F0} (about a second per vector)"));
     }
 
     /// <summary>Reads a generator from a .npy file (n × n) or a text file (n rows of n numbers) and creates the lattice.</summary>
@@ -36,11 +48,14 @@ public sealed class GeneratorLattice : Lattice
         {
             var a = Npy.ReadMatrix(path);
             if (a.Shape.Length != 2) throw new LtcException($"{path}: generator must be a 2-d array, got {a.Shape.Length}-d");
+            // From the shape, not Rows: a (3·10⁹, 0) array is valid and empty, and its row count does not fit an int.
+            if (a.Shape[0] != a.Shape[1] || a.Shape[0] == 0)
+                throw new LtcException($"{path}: generator must be a non-empty square matrix, got {a.Shape[0]}×{a.Shape[1]}");
             (g, rows, cols) = (a.Data, a.Rows, a.Columns);
         }
         else
         {
-            var lines = File.ReadAllLines(path)
+            var lines = ReadBoundedText(path, 1 << 20).Split('\n')
                 .Select(l => l.Split('#')[0].Trim())
                 .Where(l => l.Length > 0)
                 .ToList();
@@ -65,6 +80,26 @@ public sealed class GeneratorLattice : Lattice
         }
         if (rows != cols) throw new LtcException($"{path}: generator must be square, got {rows}×{cols}");
         return new GeneratorLattice(name, g, rows, lllDelta);
+    }
+
+    // At most `limit` characters of a text file, read from its stream, so a device or a pipe cannot be read forever.
+    private static string ReadBoundedText(string path, int limit)
+    {
+        try
+        {
+            using var reader = new StreamReader(path);
+            var text = new System.Text.StringBuilder();
+            var buffer = new char[1 << 16];
+            int n;
+            while ((n = reader.Read(buffer, 0, buffer.Length)) > 0)
+            {
+                text.Append(buffer, 0, n);
+                if (text.Length > limit) throw new LtcException($"{path}: generator file is larger than 1 MiB");
+            }
+            return text.ToString();
+        }
+        catch (IOException e) { throw new LtcException($"{path}: cannot read ({e.Message})"); }
+        catch (UnauthorizedAccessException) { throw new LtcException($"{path}: permission denied"); }
     }
 
     /// <inheritdoc/>

@@ -2,7 +2,8 @@ namespace Ltc.Lattices;
 
 /// <summary>
 /// The hexagonal lattice A2 with minimum norm 2, generator rows (√2, 0) and (1/√2, √(3/2)). Decoded as the union of
-/// two cosets of the rectangular lattice √2Z × √6Z: two roundings per coordinate and one comparison.
+/// two cosets of the rectangular lattice √2Z × √6Z: two roundings per coordinate and one comparison. Inputs beyond
+/// <see cref="LatticeCatalog.MaxDecodeMagnitude"/> are refused with a one-line error.
 /// </summary>
 public sealed class HexagonalLattice : Lattice
 {
@@ -22,6 +23,7 @@ public sealed class HexagonalLattice : Lattice
     public override void ClosestPoint(ReadOnlySpan<double> x, Span<double> y)
     {
         if (x.Length != 2 || y.Length != 2) throw new ArgumentException("expected vectors of length 2");
+        DecoderLimits.Check(x, Name);
         Hex.Decode(x[0], x[1], out double a, out double b);
         y[0] = a;
         y[1] = b;

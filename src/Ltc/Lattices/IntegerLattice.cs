@@ -1,6 +1,9 @@
 namespace Ltc.Lattices;
 
-/// <summary>The integer lattice Zⁿ; its closest point is coordinate-wise rounding.</summary>
+/// <summary>
+/// The integer lattice Zⁿ; its closest point is coordinate-wise rounding, exact at every finite magnitude (a double
+/// of magnitude 2⁵² or more is already an integer).
+/// </summary>
 public sealed class IntegerLattice : Lattice
 {
     /// <summary>Creates Zⁿ.</summary>

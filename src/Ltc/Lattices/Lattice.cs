@@ -1,4 +1,5 @@
-using System.Runtime.InteropServices;
+using System.Numerics.Tensors;
+using Ltc.Simd;
 using MathNet.Numerics.LinearAlgebra;
 
 namespace Ltc.Lattices;
@@ -97,9 +98,14 @@ public abstract class Lattice
 
     /// <summary>
     /// Closest points of a batch of vectors stored row-major (count × n). Large batches are split over
-    /// <paramref name="threads"/> threads (0 = all processors).
+    /// <paramref name="threads"/> threads (0 = all processors). <paramref name="xs"/> and <paramref name="ys"/> may
+    /// be the same memory (decoded in place) but must not otherwise overlap.
     /// </summary>
-    public unsafe void ClosestPoints(ReadOnlySpan<double> xs, Span<double> ys, int threads = 0)
+    public unsafe void ClosestPoints(ReadOnlySpan<double> xs, Span<double> ys, int threads = 0) =>
+        ClosestPoints(xs, ys, threads, SimdPath.Current);
+
+    /// <summary>The batch decode on a given vector path (tests run every path in one process).</summary>
+    internal unsafe void ClosestPoints(ReadOnlySpan<double> xs, Span<double> ys, int threads, SimdWidth width)
     {
         int n = Dimension;
         if (xs.Length != ys.Length || xs.Length % n != 0)
@@ -111,12 +117,7 @@ public abstract class Lattice
             var ix = (nint)px;
             var iy = (nint)py;
             RunChunks(count, threads, (start, end) =>
-            {
-                var src = new ReadOnlySpan<double>((double*)ix + (long)start * n, (end - start) * n);
-                var dst = new Span<double>((double*)iy + (long)start * n, (end - start) * n);
-                for (int i = 0, o = 0; i < end - start; i++, o += n)
-                    ClosestPoint(src.Slice(o, n), dst.Slice(o, n));
-            });
+                ClosestPointsCore((double*)ix + (long)start * n, (double*)iy + (long)start * n, end - start, width));
         }
     }
 
@@ -127,6 +128,7 @@ public abstract class Lattice
         if (xs.Length != ys.Length || xs.Length % n != 0)
             throw new ArgumentException($"batch of {xs.Length} values does not hold whole {n}-dimensional vectors (or output length {ys.Length} differs)");
         int count = xs.Length / n;
+        var width = SimdPath.Current;
         fixed (float* px = xs)
         fixed (float* py = ys)
         {
@@ -134,18 +136,74 @@ public abstract class Lattice
             var iy = (nint)py;
             RunChunks(count, threads, (start, end) =>
             {
-                var xd = new double[n];
-                var yd = new double[n];
-                var src = new ReadOnlySpan<float>((float*)ix + (long)start * n, (end - start) * n);
-                var dst = new Span<float>((float*)iy + (long)start * n, (end - start) * n);
-                for (int i = 0, o = 0; i < end - start; i++, o += n)
+                // Widened exactly to float64 a block at a time, decoded, rounded back.
+                int block = Math.Max(1, BlockValues / n);
+                var buf = new double[2 * Math.Min(block, end - start) * n];
+                fixed (double* pb = buf)
                 {
-                    for (int j = 0; j < n; j++) xd[j] = src[o + j];
-                    ClosestPoint(xd, yd);
-                    for (int j = 0; j < n; j++) dst[o + j] = (float)yd[j];
+                    for (int s = start; s < end; s += block)
+                    {
+                        int b = Math.Min(block, end - s), len = b * n;
+                        var src = new ReadOnlySpan<float>((float*)ix + (long)s * n, len);
+                        var dst = new Span<float>((float*)iy + (long)s * n, len);
+                        var xd = new Span<double>(pb, len);
+                        var yd = new Span<double>(pb + len, len);
+                        for (int j = 0; j < len; j++) xd[j] = src[j];
+                        ClosestPointsCore(pb, pb + len, b, width);
+                        for (int j = 0; j < len; j++) dst[j] = (float)yd[j];
+                    }
                 }
             });
         }
+    }
+
+    /// <summary>
+    /// Refuses, with the one-line <see cref="LtcException"/> of <see cref="DecoderLimits"/>, a batch holding a coordinate
+    /// beyond <see cref="LatticeCatalog.MaxDecodeMagnitude"/> (or NaN, or infinite): the vector decoders round in
+    /// double precision and are exact within that range. One vectorized pass over the batch.
+    /// </summary>
+    private protected unsafe void CheckMagnitudes(double* xs, int count)
+    {
+        if (count <= 0) return;
+        int n = Dimension;
+        long len = (long)count * n;
+        bool ok = SimdPath.Current switch
+        {
+            SimdWidth.Avx512 => WithinLimit<V512>(xs, len),
+            SimdWidth.Avx2 => WithinLimit<V256>(xs, len),
+            SimdWidth.Vector128 => WithinLimit<V128>(xs, len),
+            _ => WithinLimit<VScalar>(xs, len),
+        };
+        if (ok) return;
+        for (long p = 0; p < count; p++) DecoderLimits.Check(new ReadOnlySpan<double>(xs + p * n, n), Name);
+    }
+
+    /// <summary>True when every |x[i]| ≤ <see cref="LatticeCatalog.MaxDecodeMagnitude"/> (false for NaN), 8 lanes at a time.</summary>
+    private static unsafe bool WithinLimit<T>(double* x, long len) where T : unmanaged, IVec8<T>
+    {
+        // |v| < the next double above the limit ⇔ |v| ≤ limit, and false for NaN.
+        double above = Math.BitIncrement(LatticeCatalog.MaxDecodeMagnitude);
+        var bound = T.Splat(above);
+        uint all = 0xFF;
+        long i = 0;
+        for (; i + 8 <= len; i += 8) all &= T.Less(T.Abs(T.Load(x + i)), bound);
+        for (; i < len; i++) if (!(Math.Abs(x[i]) < above)) all = 0;
+        return all == 0xFF;
+    }
+
+    /// <summary>Values per block where batch paths stage points through a buffer (fits L1 with its output).</summary>
+    private protected const int BlockValues = 1536;
+
+    /// <summary>
+    /// The single-threaded batch kernel: closest points of <paramref name="count"/> row-major points at
+    /// <paramref name="xs"/> written to <paramref name="ys"/> (which may equal <paramref name="xs"/>), on the vector
+    /// path <paramref name="width"/>. The lattices with vector kernels override it; the default decodes point by point.
+    /// </summary>
+    internal virtual unsafe void ClosestPointsCore(double* xs, double* ys, int count, SimdWidth width)
+    {
+        int n = Dimension;
+        for (long i = 0; i < count; i++)
+            ClosestPoint(new ReadOnlySpan<double>(xs + i * n, n), new Span<double>(ys + i * n, n));
     }
 
     /// <summary>
@@ -282,6 +340,30 @@ public sealed class ScaledLattice : Lattice
         for (int i = 0; i < n; i++) t[i] = x[i] * _inv;
         Inner.ClosestPoint(t, y);
         for (int i = 0; i < n; i++) y[i] *= Scale;
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>The same arithmetic as <see cref="ClosestPoint"/> (x·(1/s), decode, ·s), a block of points at a time.</remarks>
+    internal override unsafe void ClosestPointsCore(double* xs, double* ys, int count, SimdWidth width)
+    {
+        int n = Dimension;
+        int block = Math.Max(1, BlockValues / n);
+        double[]? heap = (long)block * n > BlockValues ? new double[block * n] : null;
+        double* stack = stackalloc double[heap == null ? block * n : 1];
+        fixed (double* h = heap)
+        {
+            double* t = heap == null ? stack : h;
+            for (long s = 0; s < count; s += block)
+            {
+                int b = (int)Math.Min(block, count - s), len = b * n;
+                var x = new ReadOnlySpan<double>(xs + s * n, len);
+                var y = new Span<double>(ys + s * n, len);
+                var tb = new Span<double>(t, len);
+                TensorPrimitives.Multiply(x, _inv, tb);
+                Inner.ClosestPointsCore(t, ys + s * n, b, width);
+                TensorPrimitives.Multiply(y, Scale, y);
+            }
+        }
     }
 
     private static double[] ScaleGenerator(Lattice inner, double s)

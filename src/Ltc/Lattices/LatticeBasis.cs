@@ -1,4 +1,40 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Numerics.Tensors;
+
 namespace Ltc.Lattices;
+
+/// <summary>
+/// The input range of the closest-point decoders whose lattice points have irrational or glued coordinates: within
+/// ±<see cref="LatticeCatalog.MaxDecodeMagnitude"/> every rounded value and every sum of them is an exact integer in
+/// double precision, so the decoders are exact; beyond it they refuse the vector with a one-line error rather than
+/// return a point that is not the closest (or loop).
+/// </summary>
+internal static class DecoderLimits
+{
+    /// <summary>Throws a one-line <see cref="LtcException"/> when a coordinate of x is beyond the supported magnitude (or NaN).</summary>
+    public static void Check(ReadOnlySpan<double> x, string lattice)
+    {
+        const double max = LatticeCatalog.MaxDecodeMagnitude;
+        if (x.Length < 16)
+        {
+            for (int i = 0; i < x.Length; i++)
+                if (!(Math.Abs(x[i]) <= max)) Fail(x, lattice);
+        }
+        else if (!(Math.Abs(TensorPrimitives.MaxMagnitude(x)) <= max)) Fail(x, lattice);
+    }
+
+    [DoesNotReturn]
+    private static void Fail(ReadOnlySpan<double> x, string lattice)
+    {
+        int at = 0;
+        for (int i = 0; i < x.Length; i++)
+            if (!(Math.Abs(x[i]) <= LatticeCatalog.MaxDecodeMagnitude)) { at = i; break; }
+        throw new LtcException(double.IsFinite(x[at])
+            ? $"lattice {lattice}: coordinate {at} is {x[at].ToString("G6", CultureInfo.InvariantCulture)}, beyond {LatticeCatalog.MaxDecodeMagnitudeText}, the largest magnitude its decoder handles exactly (scale the data down)"
+            : $"lattice {lattice}: coordinate {at} is {x[at].ToString(CultureInfo.InvariantCulture)} (NaN or infinite values cannot be quantized)");
+    }
+}
 
 /// <summary>Helpers that build generator matrices of glued lattices and map between a hyperplane and Rⁿ.</summary>
 internal static class LatticeBasis

@@ -11,6 +11,17 @@ public static partial class LatticeCatalog
     /// <summary>The largest dimension of a named family member (Zn, An, An*, Dn, Dn*) or of a direct sum.</summary>
     public const int MaxDimension = 4096;
 
+    /// <summary>
+    /// The largest coordinate magnitude, 2⁴⁰ ≈ 1.1·10¹², that the decoders of lattices with irrational or glued
+    /// coordinates (A_n, A_n*, A2, E6, E6*, E7, E7*, G:) accept, in the lattice's own scale (for a scaled lattice sΛ,
+    /// of x/s). Within it they return an exact closest point in O(n log n) (A_n family) or a bounded search (G:);
+    /// beyond it they throw a one-line <see cref="LtcException"/>. Zⁿ rounds exactly at every finite magnitude.
+    /// </summary>
+    public const double MaxDecodeMagnitude = 1099511627776.0;
+
+    /// <summary><see cref="MaxDecodeMagnitude"/> as error messages and help texts write it.</summary>
+    public const string MaxDecodeMagnitudeText = "±2^40 (about 1.1e12)";
+
     /// <summary>Names of representative lattices for <c>ltc lattice list</c>.</summary>
     public static IReadOnlyList<string> ListedNames { get; } =
         ["Z1", "Z2", "A2", "A3", "A3*", "D4", "D4*", "D5", "D5*", "E6", "E6*", "E7", "E7*", "E8", "E8^2", "E8^3", "BW16", "Leech"];

@@ -1,3 +1,6 @@
+using System.Globalization;
+using MathNet.Numerics;
+
 namespace Ltc.Lattices;
 
 /// <summary>
@@ -5,9 +8,17 @@ namespace Ltc.Lattices;
 /// Schnorr–Euchner enumeration (Agrell, Eriksson, Vardy, Zeger, "Closest point search in lattices", 2002).
 /// Slow compared with the structured decoders, but generic; the tests use it as the reference for every lattice.
 /// </summary>
-/// <remarks>Thread-safe: a decode keeps its state on the stack, and allocates nothing for n ≤ 128.</remarks>
+/// <remarks>
+/// Thread-safe: a decode keeps its state on the stack, and allocates nothing for n ≤ 128. A decode starts from the Babai
+/// point k₀ and searches around it in small integers, so its work does not depend on how far x is from the origin;
+/// inputs beyond <see cref="LatticeCatalog.MaxDecodeMagnitude"/> (or whose lattice coordinates exceed 2⁵⁰) are
+/// refused with a one-line error, and a search that visits more than <see cref="NodeLimit"/> nodes gives up with one.
+/// </remarks>
 public sealed class SphereDecoder
 {
+    /// <summary>The largest integer coordinate |kⱼ| of a decoded point: 2⁵⁰, so that k and kG stay exact.</summary>
+    public const double MaxCoordinate = 1125899906842624.0;
+
     private readonly int _n;
     private readonly double[] _basis;   // reduced basis B (rows), row-major
     private readonly double[] _qt;      // Qᵀ, where Bᵀ = QR
@@ -25,24 +36,49 @@ public sealed class SphereDecoder
         _basis = generator.ToArray();
         Lll.Reduce(_basis, n, lllDelta);
         (_qt, _r) = Qr(_basis, n);
+        Log10EstimatedNodes = EstimateLog10Nodes(_r, n);
+        // A hundred times the estimate (itself an upper estimate of a typical decode), between 10⁷ and 10⁹ nodes.
+        NodeLimit = (long)Math.Min(1e9, Math.Max(1e7, 100 * Math.Pow(10, Math.Min(Log10EstimatedNodes, 9))));
     }
 
     /// <summary>Prepares the decoder for <paramref name="lattice"/>'s generator.</summary>
-    public SphereDecoder(Lattice lattice, double lllDelta = 0.99) : this(lattice.Generator, lattice.Dimension, lllDelta) { }
+    public SphereDecoder(Lattice lattice, double lllDelta = 0.99) : this(lattice.Generator, lattice.Dimension, lllDelta) => Label = lattice.Name;
 
     /// <summary>The dimension n.</summary>
     public int Dimension => _n;
+
+    /// <summary>Names the lattice in error messages.</summary>
+    public string Label { get; init; } = "sphere decoder";
+
+    /// <summary>
+    /// log₁₀ of the estimated number of search-tree nodes of one decode, by the Gaussian heuristic on the reduced
+    /// basis: Σₖ Vₖ(ρ) / Π rᵢ over the last k Gram–Schmidt lengths rᵢ, with ρ² = Σ rᵢ²/12 the mean squared distance of
+    /// the Babai point (an upper estimate of the final search radius). About 1.5 for E8, 3 for BW16, 5 for the Leech
+    /// lattice, 7.6 for Z⁶⁴, and 11–16 for 64-dimensional knapsack-like bases that take half a minute or more per point.
+    /// </summary>
+    public double Log10EstimatedNodes { get; }
+
+    /// <summary>
+    /// The most search-tree nodes one decode may visit before it gives up with an <see cref="LtcException"/>: 100 times
+    /// the estimate, at least 10⁷ (well under a second) and at most 10⁹ (about a minute at n = 64). Bounds the time of
+    /// every call, whatever the input.
+    /// </summary>
+    public long NodeLimit { get; init; }
 
     /// <summary>The LLL-reduced basis (rows), row-major n × n; it generates the same lattice.</summary>
     public ReadOnlySpan<double> ReducedBasis => _basis;
 
     /// <summary>Writes a closest lattice point to <paramref name="x"/> into <paramref name="y"/>; returns ‖x − y‖².</summary>
+    /// <exception cref="LtcException">x is beyond <see cref="LatticeCatalog.MaxDecodeMagnitude"/>, its lattice
+    /// coordinates beyond <see cref="MaxCoordinate"/>, or the search exceeded <see cref="NodeLimit"/> nodes.</exception>
     public double ClosestPoint(ReadOnlySpan<double> x, Span<double> y)
     {
         int n = _n;
         if (x.Length != n || y.Length != n) throw new ArgumentException($"expected vectors of length {n}");
+        DecoderLimits.Check(x, Label);
         Span<double> z = n <= 128 ? stackalloc double[n] : new double[n];
         Span<long> k = n <= 128 ? stackalloc long[n] : new long[n];
+        Span<long> k0 = n <= 128 ? stackalloc long[n] : new long[n];
         for (int i = 0; i < n; i++)
         {
             double s = 0;
@@ -50,7 +86,23 @@ public sealed class SphereDecoder
             for (int j = 0; j < n; j++) s += row[j] * x[j];
             z[i] = s;
         }
-        Search(z, k, double.PositiveInfinity, excludeZero: false);
+        // The Babai point k₀ (the search's first leaf), then z − Rk₀: the search runs in small integers around it.
+        for (int i = n - 1; i >= 0; i--)
+        {
+            double c = Center(k0, i, z);
+            if (!(Math.Abs(c) <= MaxCoordinate))
+                throw new LtcException($"lattice {Label}: the vector's lattice coordinates reach {c.ToString("G3", CultureInfo.InvariantCulture)}, beyond 2^50, the largest the sphere decoder handles exactly (scale the data down)");
+            k0[i] = (long)Math.Round(c);
+        }
+        for (int i = 0; i < n; i++)
+        {
+            double s = z[i];
+            var row = _r.AsSpan(i * n, n);
+            for (int j = i; j < n; j++) s -= row[j] * k0[j];
+            z[i] = s;
+        }
+        Search(z, k, double.PositiveInfinity, excludeZero: false, NodeLimit);
+        for (int i = 0; i < n; i++) k[i] += k0[i];
         Combine(k, y);
         double d = 0;
         for (int i = 0; i < n; i++) d += (x[i] - y[i]) * (x[i] - y[i]);
@@ -70,7 +122,7 @@ public sealed class SphereDecoder
         }
         var z = new double[n];
         var k = new long[n];
-        return Search(z, k, bound * (1 + 1e-9), excludeZero: true);
+        return Search(z, k, bound * (1 + 1e-9), excludeZero: true, long.MaxValue);
     }
 
     /// <summary>
@@ -129,8 +181,9 @@ public sealed class SphereDecoder
     }
 
     // Schnorr–Euchner depth-first search for k minimising ‖z − Rk‖², zig-zagging around each level's centre.
-    private double Search(ReadOnlySpan<double> z, Span<long> best, double radius, bool excludeZero)
+    private double Search(ReadOnlySpan<double> z, Span<long> best, double radius, bool excludeZero, long nodeLimit)
     {
+        long nodes = 0;
         int n = _n;
         Span<double> c = n <= 128 ? stackalloc double[n] : new double[n];
         Span<double> d = n <= 128 ? stackalloc double[n + 1] : new double[n + 1];
@@ -145,6 +198,8 @@ public sealed class SphereDecoder
         step[i] = c[i] >= k[i] ? 1 : -1;
         while (true)
         {
+            if (++nodes > nodeLimit)
+                throw new LtcException($"lattice {Label}: sphere decoding gave up after {nodeLimit} search nodes for one vector (this basis is too hard for exact search; estimated 10^{Log10EstimatedNodes:F1} nodes per vector)");
             double di = d[i + 1] + Sq(_r[i * n + i] * (c[i] - k[i]));
             if (di < bestDist)
             {
@@ -210,6 +265,24 @@ public sealed class SphereDecoder
     }
 
     private static double Sq(double v) => v * v;
+
+    // Gaussian heuristic: level k (the last k coordinates fixed) holds about V_k(ρ)/Π r_i nodes.
+    private static double EstimateLog10Nodes(double[] r, int n)
+    {
+        double rho2 = 0;
+        for (int i = 0; i < n; i++) rho2 += r[i * n + i] * r[i * n + i];
+        rho2 /= 12;
+        double logProd = 0, total = double.NegativeInfinity;
+        for (int k = 1; k <= n; k++)
+        {
+            logProd += Math.Log(r[(n - k) * n + n - k]);
+            double logV = k / 2.0 * Math.Log(Math.PI * rho2) - SpecialFunctions.GammaLn(k / 2.0 + 1);
+            double level = Math.Max(logV - logProd, 0);
+            double hi = Math.Max(total, level);
+            total = hi + Math.Log(Math.Exp(total - hi) + Math.Exp(level - hi));
+        }
+        return total / Math.Log(10);
+    }
 
     // Modified Gram–Schmidt on the basis rows: b_i = Σ_j R[j,i] q_j, so Bᵀ = QR and z = Qᵀx.
     private static (double[] Qt, double[] R) Qr(double[] b, int n)

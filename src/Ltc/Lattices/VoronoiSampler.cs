@@ -1,4 +1,6 @@
+using System.Numerics.Tensors;
 using Ltc.QuasiRandom;
+using Ltc.Simd;
 
 namespace Ltc.Lattices;
 
@@ -84,27 +86,95 @@ public sealed class VoronoiSampler
     }
 
     /// <summary>Fills <paramref name="u"/> (count × n, row-major) with samples of the Voronoi cell.</summary>
-    public void Sample(Span<double> u)
+    /// <remarks>
+    /// Points are drawn in order (the same pseudo-random or Sobol stream as one at a time), then folded a block at a
+    /// time: x = rG on vectors, one batch decode, u = x − Q(x).
+    /// </remarks>
+    public unsafe void Sample(Span<double> u)
     {
         int n = Lattice.Dimension;
         if (u.Length % n != 0) throw new ArgumentException($"output length {u.Length} is not a multiple of the dimension {n}");
-        Span<double> r = n <= 256 ? stackalloc double[n] : new double[n];
-        Span<double> x = n <= 256 ? stackalloc double[n] : new double[n];
-        Span<double> q = n <= 256 ? stackalloc double[n] : new double[n];
-        var g = Lattice.Generator;
-        for (int o = 0; o < u.Length; o += n)
+        int count = u.Length / n, slot = 0;
+        bool antithetic = Sampling == CellSampling.Antithetic;
+        if (antithetic && _pendingAntithetic != null && count > 0)
         {
-            var dst = u.Slice(o, n);
-            if (Sampling == CellSampling.Antithetic && _pendingAntithetic != null)
+            for (int j = 0; j < n; j++) u[j] = -_pendingAntithetic[j];
+            _pendingAntithetic = null;
+            slot = 1;
+        }
+        // Antithetic: fresh points at every other slot, each followed by its negation.
+        int stride = antithetic ? 2 : 1;
+        int fresh = (count - slot + stride - 1) / stride;
+        int block = Math.Max(1, 1024 / n);
+        int padded = (n + 7) & ~7;
+        _r ??= new double[n];
+        _x ??= new double[block * n + 8];
+        _q ??= new double[block * n];
+        _g ??= PadGenerator(Lattice.Generator, n, padded);
+        fixed (double* px = _x)
+        fixed (double* pq = _q)
+        fixed (double* pg = _g)
+        fixed (double* pr = _r)
+        {
+            for (int f0 = 0; f0 < fresh; f0 += block)
             {
-                for (int j = 0; j < n; j++) dst[j] = -_pendingAntithetic[j];
-                _pendingAntithetic = null;
-                continue;
+                int b = Math.Min(block, fresh - f0), len = b * n;
+                for (int p = 0; p < b; p++)
+                {
+                    if (_sobol != null) _sobol.Next(_r);
+                    else for (int j = 0; j < n; j++) _r[j] = _random!.NextDouble();
+                    // Rows in increasing order: a row's padded tail is overwritten by the next row.
+                    MultiplyByGenerator(pr, pg, px + p * n, n, padded);
+                }
+                Lattice.ClosestPointsCore(px, pq, b, SimdPath.Current);
+                var xs = new ReadOnlySpan<double>(px, len);
+                var qs = new ReadOnlySpan<double>(pq, len);
+                if (!antithetic)
+                {
+                    TensorPrimitives.Subtract(xs, qs, u.Slice((slot + f0) * n, len));
+                    continue;
+                }
+                for (int p = 0; p < b; p++)
+                {
+                    int s = slot + (f0 + p) * 2;
+                    var dst = u.Slice(s * n, n);
+                    TensorPrimitives.Subtract(xs.Slice(p * n, n), qs.Slice(p * n, n), dst);
+                    if (s + 1 < count) TensorPrimitives.Negate(dst, u.Slice((s + 1) * n, n));
+                    else _pendingAntithetic = dst.ToArray();
+                }
             }
-            if (_sobol != null) _sobol.Next(r);
-            else for (int j = 0; j < n; j++) r[j] = _random!.NextDouble();
-            FoldIntoCell(Lattice, g, r, x, q, dst);
-            if (Sampling == CellSampling.Antithetic) _pendingAntithetic = dst.ToArray();
+        }
+    }
+
+    private double[]? _r, _x, _q, _g;
+
+    /// <summary>The generator with rows padded to a multiple of 8 columns (zeros), for the 8-lane product.</summary>
+    private static double[] PadGenerator(ReadOnlySpan<double> g, int n, int padded)
+    {
+        var a = new double[n * padded];
+        for (int i = 0; i < n; i++) g.Slice(i * n, n).CopyTo(a.AsSpan(i * padded, n));
+        return a;
+    }
+
+    /// <summary>x[0..padded) = Σᵢ rᵢ·Gᵢ (rows in order, multiply then add: the same bits on every path).</summary>
+    private static unsafe void MultiplyByGenerator(double* r, double* g, double* x, int n, int padded)
+    {
+        switch (SimdPath.Current)
+        {
+            case SimdWidth.Avx512: MultiplyByGenerator<V512>(r, g, x, n, padded); break;
+            case SimdWidth.Avx2: MultiplyByGenerator<V256>(r, g, x, n, padded); break;
+            case SimdWidth.Vector128: MultiplyByGenerator<V128>(r, g, x, n, padded); break;
+            default: MultiplyByGenerator<VScalar>(r, g, x, n, padded); break;
+        }
+    }
+
+    private static unsafe void MultiplyByGenerator<T>(double* r, double* g, double* x, int n, int padded) where T : unmanaged, IVec8<T>
+    {
+        for (int o = 0; o < padded; o += 8)
+        {
+            var acc = T.Splat(0);
+            for (int i = 0; i < n; i++) acc += T.Splat(r[i]) * T.Load(g + (long)i * padded + o);
+            T.Store(acc, x + o);
         }
     }
 
@@ -114,20 +184,5 @@ public sealed class VoronoiSampler
         var u = new double[checked(count * Lattice.Dimension)];
         Sample(u);
         return u;
-    }
-
-    /// <summary>u = x − Q(x) for x = rG; <paramref name="x"/> and <paramref name="q"/> are scratch of length n.</summary>
-    internal static void FoldIntoCell(Lattice lattice, ReadOnlySpan<double> g, ReadOnlySpan<double> r, Span<double> x, Span<double> q, Span<double> u)
-    {
-        int n = r.Length;
-        x.Clear();
-        for (int i = 0; i < n; i++)
-        {
-            double ri = r[i];
-            var row = g.Slice(i * n, n);
-            for (int j = 0; j < n; j++) x[j] += ri * row[j];
-        }
-        lattice.ClosestPoint(x, q);
-        for (int j = 0; j < n; j++) u[j] = x[j] - q[j];
     }
 }

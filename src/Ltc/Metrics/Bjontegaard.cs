@@ -11,7 +11,28 @@ namespace Ltc.Metrics;
 /// (positive = the test is better).</param>
 /// <param name="SnrLow">Lower end of the common SNR range (dB).</param>
 /// <param name="SnrHigh">Upper end of the common SNR range (dB).</param>
-public sealed record BjontegaardDelta(double RatePercent, double RateBits, double SnrDb, double SnrLow, double SnrHigh);
+public sealed record BjontegaardDelta(double RatePercent, double RateBits, double SnrDb, double SnrLow, double SnrHigh)
+{
+    /// <summary>Anchor points left out of the interpolation (rate 0, or dominated within the curve), with the reason.</summary>
+    public IReadOnlyList<DroppedPoint> DroppedAnchor { get; init; } = [];
+
+    /// <summary>Test points left out of the interpolation, with the reason.</summary>
+    public IReadOnlyList<DroppedPoint> DroppedTest { get; init; } = [];
+
+    /// <summary>
+    /// The common SNR range as a fraction of the narrower curve's SNR range (1 when one curve's range contains the
+    /// other's). Below <see cref="Bjontegaard.MinimumOverlap"/> the deltas rest on little of either curve.
+    /// </summary>
+    public double Overlap { get; init; } = 1;
+
+    /// <summary>One-line warnings about the data the deltas rest on (dropped points, small overlap, no BD-SNR).</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+}
+
+/// <summary>A point of an RD curve that the Bjøntegaard computation did not use, and why.</summary>
+/// <param name="Point">The point as read.</param>
+/// <param name="Reason">Why it was dropped, e.g. "dominated by (0.5 bits, mse 0.5)".</param>
+public sealed record DroppedPoint(RdPoint Point, string Reason);
 
 /// <summary>
 /// Bjøntegaard deltas (VCEG-M33) with piecewise cubic Hermite (PCHIP) interpolation, as in the <c>bjontegaard</c>
@@ -24,15 +45,20 @@ public static class Bjontegaard
     private static MathNet.Numerics.Interpolation.IInterpolation Pchip(double[] x, double[] y) =>
         x.Length >= 3 ? CubicSpline.InterpolatePchipSorted(x, y) : MathNet.Numerics.Interpolation.LinearSpline.InterpolateSorted(x, y);
 
+    /// <summary>The overlap below which <see cref="Compute"/> warns (<see cref="BjontegaardDelta.Overlap"/>).</summary>
+    public const double MinimumOverlap = 0.5;
+
     /// <summary>
     /// The deltas of <paramref name="test"/> against <paramref name="anchor"/>, both lists of (rate, MSE) with the
     /// same per-coordinate variance <paramref name="variance"/>. Each curve is reduced to its RD front (points with
-    /// positive rate that no other point beats in both rate and distortion), which needs at least 2 points.
+    /// positive rate that no other point beats in both rate and distortion), which needs at least 2 points; the points
+    /// left out are returned with their reasons, and <see cref="BjontegaardDelta.Warnings"/> says so, and when the
+    /// curves share little of their SNR ranges or none of their rate ranges (BD-SNR is then NaN).
     /// </summary>
     public static BjontegaardDelta Compute(IReadOnlyList<RdPoint> anchor, IReadOnlyList<RdPoint> test, double variance = 1.0)
     {
-        var (ra, sa) = Prepare(anchor, "anchor", variance);
-        var (rt, st) = Prepare(test, "test", variance);
+        var (ra, sa, droppedA) = Prepare(anchor, "anchor", variance);
+        var (rt, st, droppedT) = Prepare(test, "test", variance);
         var la = ra.Select(Math.Log10).ToArray();
         var lt = rt.Select(Math.Log10).ToArray();
 
@@ -53,10 +79,27 @@ public static class Bjontegaard
             var snrT = Pchip(lt, st);
             bdSnr = (snrT.Integrate(rlo, rhi) - snrA.Integrate(rlo, rhi)) / (rhi - rlo);
         }
-        return new BjontegaardDelta((Math.Pow(10, avgLog) - 1) * 100, avgBits, bdSnr, lo, hi);
+        var warnings = new List<string>();
+        foreach (var (what, dropped) in new[] { ("anchor", droppedA), ("test", droppedT) })
+            foreach (var d in dropped)
+                warnings.Add($"{what} point (rate {Fmt(d.Point.Rate)}, mse {Fmt(d.Point.Distortion)}) left out: {d.Reason}");
+        double overlap = (hi - lo) / Math.Min(sa[^1] - sa[0], st[^1] - st[0]);
+        if (overlap < MinimumOverlap)
+            warnings.Add($"the curves share only {hi - lo:F2} dB of SNR ({lo:F2}–{hi:F2} dB), {overlap * 100:F0} % of the narrower curve's range: the deltas rest on little data");
+        if (double.IsNaN(bdSnr))
+            warnings.Add($"no BD-SNR: the curves' rate ranges do not overlap (anchor {ra[0]:G4}–{ra[^1]:G4}, test {rt[0]:G4}–{rt[^1]:G4})");
+        return new BjontegaardDelta((Math.Pow(10, avgLog) - 1) * 100, avgBits, bdSnr, lo, hi)
+        {
+            DroppedAnchor = droppedA,
+            DroppedTest = droppedT,
+            Overlap = overlap,
+            Warnings = warnings,
+        };
     }
 
-    private static (double[] Rates, double[] Snrs) Prepare(IReadOnlyList<RdPoint> curve, string what, double variance)
+    private static string Fmt(double v) => v.ToString("G6", System.Globalization.CultureInfo.InvariantCulture);
+
+    private static (double[] Rates, double[] Snrs, List<DroppedPoint> Dropped) Prepare(IReadOnlyList<RdPoint> curve, string what, double variance)
     {
         foreach (var p in curve)
             if (!double.IsFinite(p.Rate) || p.Rate < 0 || !(p.Distortion > 0) || !double.IsFinite(p.Distortion))
@@ -64,12 +107,21 @@ public static class Bjontegaard
         // Operational curves from sweeps repeat points and contain dominated ones (more rate, no better SNR); the
         // interpolation needs a strictly increasing curve, so only the Pareto front is kept.
         var front = new List<RdPoint>();
-        foreach (var p in curve.Where(p => p.Rate > 0).OrderBy(p => p.Rate).ThenBy(p => p.Distortion))
+        var dropped = new List<DroppedPoint>();
+        foreach (var p in curve.OrderBy(p => p.Rate).ThenBy(p => p.Distortion))
         {
-            if (front.Count > 0 && (p.Rate <= front[^1].Rate || p.Distortion >= front[^1].Distortion)) continue;
+            if (p.Rate == 0) { dropped.Add(new DroppedPoint(p, "rate 0 has no logarithm")); continue; }
+            if (front.Count > 0 && (p.Rate <= front[^1].Rate || p.Distortion >= front[^1].Distortion))
+            {
+                var by = front[^1];
+                dropped.Add(new DroppedPoint(p, p == by
+                    ? "repeats an earlier point"
+                    : $"dominated by (rate {Fmt(by.Rate)}, mse {Fmt(by.Distortion)}), which has no more rate and no more MSE"));
+                continue;
+            }
             front.Add(p);
         }
         if (front.Count < 2) throw new LtcException($"{what} curve needs at least 2 points with positive rate on its RD front, has {front.Count}");
-        return (front.Select(p => p.Rate).ToArray(), front.Select(p => Snr.Db(variance, p.Distortion)).ToArray());
+        return (front.Select(p => p.Rate).ToArray(), front.Select(p => Snr.Db(variance, p.Distortion)).ToArray(), dropped);
     }
 }

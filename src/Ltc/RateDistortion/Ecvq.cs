@@ -68,6 +68,8 @@ public static class Ecvq
         int n = dimension;
         if (train.Length == 0 || train.Length % n != 0 || test.Length % n != 0)
             throw new ArgumentException("samples must be whole vectors");
+        if (!(lambda > 0) || double.IsInfinity(lambda))
+            throw new LtcException($"ECVQ needs a positive finite multiplier λ, got {lambda} (zero-variance data has the single point R = 0, D = 0)");
         // Per vector: ‖x − c‖² + λ·(n/spr)·ℓ is n times J = D + λR with R = ℓ/spr.
         double lv = lambda * n / scalarsPerRateUnit;
         var rng = new Random(options.Seed);
@@ -175,6 +177,8 @@ public static class Ecvq
             }
             if (dmin > worst) { worst = dmin; best = i; }
         }
+        // Every sample sits on a codeword (constant or few-valued data): there is nothing to add.
+        if (!(worst > 0)) return cb;
         var c2 = new double[cb.Codewords.Length + n];
         cb.Codewords.CopyTo(c2, 0);
         Array.Copy(x, best * n, c2, cb.Codewords.Length, n);

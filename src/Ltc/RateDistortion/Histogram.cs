@@ -6,14 +6,19 @@ namespace Ltc.RateDistortion;
 /// </summary>
 public sealed class Histogram
 {
-    private Histogram(int dimension, int bins, double[] lower, double[] width, double[] probabilities)
+    private Histogram(int dimension, int bins, double[] lower, double[] width, double[] probabilities, bool degenerate)
     {
+        Degenerate = degenerate;
         Dimension = dimension;
         BinsPerAxis = bins;
         Lower = lower;
         BinWidth = width;
         Probabilities = probabilities;
     }
+
+    /// <summary>True when the samples do not spread along some axis (constant data, a single sample): the grid then
+    /// has a nominal width of 10⁻¹² there and all mass in one bin along it.</summary>
+    public bool Degenerate { get; }
 
     /// <summary>1 or 2.</summary>
     public int Dimension { get; }
@@ -67,8 +72,10 @@ public sealed class Histogram
                 hi[j] = Math.Max(hi[j], v);
             }
         var width = new double[dimension];
+        bool degenerate = false;
         for (int j = 0; j < dimension; j++)
         {
+            degenerate |= !(hi[j] > lo[j]);
             double span = Math.Max(hi[j] - lo[j], 1e-12);
             width[j] = span * (1 + 1e-9) / binsPerAxis;
         }
@@ -84,6 +91,6 @@ public sealed class Histogram
             counts[idx]++;
         }
         for (int i = 0; i < counts.Length; i++) counts[i] /= count;
-        return new Histogram(dimension, binsPerAxis, lo, width, counts);
+        return new Histogram(dimension, binsPerAxis, lo, width, counts, degenerate);
     }
 }

@@ -5,9 +5,13 @@ namespace Ltc.RateDistortion;
 /// <summary>Closed-form rate-distortion functions and bounds (rates in bits).</summary>
 public static class TheoreticalRd
 {
-    /// <summary>R(D) of a memoryless Gaussian of variance σ² under squared error: max(0, ½·log2(σ²/D)) bits/sample.</summary>
+    /// <summary>
+    /// R(D) of a memoryless Gaussian of variance σ² under squared error: max(0, ½·log2(σ²/D)) bits/sample; 0 whenever
+    /// D ≥ σ² (so a zero-variance source has R = 0 at D = 0).
+    /// </summary>
     public static double GaussianRate(double distortion, double variance = 1.0)
     {
+        if (distortion >= variance) return 0;
         if (!(distortion > 0)) return double.PositiveInfinity;
         return Math.Max(0, 0.5 * Math.Log2(variance / distortion));
     }
@@ -62,10 +66,15 @@ public static class TheoreticalRd
 
     /// <summary>
     /// The Shannon lower bound under squared error for a source of dimension n with differential entropy h (bits per
-    /// vector): R(D) ≥ h − (n/2)·log2(2πe·D) bits per vector, D the MSE per component (clamped at 0).
+    /// vector): R(D) ≥ h − (n/2)·log2(2πe·D) bits per vector, D the MSE per component (clamped at 0). A degenerate
+    /// source (h = −∞, e.g. constant data) gives 0; D = 0 with a finite h gives +∞.
     /// </summary>
-    public static double ShannonLowerBound(double differentialEntropyBits, int dimension, double distortion) =>
-        Math.Max(0, differentialEntropyBits - 0.5 * dimension * Math.Log2(2 * Math.PI * Math.E * distortion));
+    public static double ShannonLowerBound(double differentialEntropyBits, int dimension, double distortion)
+    {
+        if (double.IsNegativeInfinity(differentialEntropyBits)) return 0;
+        if (!(distortion > 0)) return double.PositiveInfinity;
+        return Math.Max(0, differentialEntropyBits - 0.5 * dimension * Math.Log2(2 * Math.PI * Math.E * distortion));
+    }
 
     /// <summary>
     /// R(D) of a Laplace source of scale β under absolute error E|X − X̂| ≤ D: log2(β/D) for 0 &lt; D ≤ β, else 0
@@ -80,10 +89,12 @@ public static class TheoreticalRd
     /// <summary>
     /// A differential-entropy estimate (bits per vector) from samples (count × dim, dim 1 or 2) by a histogram with
     /// <paramref name="binsPerAxis"/> bins per axis: the plug-in entropy of the bins plus log2 of the bin volume.
+    /// Samples that do not spread along some axis (constant data, a single sample) have no density: −∞.
     /// </summary>
     public static double HistogramDifferentialEntropy(ReadOnlySpan<double> samples, int dimension, int binsPerAxis)
     {
         var h = Histogram.Build(samples, dimension, binsPerAxis);
+        if (h.Degenerate) return double.NegativeInfinity;
         double ent = 0;
         foreach (var p in h.Probabilities) if (p > 0) ent -= p * Math.Log2(p);
         return ent + Math.Log2(h.CellVolume);

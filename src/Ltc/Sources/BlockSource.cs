@@ -39,6 +39,12 @@ public sealed class BlockSource : VectorSource
     /// <inheritdoc/>
     public override double Variance(SourceSplit split) => Inner.Variance(split);
 
+    /// <inheritdoc/>
+    public override IReadOnlyList<string> Warnings => Inner.Warnings;
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<string> InputFiles => Inner.InputFiles;
+
     // Row-major blocks of n vectors are exactly n·count consecutive vectors, so the inner source fills them directly.
     /// <inheritdoc/>
     public override void Draw(Span<double> destination, SourceSplit split, Random random) => Inner.Draw(destination, split, random);

@@ -12,8 +12,9 @@ public abstract class DataSetSource : VectorSource
     /// <summary>Wraps prepared train and test rows of dimension <paramref name="dimension"/>.</summary>
     protected DataSetSource(double[] train, double[] test, int dimension)
     {
-        if (dimension < 1 || train.Length < dimension || test.Length < dimension || train.Length % dimension != 0 || test.Length % dimension != 0)
-            throw new ArgumentException("train and test must hold whole rows of the dimension");
+        if (dimension < 1) throw new LtcException($"a data set needs vectors of dimension at least 1, got {dimension}");
+        if (train.Length < dimension || test.Length < dimension || train.Length % dimension != 0 || test.Length % dimension != 0)
+            throw new LtcException($"a data set needs at least one whole {dimension}-dimensional vector in each of its train and test splits");
         _train = train;
         _test = test;
         Dimension = dimension;
@@ -71,13 +72,16 @@ public sealed class PhysicsSource : DataSetSource
     /// <inheritdoc/>
     public override string Name => "physics";
 
+    /// <inheritdoc/>
+    public override IReadOnlyList<string> InputFiles => [Path];
+
     /// <summary>Loads and prepares the file at <paramref name="path"/> (default: the shared data set).</summary>
     public static PhysicsSource Load(string? path = null)
     {
         path ??= DataPaths.Resolve(DefaultFile);
         var a = IO.Npy.ReadMatrix(path);
-        if (a.Columns != 16) throw new LtcException($"{path}: physics data must have 16 columns, got shape ({a.Rows}, {a.Columns})");
-        if (a.Rows <= TrainRows) throw new LtcException($"{path}: physics data needs more than {TrainRows} rows, got {a.Rows}");
+        if (a.Shape.Length != 2 || a.Shape[1] != 16) throw new LtcException($"{path}: physics data must have 16 columns, got shape {IO.NpyArray.ShapeText(a.Shape)}");
+        if (a.RowCount <= TrainRows) throw new LtcException($"{path}: physics data needs more than {TrainRows} rows, got {a.RowCount}");
         var train = a.Data[..(TrainRows * 16)];
         var test = a.Data[(TrainRows * 16)..];
         // One standard deviation over all raw train entries (about their overall mean, as np.std(x) does): it includes
@@ -85,6 +89,7 @@ public sealed class PhysicsSource : DataSetSource
         double overall = train.Average(), ss = 0;
         foreach (var v in train) ss += (v - overall) * (v - overall);
         double std = Math.Sqrt(ss / train.Length);
+        if (!(std > 0)) throw new LtcException($"{path}: the first {TrainRows} rows have zero variance (every entry equal), so they cannot be normalized");
         RemoveMean(train, 16, train, test);
         for (int i = 0; i < train.Length; i++) train[i] /= std;
         for (int i = 0; i < test.Length; i++) test[i] /= std;

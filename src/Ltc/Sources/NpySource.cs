@@ -8,7 +8,10 @@ namespace Ltc.Sources;
 /// </summary>
 public sealed class NpySource : DataSetSource
 {
-    /// <summary>Loads the file; NaN, infinite values and wrong shapes are one-line errors.</summary>
+    /// <summary>
+    /// Loads the file; NaN, infinite values and wrong shapes are one-line errors, and so are arrays with no rows
+    /// ("no vectors"), with 0 columns, or with a single row (nothing to split into train and test).
+    /// </summary>
     public NpySource(string path) : this(path, Load(path)) { }
 
     private NpySource(string path, (double[] Train, double[] Test, int Dimension) d) : base(d.Train, d.Test, d.Dimension) => Path = path;
@@ -18,7 +21,12 @@ public sealed class NpySource : DataSetSource
         var a = Npy.ReadMatrix(path);
         if (a.Type is not (NpyType.Float32 or NpyType.Float64))
             throw new LtcException($"{path}: expected float32 or float64 data, got {a.Type}");
-        if (a.Rows < 2) throw new LtcException($"{path}: need at least 2 rows to split into train and test, got {a.Rows}");
+        string shape = NpyArray.ShapeText(a.Shape);
+        // From the shape: an empty (3·10⁹, 0) array is valid, and its row count does not fit an int.
+        if (a.Shape.Length == 2 && a.Shape[1] == 0)
+            throw new LtcException($"{path}: shape {shape} has 0 columns: vectors of dimension 0 cannot be a source");
+        if (a.RowCount == 0) throw new LtcException($"{path}: no vectors (shape {shape})");
+        if (a.RowCount < 2) throw new LtcException($"{path}: need at least 2 rows (vectors) to split into train and test, got shape {shape}");
         int trainRows = Math.Max(1, (int)(a.Rows * 0.8));
         return (a.Data[..(trainRows * a.Columns)], a.Data[(trainRows * a.Columns)..], a.Columns);
     }
@@ -28,19 +36,29 @@ public sealed class NpySource : DataSetSource
 
     /// <inheritdoc/>
     public override string Name => $"npy:{Path}";
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<string> InputFiles => [Path];
 }
 
 /// <summary>Helpers shared by data-set sources.</summary>
 public static class SourceStatistics
 {
-    /// <summary>The per-coordinate variance averaged over coordinates, of count × dim row-major data.</summary>
+    /// <summary>
+    /// The per-coordinate (population) variance averaged over coordinates, of count × dim row-major data: 0 for a single
+    /// row or constant data, NaN for no rows.
+    /// </summary>
     public static double MeanCoordinateVariance(ReadOnlySpan<double> rows, int dim)
     {
         int count = rows.Length / dim;
-        if (count < 2) return double.NaN;
+        if (count < 1) return double.NaN;
         double total = 0;
         for (int j = 0; j < dim; j++)
         {
+            // A constant coordinate has variance exactly 0 (its computed mean can differ from the value by rounding).
+            bool constant = true;
+            for (int i = 1; i < count && constant; i++) constant = rows[i * dim + j] == rows[j];
+            if (constant) continue;
             double mean = 0;
             for (int i = 0; i < count; i++) mean += rows[i * dim + j];
             mean /= count;

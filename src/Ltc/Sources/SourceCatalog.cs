@@ -42,6 +42,39 @@ public static class SourceCatalog
         return source;
     }
 
+    /// <summary>
+    /// The files and folders a source name reads, found from the name alone (nothing is loaded): npy:, physics: and
+    /// speech: paths, the shared data set's file or folder for bare physics and speech, and those of block:n:S. Lets a
+    /// command refuse an output that would overwrite its input before doing any work. Folders end with a separator.
+    /// </summary>
+    public static IReadOnlyList<string> InputPaths(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var s = name.Trim();
+        string lower = s.ToLowerInvariant();
+        if (lower.StartsWith("block:", StringComparison.Ordinal))
+        {
+            int colon = s.IndexOf(':', 6);
+            return colon < 0 ? [] : InputPaths(s[(colon + 1)..]);
+        }
+        try
+        {
+            if (lower == "physics") return [DataPaths.Resolve(PhysicsSource.DefaultFile)];
+            if (lower == "speech") return [DataPaths.Resolve(SpeechSource.DefaultFolder) + System.IO.Path.DirectorySeparatorChar];
+        }
+        catch (LtcException) { return []; } // no shared data: parsing the source will say so
+        if (lower.StartsWith("npy:", StringComparison.Ordinal)) return [s[4..]];
+        if (lower.StartsWith("physics:", StringComparison.Ordinal)) return [s[8..]];
+        if (lower.StartsWith("speech:", StringComparison.Ordinal))
+        {
+            var spec = s[7..];
+            int colon = spec.LastIndexOf(':');
+            var folder = Directory.Exists(spec) || colon <= 0 ? spec : spec[..colon];
+            return [folder.TrimEnd('/', System.IO.Path.DirectorySeparatorChar) + System.IO.Path.DirectorySeparatorChar];
+        }
+        return [];
+    }
+
     private static int Length(int? dimension) => dimension switch
     {
         null => 1,

@@ -55,6 +55,16 @@ public abstract class VectorSource
     public virtual double[]? Rows(SourceSplit split) => null;
 
     /// <summary>
+    /// One-line notes about the data that a command should show on stderr (as <c>ltc: warning: ...</c>): files that were
+    /// skipped and why, files read only in part. Empty for most sources; the library never prints them itself.
+    /// </summary>
+    public virtual IReadOnlyList<string> Warnings => [];
+
+    /// <summary>The files this source was read from (none for synthetic sources), so that a command can refuse to
+    /// write its output over one of them.</summary>
+    public virtual IReadOnlyList<string> InputFiles => [];
+
+    /// <summary>
     /// A deterministic sample for evaluation: the whole split of a data set, or <paramref name="count"/> draws from a
     /// seed derived from <paramref name="seed"/> and the split for synthetic sources.
     /// </summary>
