@@ -236,6 +236,16 @@ internal static class LatticeCommands
             var l = Load(pr.GetValue(name)!, pr.GetValue(unit));
             int n = l.Dimension;
             string inPath = pr.GetValue(input)!, outPath = pr.GetValue(outputPath)!;
+            string? coordsPath = pr.GetValue(coords);
+            // Every path is checked before any work, and no output may be an input or the other output.
+            AtomicFile.CheckInput(inPath);
+            AtomicFile.CheckOutput(outPath, inPath);
+            if (coordsPath != null)
+            {
+                AtomicFile.CheckOutput(coordsPath, inPath);
+                if (AtomicFile.SameFile(coordsPath, outPath) || Path.GetFullPath(coordsPath) == Path.GetFullPath(outPath))
+                    throw new LtcException($"{coordsPath}: --coords must differ from the output");
+            }
             int t = pr.GetValue(threads);
             var a = Npy.ReadMatrix(inPath, n);
             if (a.Type is not (NpyType.Float32 or NpyType.Float64))
@@ -245,16 +255,26 @@ internal static class LatticeCommands
             var y = new double[a.Data.Length];
             l.ClosestPoints(a.Data, y, t);
             long[]? k = null;
-            string? coordsPath = pr.GetValue(coords);
             if (coordsPath != null) k = Coordinates(l, y, inPath);
-            if (a.Type == NpyType.Float32)
+            // Both outputs or neither.
+            using (var files = new AtomicFileSet())
             {
-                var f = new float[y.Length];
-                for (int i = 0; i < y.Length; i++) f[i] = (float)y[i];
-                Npy.Write(outPath, f, count, n);
+                byte[] points;
+                if (a.Type == NpyType.Float32)
+                {
+                    var f = new float[y.Length];
+                    for (int i = 0; i < y.Length; i++) f[i] = (float)y[i];
+                    points = Npy.Encode("<f4", System.Runtime.InteropServices.MemoryMarshal.AsBytes(f.AsSpan()), f.Length, [count, n]);
+                }
+                else points = Npy.Encode("<f8", System.Runtime.InteropServices.MemoryMarshal.AsBytes(y.AsSpan()), y.Length, [count, n]);
+                files.Write(outPath, s => s.Write(points));
+                if (k != null)
+                {
+                    var coordBytes = Npy.Encode("<i8", System.Runtime.InteropServices.MemoryMarshal.AsBytes(k.AsSpan()), k.Length, [count, n]);
+                    files.Write(coordsPath!, s => s.Write(coordBytes));
+                }
+                files.Commit();
             }
-            else Npy.Write(outPath, y, count, n);
-            if (k != null) Npy.Write(coordsPath!, k, count, n);
             if (pr.GetValue(json))
                 CliOutput.WriteJson(output, new { Lattice = l.Name, Dimension = n, Count = count, Type = a.Type.ToString().ToLowerInvariant(), Output = outPath, Coords = coordsPath });
             else
