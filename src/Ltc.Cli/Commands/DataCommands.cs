@@ -16,7 +16,7 @@ internal static class DataCommands
         var source = new Option<string>("--source", "-s") { Description = $"Source: {SourceCatalog.Help}.", Required = true };
         var dim = new Option<int?>("--dim", "-d") { Description = "Length of an i.i.d. sequence, 1 to 4096 (data sets know their dimension)." };
         var split = new Option<string>("--split") { Description = "train or test.", DefaultValueFactory = _ => "test" };
-        var count = new Option<int>("--count", "-n") { Description = $"Vectors drawn from a synthetic source, 1 to {MaxValues:N0} / dim (data sets export their whole split).", DefaultValueFactory = _ => 10000 };
+        var count = new Option<int>("--count") { Description = $"Vectors drawn from a synthetic source, 1 to {MaxValues:N0} / dim (data sets export their whole split).", DefaultValueFactory = _ => 10000 };
         var seed = new Option<int>("--seed") { Description = "Seed of the draws from a synthetic source.", DefaultValueFactory = _ => 1 };
         var output = new Option<string>("--out", "-o") { Description = "Output .npy file (float32, shape (count, dim)); it may not be one of the source's input files.", Required = true };
         var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout and nothing else." };

@@ -311,7 +311,7 @@ internal static class LatticeCommands
         var name = LatticeOption(required: false);
         name.Description = $"Lattice to benchmark (default: each of {string.Join(", ", DefaultBenchLattices)} that exists).";
         var threads = new Option<int?>("--threads", "-t") { Description = $"Threads (1..{MaxThreads}; default: 1 and all cores)." }.Range(1, MaxThreads);
-        var points = new Option<int>("--points", "-n")
+        var points = new Option<int>("--points")
         {
             Description = $"Points per batch (Gaussian, lattice at unit volume; 1..{MaxBenchPoints}, and points × dimension at most {MaxBenchValues}).",
             DefaultValueFactory = _ => 1 << 16,
