@@ -110,10 +110,11 @@ public sealed class VoronoiSampler
         _r ??= new double[n];
         _x ??= new double[block * n + 8];
         _q ??= new double[block * n];
-        _g ??= PadGenerator(Lattice.Generator, n, padded);
+        // Rows padded to a multiple of 8 columns; a generator whose rows already are is used as it is.
+        if (padded != n) _g ??= PadGenerator(Lattice.Generator, n, padded);
         fixed (double* px = _x)
         fixed (double* pq = _q)
-        fixed (double* pg = _g)
+        fixed (double* pg = padded != n ? _g : Lattice.Generator)
         fixed (double* pr = _r)
         {
             for (int f0 = 0; f0 < fresh; f0 += block)
