@@ -37,6 +37,8 @@ internal static class LtcApp
         root.Subcommands.Add(CodecCommands.CreateCompress());
         root.Subcommands.Add(CodecCommands.CreateDecompress());
         root.Subcommands.Add(CodecCommands.CreateFitCoder());
+        root.Subcommands.Add(InteropCommands.CreateExport());
+        root.Subcommands.Add(InteropCommands.CreateImport());
         root.Subcommands.Add(DataCommands.Create());
         return root;
     }
