@@ -127,7 +127,7 @@ public static class SafetensorsFile
             {
                 if (e.DType != "U8" || e.Shape.Length != 1) throw new LtcException($"{origin}: tensor '{TablesTensor}' must be one-dimensional uint8 (U8), got {e.DType} of rank {e.Shape.Length}");
             }
-            else if (e.DType != "F32") throw new LtcException($"{origin}: tensor '{name}' has dtype {e.DType}, expected F32");
+            else if (e.DType != "F32") throw new LtcException($"{origin}: tensor '{Shorten(name)}' has dtype {e.DType}, expected F32");
             else stored += e.Count;
         }
         long needed = config.ParameterCount();
@@ -141,16 +141,16 @@ public static class SafetensorsFile
         foreach (var (name, e) in entries)
         {
             if (name == TablesTensor) continue;
-            if (!sd.TryGetValue(name, out var target)) throw new LtcException($"{origin}: unexpected tensor '{name}'");
+            if (!sd.TryGetValue(name, out var target)) throw new LtcException($"{origin}: unexpected tensor '{Shorten(name)}'");
             if (!e.Shape.SequenceEqual(target.shape))
-                throw new LtcException($"{origin}: tensor '{name}' has shape [{string.Join(",", e.Shape)}], expected [{string.Join(",", target.shape)}]");
+                throw new LtcException($"{origin}: tensor '{Shorten(name)}' has shape [{string.Join(",", e.Shape)}], expected [{string.Join(",", target.shape)}]");
         }
 
         using (NewDisposeScope())
         using (no_grad())
         {
             Dictionary<string, Tensor> loaded;
-            try { loaded = Safetensors.LoadStateDict(new MemoryStream(bytes, writable: false), keysToKeep: entries.Keys.ToList()); }
+            try { loaded = Safetensors.LoadStateDict(new MemoryStream(bytes, writable: false), keysToKeep: null); } // every key was checked above; a key list would cost O(n) per tensor
             catch (Exception e) when (e is NotImplementedException or JsonException or IOException or ArgumentException or InvalidOperationException)
             {
                 throw new LtcException($"{origin}: corrupt safetensors file ({e.Message.ReplaceLineEndings(" ")})");
