@@ -29,23 +29,27 @@ public sealed class TrellisCode
     /// <summary>The state counts with a code: 4, 8, …, 256.</summary>
     public static IReadOnlyList<int> SupportedStates { get; } = [4, 8, 16, 32, 64, 128, 256];
 
-    // (states, h0, h1) in octal, Ungerboeck 1982 Table I.
-    private static readonly (int States, int H0, int H1)[] Codes =
+    // (states, h0, h1) in octal as Ungerboeck 1982 Table I prints them.
+    private static readonly (int States, string H0, string H1)[] Codes =
     [
-        (4, 0b101, 0b010),            // 5, 2
-        (8, Convert.ToInt32("13", 8), Convert.ToInt32("04", 8)),
-        (16, Convert.ToInt32("23", 8), Convert.ToInt32("04", 8)),
-        (32, Convert.ToInt32("45", 8), Convert.ToInt32("10", 8)),
-        (64, Convert.ToInt32("103", 8), Convert.ToInt32("024", 8)),
-        (128, Convert.ToInt32("235", 8), Convert.ToInt32("126", 8)),
-        (256, Convert.ToInt32("515", 8), Convert.ToInt32("362", 8)),
+        (4, "5", "2"),
+        (8, "13", "04"),
+        (16, "23", "04"),
+        (32, "45", "10"),
+        (64, "103", "024"),
+        (128, "235", "126"),
+        (256, "515", "362"),
     ];
 
     private readonly byte[] _union;   // z0 of each state
     private readonly byte[] _feedback; // Σ h0ᵢ w(n−i), i ≥ 1, of each state
 
-    private TrellisCode(int states, int h0, int h1)
+    private readonly string _name;
+
+    private TrellisCode(int states, string h0Octal, string h1Octal)
     {
+        int h0 = Convert.ToInt32(h0Octal, 8), h1 = Convert.ToInt32(h1Octal, 8);
+        _name = $"{states}-state (h0, h1) = ({h0Octal}, {h1Octal}) octal";
         States = states;
         Memory = System.Numerics.BitOperations.Log2((uint)states);
         H0 = h0;
@@ -111,6 +115,5 @@ public sealed class TrellisCode
     internal int BranchBit(int state, int input) => input ^ _feedback[state];
 
     /// <summary>Names the code, e.g. <c>8-state (h0, h1) = (13, 04) octal</c>.</summary>
-    public override string ToString() =>
-        $"{States}-state (h0, h1) = ({Convert.ToString(H0, 8)}, {Convert.ToString(H1, 8).PadLeft(Convert.ToString(H0, 8).Length - 1, '0')}) octal";
+    public override string ToString() => _name;
 }
