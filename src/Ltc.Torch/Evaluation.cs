@@ -99,7 +99,7 @@ public static class Evaluator
         var lattice = model.Quantizer?.Lattice;
         // Bound the [chunk × N × n] tensor of shifted points to about a megabyte: large tensors cost more in page
         // faults and cache misses than they save in per-call overhead.
-        int n = cfg.Model == "block-ltc" ? cfg.Block * cfg.LatentDim : cfg.LatentDim;
+        int n = cfg.LatentSize;
         int chunk = lattice is null ? 4096 : Math.Clamp(262_144 / Math.Max(1, options.McSamples * n), 1, 4096);
         model.eval();
         using var _ = no_grad();
@@ -112,7 +112,7 @@ public static class Evaluator
             using var scope = NewDisposeScope();
             int m = Math.Min(chunk, count - start);
             var x = Trainer.ToTensor(data[(start * d)..((start + m) * d)], m, d);
-            Tensor? dither = cfg.Proxy == "dither" && lattice is not null ? Trainer.Dither(lattice, m, Trainer.StepSeed(options.Seed, start) ^ 0x5bd1e995) : null;
+            Tensor? dither = cfg.Proxy == QuantizationProxy.Dither && lattice is not null ? Trainer.Dither(lattice, m, Trainer.StepSeed(options.Seed, start) ^ 0x5bd1e995) : null;
             // Quantize and reconstruct once; each further set of cell samples only re-estimates the rate.
             var res = model.Forward(x, train: false, lattice is null ? null : cells[0], dither);
             var diff = (x - res.Reconstruction).to(float64);

@@ -133,7 +133,7 @@ public sealed class Trainer
         var cfg = _model.Config;
         int steps = cfg.Steps, batch = cfg.Batch, d = cfg.Dim;
         var lattice = _model.Quantizer?.Lattice;
-        var sampling = ModelConfig.ParseSampling(cfg.Mc);
+        var sampling = cfg.Mc;
         var buffer = new double[batch * d];
         var xf = new float[batch * d];
         double emaLoss = state.Loss, emaRate = state.Rate, emaDist = state.Distortion;
@@ -154,7 +154,7 @@ public sealed class Trainer
             for (int i = 0; i < buffer.Length; i++) xf[i] = (float)buffer[i];
             var x = tensor(xf, batch, d);
             Tensor? cells = lattice is null ? null : CellSamples(lattice, cfg.McSamples, sampling, stepSeed ^ 0x3c6ef372);
-            Tensor? dither = cfg.Proxy == "dither" && lattice is not null ? Dither(lattice, batch, stepSeed ^ 0x1b873593) : null;
+            Tensor? dither = cfg.Proxy == QuantizationProxy.Dither && lattice is not null ? Dither(lattice, batch, stepSeed ^ 0x1b873593) : null;
             var r = _model.Forward(x, train: true, cells, dither);
             var rate = r.BitsPerVector.mean() / spr;
             var dist = _model.Distortion(x, r.Reconstruction).mean();

@@ -25,7 +25,7 @@ internal static class CodecTestSupport
         Source = "block:8:banana", Dim = 16, Block = 8, LatentDim = dy, ScalarsPerSample = 1, Hidden = 8,
     };
 
-    public static VectorSource SourceOf(ModelConfig cfg) => SourceCatalog.Parse(cfg.Source, cfg.Model == "block-ltc" ? null : cfg.Dim);
+    public static VectorSource SourceOf(ModelConfig cfg) => SourceCatalog.Parse(cfg.Source, cfg.Model == ModelKind.BlockLtc ? null : cfg.Dim);
 
     /// <summary>
     /// A model built from <paramref name="cfg"/> (fixed torch seed, no training), with tables fitted to
@@ -35,7 +35,7 @@ internal static class CodecTestSupport
     public static CompressionModel NewFittedModel(ModelConfig cfg, int fitSamples = 3000)
     {
         var model = TorchTestSupport.NewModel(cfg);
-        if (cfg.Model == "block-ltc")
+        if (cfg.Model == ModelKind.BlockLtc)
             using (TorchSharp.torch.no_grad())
                 foreach (var (name, p) in model.named_parameters())
                     if (name.StartsWith("_block.analysis", StringComparison.Ordinal)) p.mul_(3.0);

@@ -458,9 +458,9 @@ public sealed class RobustnessCliTests : IDisposable
         var configs = new List<ModelConfig>
         {
             TorchTestSupport.Tiny("ntc", "Z2", "factorized"),
-            TorchTestSupport.Tiny("ntc", "Z2", "factorized") with { Transform = "mlp", Hidden = 5 },
+            TorchTestSupport.Tiny("ntc", "Z2", "factorized") with { Transform = TransformKind.Mlp, Hidden = 5 },
             TorchTestSupport.Tiny("ltc", "A2", "flow"),
-            TorchTestSupport.Tiny("ltc", "A2", "factorized") with { Transform = "mlp" },
+            TorchTestSupport.Tiny("ltc", "A2", "factorized") with { Transform = TransformKind.Mlp },
             TorchTestSupport.Tiny("eclq", "A2", "flow"),
             TorchTestSupport.Tiny("eclq", "A2", "factorized"),
             TorchTestSupport.Tiny("block-ltc", "D4*", "flow") with { Source = "block:4:banana", Dim = 8, Block = 4, LatentDim = 2, ScalarsPerSample = 4 },
@@ -538,7 +538,7 @@ public sealed class RobustnessCliTests : IDisposable
         var r = Run([.. "train --source gaussian --dim 2 --kind ntc --lambda 4 --json --out".Split(' '), P("a.ltcm"), .. Tiny]);
         Assert.True(r.Code == 0, r.Err);
         Assert.Equal("", r.Err);
-        Assert.Equal("ntc", ModelFile.Load(P("a.ltcm")).Model.Config.Model);
+        Assert.Equal(ModelKind.Ntc, ModelFile.Load(P("a.ltcm")).Model.Config.Model);
         r = Run([.. "train --source gaussian --dim 2 --model ntc --lambda 4 --json --mc-samples 8 --out".Split(' '), P("b.ltcm"), "--steps", "2", "--hidden", "8", "--eval-samples", "64"]);
         Assert.True(r.Code == 0, r.Err);
         Assert.Contains("ltc: warning: --model is deprecated in 'train'; use --kind", r.Err);

@@ -18,8 +18,8 @@ internal static class CellsPlot
     public static (int Cells, int Samples) Save(CompressionModel model, VectorSource source, int samples, int seed, string path, string? title)
     {
         var cfg = model.Config;
-        if (cfg.Dim != 2 || cfg.Model == "block-ltc")
-            throw new LtcException($"cells can be drawn for one-shot models of 2-d sources only (this model: {cfg.Model}, dimension {cfg.Dim})");
+        if (cfg.Dim != 2 || cfg.Model == ModelKind.BlockLtc)
+            throw new LtcException($"cells can be drawn for one-shot models of 2-d sources only (this model: {cfg.Model.Name()}, dimension {cfg.Dim})");
         if (samples < 1 || samples > MaxSamples) throw new LtcException($"--samples must be between 1 and {MaxSamples}, got {samples}");
         PlotFile.Check(path);
         var data = source.IsSynthetic ? source.Sample(SourceSplit.Test, samples, seed) : source.Rows(SourceSplit.Test)!;
@@ -29,7 +29,7 @@ internal static class CellsPlot
         var x = Trainer.ToTensor(data, count, 2);
         var cells = model.Quantizer is null ? null : Trainer.CellSamples(model.Quantizer.Lattice, 16, CellSampling.ScrambledSobol, 1);
         // Dithered models are drawn without dither: the picture shows the cells of Q itself (zero dither).
-        Tensor? dither = cfg.Proxy == "dither" && model.Quantizer is not null ? zeros(count, model.Quantizer.Lattice.Dimension) : null;
+        Tensor? dither = cfg.Proxy == QuantizationProxy.Dither && model.Quantizer is not null ? zeros(count, model.Quantizer.Lattice.Dimension) : null;
         var r = model.Forward(x, train: false, cells, dither);
         var q = r.QuantizedLatent.to(float64).contiguous().data<double>().ToArray();
         var rec = r.Reconstruction.to(float64).contiguous().data<double>().ToArray();
@@ -58,7 +58,7 @@ internal static class CellsPlot
         recon.MarkerSize = 6;
         recon.MarkerShape = ScottPlot.MarkerShape.FilledCircle;
         plt.Axes.SquareUnits();
-        plt.Title(title ?? $"{cfg.Model.ToUpperInvariant()}{(cfg.Model == "ntc" ? "" : " " + cfg.Lattice)} on {cfg.Source}, λ = {cfg.Lambda}: {groups.Count} cells");
+        plt.Title(title ?? $"{cfg.Model.Name().ToUpperInvariant()}{(cfg.Model.HasLattice() ? " " + cfg.Lattice.Name : "")} on {cfg.Source}, λ = {cfg.Lambda}: {groups.Count} cells");
         PlotFile.Save(plt, path, 800, 800);
         return (groups.Count, count);
     }
