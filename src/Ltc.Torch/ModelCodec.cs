@@ -29,7 +29,7 @@ public sealed class ModelCodec : ITransformCodec
         _model = model ?? throw new ArgumentNullException(nameof(model));
         var codec = model.Codec ?? throw new LtcException("the model has no coding tables; run 'ltc fit-coder --model FILE' (models trained by this version have them)");
         Latent = codec.Quantizer.CanQuantize ? codec : codec.Bind(model.CodecLattice);
-        _fingerprint = Convert.FromHexString(ModelFile.Fingerprint(model));
+        _fingerprint = ModelFile.Fingerprint(model);
         model.eval();
     }
 

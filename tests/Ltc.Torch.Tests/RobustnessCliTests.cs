@@ -361,9 +361,9 @@ public sealed class RobustnessCliTests : IDisposable
         string path = TrainTiny("m.ltcm");
         var file = File.ReadAllBytes(path);
         var (version, blocks) = Parse(file);
-        Assert.Equal(3, version);
+        Assert.Equal(4, version);
         Assert.Equal(5, blocks.Count);
-        string fingerprint = ModelFile.Fingerprint(ModelFile.Load(path).Model);
+        var fingerprint = ModelFile.Fingerprint(ModelFile.Load(path).Model);
 
         // One flipped bit anywhere in the weights: the checksum says so, in one line.
         int weightsAt = 8 + 4 + blocks[0].Length + 4 + blocks[1].Length + 4;
@@ -378,7 +378,9 @@ public sealed class RobustnessCliTests : IDisposable
         var r = Run("eval", "--model", P("flip.ltcm"));
         AssertOneLineError(r, "checksum mismatch");
 
-        // Versions 2 (tables, no checksum) and 1 (no tables) still load.
+        // Versions 3 (the layout of 4), 2 (tables, no checksum) and 1 (no tables) still load.
+        File.WriteAllBytes(P("v3.ltcm"), Build(3, blocks));
+        Assert.Equal(fingerprint, ModelFile.Fingerprint(ModelFile.Load(P("v3.ltcm")).Model));
         File.WriteAllBytes(P("v2.ltcm"), Build(2, blocks));
         Assert.Equal(fingerprint, ModelFile.Fingerprint(ModelFile.Load(P("v2.ltcm")).Model));
         File.WriteAllBytes(P("v1.ltcm"), Build(1, blocks));

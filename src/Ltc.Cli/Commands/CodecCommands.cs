@@ -115,7 +115,7 @@ internal static class CodecCommands
             var source = ModelCommands.SourceFor(loaded.Model.Config.Source, loaded.Model.Config);
             var clock = Stopwatch.StartNew();
             var latent = ModelCodec.Fit(loaded.Model, source, pr.GetValue(samples), pr.GetValue(seed));
-            var fingerprint = ModelFile.Fingerprint(loaded.Model);
+            var fingerprint = Convert.ToHexStringLower(ModelFile.Fingerprint(loaded.Model));
             string text = pr.GetValue(json)
                 ? CliOutput.ToJson(new { Model = outPath, Fingerprint = fingerprint, Form = latent.Quantizer.Form.ToString(), Tables = latent.TableCount, Seconds = clock.Elapsed.TotalSeconds })
                 : $"{CliOutput.Escape(outPath)}: {latent.TableCount} coding tables ({latent.Quantizer.Form}) fitted in {clock.Elapsed.TotalSeconds:F1} s, fingerprint {fingerprint[..16]}";

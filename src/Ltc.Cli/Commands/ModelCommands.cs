@@ -172,7 +172,7 @@ internal static class ModelCommands
                 return interruption.ExitCode;
             }
             // Rendered before the model is kept: a report that cannot be printed (NaN in JSON) fails the command whole.
-            string text = Render(json, cfg, cfg.Source, run.Evaluation, run.TrainSeconds, path, ModelFile.Fingerprint(run.Model));
+            string text = Render(json, cfg, cfg.Source, run.Evaluation, run.TrainSeconds, path, Convert.ToHexStringLower(ModelFile.Fingerprint(run.Model)));
             restore.Keep();
             CliOptions.WarnDeprecated(pr);
             report.Write(text);
@@ -332,11 +332,11 @@ internal static class ModelCommands
             if (pr.GetValue(coded))
             {
                 var c = CodedEvaluator.Evaluate(loaded.Model, src, options);
-                ReportCoded(pr.InvocationConfiguration.Output, pr.GetValue(json), cfg, sourceName, c, path, ModelFile.Fingerprint(loaded.Model));
+                ReportCoded(pr.InvocationConfiguration.Output, pr.GetValue(json), cfg, sourceName, c, path, Convert.ToHexStringLower(ModelFile.Fingerprint(loaded.Model)));
                 return 0;
             }
             var result = Evaluator.Evaluate(loaded.Model, src, options);
-            Report(pr.InvocationConfiguration.Output, pr.GetValue(json), cfg, sourceName, result, loaded.State.Seconds, path, ModelFile.Fingerprint(loaded.Model));
+            Report(pr.InvocationConfiguration.Output, pr.GetValue(json), cfg, sourceName, result, loaded.State.Seconds, path, Convert.ToHexStringLower(ModelFile.Fingerprint(loaded.Model)));
             return 0;
         });
         return cmd;
