@@ -34,7 +34,7 @@ public class TrainingStepBenchmarks
         _lattice = _model.Quantizer!.Lattice;
         _x = randn(256, n);
         _y = randn(256, n);
-        _cells = Trainer.CellSamples(_lattice, N, CellSampling.ScrambledSobol, 1);
+        _cells = ModelRandomness.CellSamples(_lattice, N, CellSampling.ScrambledSobol, 1);
     }
 
     [Benchmark(Description = "quantize 256 latents")]
@@ -48,7 +48,7 @@ public class TrainingStepBenchmarks
     public void CellSamples()
     {
         using var scope = NewDisposeScope();
-        Trainer.CellSamples(_lattice, N, CellSampling.ScrambledSobol, 2);
+        ModelRandomness.CellSamples(_lattice, N, CellSampling.ScrambledSobol, 2);
     }
 
     [Benchmark(Description = "log P(ŷ) forward, 256 × N")]

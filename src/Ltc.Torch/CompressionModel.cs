@@ -55,13 +55,7 @@ public sealed class LatticeEntropyModel
     public Lattice Lattice { get; }
 
     /// <summary>Draws N cell samples as a tensor [N, n].</summary>
-    public Tensor CellSamples(int count, CellSampling sampling, int seed)
-    {
-        var u = new VoronoiSampler(Lattice, sampling, seed).Sample(count);
-        var f = new float[u.Length];
-        for (int i = 0; i < u.Length; i++) f[i] = (float)u[i];
-        return tensor(f, count, Lattice.Dimension);
-    }
+    public Tensor CellSamples(int count, CellSampling sampling, int seed) => ModelRandomness.CellSamples(Lattice, count, sampling, seed);
 
     /// <summary>log P(ŷ) in nats for each row of <paramref name="yhat"/> ([B, n]) given cell samples u ([N, n]).</summary>
     public Tensor LogCellProbability(Tensor yhat, Tensor u)
@@ -255,6 +249,25 @@ public sealed class CompressionModel : nn.Module
         for (int i = 0; i < dy; i++) outs.Add(b.Synthesis[i].call(yq.narrow(1, i * n, n)));
         var yhat = stack(outs, 1).transpose(1, 2) + b.Mean; // [B, n, dy]
         return _synthesis!.call(yhat.reshape(batch * n, dy)).reshape(batch, n * dv);
+    }
+
+    /// <summary>
+    /// The model's own quantization of rows x ([B, d]) in evaluation mode, without the rate: ŷ ([B,
+    /// <see cref="LatentSize"/>]) and x̂ = g_s(ŷ) ([B, d]). NTC rounds around the medians; lattice models take the
+    /// closest lattice point of the latent (a dithered model with zero dither: the cells of Q itself).
+    /// </summary>
+    public (Tensor QuantizedLatent, Tensor Reconstruction) Quantize(Tensor x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        var y = Latent(x);
+        Tensor yhat;
+        if (Quantizer is not null) yhat = Quantizer.Quantize(y);
+        else
+        {
+            var med = ((FactorizedDensity)_density!).Medians.to(y.device);
+            yhat = (y - med).round() + med;
+        }
+        return (yhat, FromLatent(yhat));
     }
 
     /// <summary>Size m of the latent a row is quantized to: dy, or dy·n for Block-LTC.</summary>

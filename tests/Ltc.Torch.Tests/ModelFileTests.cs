@@ -38,7 +38,7 @@ public class ModelFileTests : IDisposable
         model.eval();
         loaded.eval();
         var x = randn(40, cfg.Dim);
-        var cells = model.Quantizer is null ? null : Trainer.CellSamples(model.Quantizer.Lattice, 32, CellSampling.ScrambledSobol, 9);
+        var cells = model.Quantizer is null ? null : ModelRandomness.CellSamples(model.Quantizer.Lattice, 32, CellSampling.ScrambledSobol, 9);
         using var _ = no_grad();
         var a = model.Forward(x, false, cells);
         var b = loaded.Forward(x, false, cells);

@@ -48,4 +48,18 @@ public class SeedsTests
             Assert.InRange(Seeds.Mix((ulong)i * 0x9E3779B97F4A7C15UL), 0, int.MaxValue);
         }
     }
+
+    [Fact]
+    public void TheModelsRandomStreamsKeepTheirSeeds()
+    {
+        // The derivations Trainer and Evaluator used before ModelRandomness owned them: StepSeed(seed, step) for the
+        // step, ^ 0x3c6ef372 for its cells, ^ 0x1b873593 for its dither; StepSeed(seed, -1 - r) for evaluation
+        // replicate r and StepSeed(seed, row) ^ 0x5bd1e995 for the dither of the chunk starting at that row.
+        Assert.Equal(2102198845, ModelRandomness.Seed(RandomStream.TrainingStep, 3, 199));
+        Assert.Equal(2102198845 ^ 0x3c6ef372, ModelRandomness.Seed(RandomStream.TrainingCells, 3, 199));
+        Assert.Equal(2102198845 ^ 0x1b873593, ModelRandomness.Seed(RandomStream.TrainingDither, 3, 199));
+        Assert.Equal(1603705391, ModelRandomness.Seed(RandomStream.EvaluationCells, 1003, 0));
+        Assert.Equal(607938519, ModelRandomness.Seed(RandomStream.EvaluationCells, 1003, 3));
+        Assert.Equal(180237782 ^ 0x5bd1e995, ModelRandomness.Seed(RandomStream.EvaluationDither, 12345, 4096));
+    }
 }

@@ -26,14 +26,12 @@ internal static class CellsPlot
         int count = data.Length / 2;
         model.eval();
         using var _ = no_grad();
-        var x = Trainer.ToTensor(data, count, 2);
-        var cells = model.Quantizer is null ? null : Trainer.CellSamples(model.Quantizer.Lattice, 16, CellSampling.ScrambledSobol, 1);
-        // Dithered models are drawn without dither: the picture shows the cells of Q itself (zero dither).
-        Tensor? dither = cfg.Proxy == QuantizationProxy.Dither && model.Quantizer is not null ? zeros(count, model.Quantizer.Lattice.Dimension) : null;
-        var r = model.Forward(x, train: false, cells, dither);
-        var q = r.QuantizedLatent.to(float64).contiguous().data<double>().ToArray();
-        var rec = r.Reconstruction.to(float64).contiguous().data<double>().ToArray();
-        int dy = (int)r.QuantizedLatent.shape[1];
+        // Single precision, as the model computes; dithered models are drawn without dither (the cells of Q itself).
+        var x = tensor(data, [count, 2]).to(float32);
+        var (quantized, reconstruction) = model.Quantize(x);
+        var q = quantized.to(float64).contiguous().data<double>().ToArray();
+        var rec = reconstruction.to(float64).contiguous().data<double>().ToArray();
+        int dy = (int)quantized.shape[1];
         // Group samples by cell; the key is the quantized latent, rounded to absorb float noise (+0.0 turns −0 into 0).
         var groups = new Dictionary<string, (List<double> X, List<double> Y, double Rx, double Ry)>();
         for (int i = 0; i < count; i++)
