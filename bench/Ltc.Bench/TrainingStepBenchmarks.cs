@@ -30,11 +30,11 @@ public class TrainingStepBenchmarks
         set_num_threads(1);
         int n = LatticeCatalog.Parse(Lattice).Dimension;
         manual_seed(1);
-        _model = new CompressionModel(new ModelConfig { Model = "ltc", Dim = n, LatentDim = n, ScalarsPerSample = n, Lattice = Lattice, Entropy = "flow", Lambda = 8 });
+        _model = new CompressionModel(new ModelConfig { Model = ModelKind.Ltc, Dim = n, LatentDim = n, ScalarsPerSample = n, Lattice = Lattice, Entropy = EntropyModelKind.Flow, Lambda = 8 });
         _lattice = _model.Quantizer!.Lattice;
         _x = randn(256, n);
         _y = randn(256, n);
-        _cells = Trainer.CellSamples(_lattice, N, CellSampling.ScrambledSobol, 1);
+        _cells = ModelRandomness.CellSamples(_lattice, N, CellSampling.ScrambledSobol, 1);
     }
 
     [Benchmark(Description = "quantize 256 latents")]
@@ -48,7 +48,7 @@ public class TrainingStepBenchmarks
     public void CellSamples()
     {
         using var scope = NewDisposeScope();
-        Trainer.CellSamples(_lattice, N, CellSampling.ScrambledSobol, 2);
+        ModelRandomness.CellSamples(_lattice, N, CellSampling.ScrambledSobol, 2);
     }
 
     [Benchmark(Description = "log P(ŷ) forward, 256 × N")]

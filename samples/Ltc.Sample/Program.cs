@@ -11,8 +11,8 @@ TorchSetup.Configure("cpu", 1);
 var source = SourceCatalog.Parse("gaussian", 8);
 var config = new ModelConfig
 {
-    Model = "ltc", Source = "gaussian", Dim = 8, LatentDim = 8, ScalarsPerSample = 8, Transform = "linear",
-    Lattice = "E8", Entropy = "factorized", Lambda = 8, Steps = steps, Batch = 256, Lr = 2e-3, McSamples = 64, Seed = 1,
+    Model = ModelKind.Ltc, Source = "gaussian", Dim = 8, LatentDim = 8, ScalarsPerSample = 8, Transform = TransformKind.Linear,
+    Lattice = "E8", Entropy = EntropyModelKind.Factorized, Lambda = 8, Steps = steps, Batch = 256, Lr = 2e-3, McSamples = 64, Seed = 1,
 };
 var trained = TrainingRun.Train(config, source, new EvalOptions(Samples: 2048, McSamples: 64, Replicates: 1));
 Console.WriteLine($"trained {steps} steps: estimated {trained.Evaluation.Rate:F3} bits/sample, SNR {trained.Evaluation.SnrDb:F2} dB");

@@ -55,13 +55,7 @@ public sealed class LatticeEntropyModel
     public Lattice Lattice { get; }
 
     /// <summary>Draws N cell samples as a tensor [N, n].</summary>
-    public Tensor CellSamples(int count, CellSampling sampling, int seed)
-    {
-        var u = new VoronoiSampler(Lattice, sampling, seed).Sample(count);
-        var f = new float[u.Length];
-        for (int i = 0; i < u.Length; i++) f[i] = (float)u[i];
-        return tensor(f, count, Lattice.Dimension);
-    }
+    public Tensor CellSamples(int count, CellSampling sampling, int seed) => ModelRandomness.CellSamples(Lattice, count, sampling, seed);
 
     /// <summary>log P(ŷ) in nats for each row of <paramref name="yhat"/> ([B, n]) given cell samples u ([N, n]).</summary>
     public Tensor LogCellProbability(Tensor yhat, Tensor u)
@@ -102,7 +96,7 @@ public sealed class CompressionModel : nn.Module
         config.Validate();
         Config = config;
         int d = config.Dim, dy = config.LatentDim, h = config.Hidden;
-        if (config.Model == "block-ltc")
+        if (config.Model == ModelKind.BlockLtc)
         {
             // Per source vector: d → h → h → dy and back (LeakyReLU, brief section 4); the block transforms act across
             // the n vectors of a block, one pair per latent dimension.
@@ -111,17 +105,17 @@ public sealed class CompressionModel : nn.Module
             _synthesis = nn.Sequential(nn.Linear(dy, h), nn.LeakyReLU(), nn.Linear(h, h), nn.LeakyReLU(), nn.Linear(h, dv));
             _block = new BlockTransforms(config.Block, dy, 100, config.Entropy);
         }
-        else if (config.Model != "eclq")
+        else if (config.Model != ModelKind.Eclq)
         {
             _analysis = Transform(config.Transform, d, h, dy);
             _synthesis = Transform(config.Transform, dy, h, d);
         }
         else _logScale = new Parameter(zeros(1));
         // Block-LTC has one density per latent dimension, inside _block; the others one density over the latent.
-        if (_block is null) _density = config.Entropy == "flow" ? new FlowDensity(dy) : new FactorizedDensity(dy);
-        if (config.Model != "ntc")
+        if (_block is null) _density = config.Entropy == EntropyModelKind.Flow ? new FlowDensity(dy) : new FactorizedDensity(dy);
+        if (config.Model.HasLattice())
         {
-            var lattice = config.LatticeOrThrow("model").WithUnitVolume();
+            var lattice = config.Lattice.Lattice.WithUnitVolume();
             Quantizer = new TensorLatticeQuantizer(lattice);
             if (_block is not null) _block.UseLattice(lattice);
             else Entropy = new LatticeEntropyModel(_density!, lattice);
@@ -129,7 +123,7 @@ public sealed class CompressionModel : nn.Module
         RegisterComponents();
     }
 
-    private static nn.Module<Tensor, Tensor> Transform(string kind, int input, int hidden, int output) => kind == "linear"
+    private static nn.Module<Tensor, Tensor> Transform(TransformKind kind, int input, int hidden, int output) => kind == TransformKind.Linear
         ? nn.Sequential(nn.Linear(input, hidden, hasBias: false), nn.Linear(hidden, output, hasBias: false))
         : nn.Sequential(nn.Linear(input, hidden), nn.Softplus(), nn.Linear(hidden, hidden), nn.Softplus(), nn.Linear(hidden, output));
 
@@ -162,7 +156,7 @@ public sealed class CompressionModel : nn.Module
         if (_block is not null) return ForwardBlock(x, train, cellSamples);
         var y = Analyze(x);
         Tensor yhat, bits;
-        if (Config.Model == "ntc")
+        if (Config.Model == ModelKind.Ntc)
         {
             var fd = (FactorizedDensity)_density!;
             if (train) yhat = y + (rand_like(y) - 0.5);
@@ -175,7 +169,7 @@ public sealed class CompressionModel : nn.Module
         }
         else
         {
-            if (Config.Proxy == "dither")
+            if (Config.Proxy == QuantizationProxy.Dither)
             {
                 if (dither is null) throw new ArgumentException("a dithered model needs dither samples", nameof(dither));
                 yhat = train ? y + dither : Quantizer!.Quantize(y - dither) + dither;
@@ -257,8 +251,27 @@ public sealed class CompressionModel : nn.Module
         return _synthesis!.call(yhat.reshape(batch * n, dy)).reshape(batch, n * dv);
     }
 
+    /// <summary>
+    /// The model's own quantization of rows x ([B, d]) in evaluation mode, without the rate: ŷ ([B,
+    /// <see cref="LatentSize"/>]) and x̂ = g_s(ŷ) ([B, d]). NTC rounds around the medians; lattice models take the
+    /// closest lattice point of the latent (a dithered model with zero dither: the cells of Q itself).
+    /// </summary>
+    public (Tensor QuantizedLatent, Tensor Reconstruction) Quantize(Tensor x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        var y = Latent(x);
+        Tensor yhat;
+        if (Quantizer is not null) yhat = Quantizer.Quantize(y);
+        else
+        {
+            var med = ((FactorizedDensity)_density!).Medians.to(y.device);
+            yhat = (y - med).round() + med;
+        }
+        return (yhat, FromLatent(yhat));
+    }
+
     /// <summary>Size m of the latent a row is quantized to: dy, or dy·n for Block-LTC.</summary>
-    public int LatentSize => _block is null ? Config.LatentDim : Config.LatentDim * Config.Block;
+    public int LatentSize => Config.LatentSize;
 
     /// <summary>
     /// The unquantized latent of rows x ([B, d]) as the codec quantizes it, shape [B, <see cref="LatentSize"/>]
@@ -291,7 +304,7 @@ public sealed class CompressionModel : nn.Module
     public LatentCodec? Codec { get; set; }
 
     /// <summary>Per-vector distortion: mean over coordinates of the squared (or absolute) error.</summary>
-    public Tensor Distortion(Tensor x, Tensor xhat) => Config.Distortion == "l1" ? (x - xhat).abs().mean([1]) : (x - xhat).square().mean([1]);
+    public Tensor Distortion(Tensor x, Tensor xhat) => Config.Distortion == DistortionMeasure.L1 ? (x - xhat).abs().mean([1]) : (x - xhat).square().mean([1]);
 
     /// <summary>The auxiliary loss of the entropy model (quantiles of the factorized prior).</summary>
     public Tensor AuxLoss() => _density?.AuxLoss() ?? zeros(1);
@@ -306,13 +319,13 @@ internal sealed class BlockTransforms : nn.Module
     private readonly ModuleList<LatentDensity> densities = new();
     private readonly Tensor mean;
 
-    public BlockTransforms(int n, int dy, int width, string entropy) : base(nameof(BlockTransforms))
+    public BlockTransforms(int n, int dy, int width, EntropyModelKind entropy) : base(nameof(BlockTransforms))
     {
         for (int i = 0; i < dy; i++)
         {
             analysis.Add(nn.Sequential(nn.Linear(n, width, hasBias: false), nn.Linear(width, n, hasBias: false)));
             synthesis.Add(nn.Sequential(nn.Linear(n, width, hasBias: false), nn.Linear(width, n, hasBias: false)));
-            densities.Add(entropy == "flow" ? new FlowDensity(n) : new FactorizedDensity(n));
+            densities.Add(entropy == EntropyModelKind.Flow ? new FlowDensity(n) : new FactorizedDensity(n));
         }
         mean = zeros(n, dy);
         RegisterComponents();

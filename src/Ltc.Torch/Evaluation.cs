@@ -99,20 +99,20 @@ public static class Evaluator
         var lattice = model.Quantizer?.Lattice;
         // Bound the [chunk × N × n] tensor of shifted points to about a megabyte: large tensors cost more in page
         // faults and cache misses than they save in per-call overhead.
-        int n = cfg.Model == "block-ltc" ? cfg.Block * cfg.LatentDim : cfg.LatentDim;
+        int n = cfg.LatentSize;
         int chunk = lattice is null ? 4096 : Math.Clamp(262_144 / Math.Max(1, options.McSamples * n), 1, 4096);
         model.eval();
         using var _ = no_grad();
         var cells = new Tensor[reps];
         for (int r = 0; r < reps && lattice is not null; r++)
-            cells[r] = Trainer.CellSamples(lattice, options.McSamples, options.Sampling, Trainer.StepSeed(options.Seed, -1 - r));
+            cells[r] = ModelRandomness.CellSamples(RandomStream.EvaluationCells, lattice, options.McSamples, options.Sampling, options.Seed, r);
         for (int start = 0; start < count; start += chunk)
         {
             cancel.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
             int m = Math.Min(chunk, count - start);
             var x = Trainer.ToTensor(data[(start * d)..((start + m) * d)], m, d);
-            Tensor? dither = cfg.Proxy == "dither" && lattice is not null ? Trainer.Dither(lattice, m, Trainer.StepSeed(options.Seed, start) ^ 0x5bd1e995) : null;
+            Tensor? dither = cfg.Proxy == QuantizationProxy.Dither && lattice is not null ? ModelRandomness.Dither(RandomStream.EvaluationDither, lattice, m, options.Seed, start) : null;
             // Quantize and reconstruct once; each further set of cell samples only re-estimates the rate.
             var res = model.Forward(x, train: false, lattice is null ? null : cells[0], dither);
             var diff = (x - res.Reconstruction).to(float64);
@@ -140,8 +140,8 @@ public static class Evaluator
         double sampSe = count > 1 ? Math.Sqrt(perVector.Sum(v => (v - pvMean) * (v - pvMean)) / (count - 1) / count) / spr : 0;
         double mse = se / data.Length, mae = ae / data.Length;
         double variance = source.Variance(SourceSplit.Test);
-        double snr = 10 * Math.Log10(variance / mse);
-        double? gap = source is IidSource { Distribution: IidDistribution.Gaussian } ? 6.020599913279624 * rate - snr : null;
+        double snr = Metrics.Snr.Db(variance, mse);
+        double? gap = source is IidSource { Distribution: IidDistribution.Gaussian } ? Metrics.Snr.GaussianGapDb(rate, mse, variance) : null;
         return new EvalResult(rate, mcSe, sampSe, source.RateUnit, mse, mae, snr, variance, gap, count, clock.Elapsed.TotalSeconds);
     }
 }

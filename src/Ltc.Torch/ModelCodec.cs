@@ -29,12 +29,12 @@ public sealed class ModelCodec : ITransformCodec
         _model = model ?? throw new ArgumentNullException(nameof(model));
         var codec = model.Codec ?? throw new LtcException("the model has no coding tables; run 'ltc fit-coder --model FILE' (models trained by this version have them)");
         Latent = codec.Quantizer.CanQuantize ? codec : codec.Bind(model.CodecLattice);
-        _fingerprint = Convert.FromHexString(ModelFile.Fingerprint(model));
+        _fingerprint = ModelFile.Fingerprint(model);
         model.eval();
     }
 
     /// <inheritdoc/>
-    public string Kind => _model.Config.Model;
+    public string Kind => _model.Config.Model.Name();
 
     /// <inheritdoc/>
     public ReadOnlySpan<byte> Fingerprint => _fingerprint;
@@ -76,7 +76,7 @@ public sealed class ModelCodec : ITransformCodec
         var quantizer = model.CreateLatentQuantizer();
         int d = model.Config.Dim, m = model.LatentSize;
         var data = new double[(long)samples * d];
-        source.Draw(data, SourceSplit.Train, new Random(VectorSource.SplitSeed(seed, SourceSplit.Train)));
+        source.Draw(data, SourceSplit.Train, new Random(Seeds.Split(seed, SourceSplit.Train)));
         var t = new long[(long)samples * m];
         var y = new double[(long)samples * m];
         const int chunk = 8192;

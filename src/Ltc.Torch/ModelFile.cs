@@ -28,19 +28,22 @@ public sealed record LoadedModel(CompressionModel Model, TrainingState State, by
 /// <summary>
 /// The <c>.ltcm</c> model file: magic "LTCM", format version, the configuration as JSON, the training state as JSON,
 /// every parameter and buffer as named float32 tensors (little-endian), the optimizer state (checkpoints only), the
-/// latent codec's frozen coding tables (version 2 on; empty until fitted) and (version 3) a SHA-256 of every byte
-/// before it.
+/// latent codec's frozen coding tables (version 2 on; empty until fitted) and (version 3 on) a SHA-256 of every byte
+/// before it. Version 4 has the layout of version 3; its configuration stores a <c>G:</c> lattice whole (name and
+/// generator matrix, see <see cref="ModelLattice"/>), and its models are identified by the architecture fingerprint
+/// (<see cref="Fingerprint"/>).
 /// Each part is a length-prefixed block whose length is checked against the file before it is read; the tensor sizes
 /// the configuration implies are checked against the weights block before the network is built. Written atomically,
 /// so an interrupted checkpoint leaves the previous one intact.
 /// </summary>
-/// <remarks>The fingerprint covers the configuration, the weights and the coding tables, not the training state or
-/// optimizer. Versions 1 (no coding tables) and 2 (no checksum) are still read. A model can be read from a regular
+/// <remarks>The fingerprint covers the architecture, the weights and the coding tables, not the training settings,
+/// training state or optimizer. Versions 1 (no coding tables), 2 (no checksum) and 3 (a <c>G:</c> lattice recorded by
+/// path only, read from that path when loaded) are still read. A model can be read from a regular
 /// file or, as a bounded stream, from a FIFO or device (at most <see cref="MaxBytes"/> bytes).</remarks>
 public static class ModelFile
 {
     private static readonly byte[] Magic = "LTCM"u8.ToArray();
-    private const int Version = 3;
+    private const int Version = 4;
     private const int ChecksumBytes = 32;
 
     /// <summary>Largest model file read (1 GiB).</summary>
@@ -75,16 +78,67 @@ public static class ModelFile
         });
     }
 
-    /// <summary>A stable SHA-256 fingerprint (hex) over the configuration JSON and the weights.</summary>
-    public static string Fingerprint(CompressionModel model)
+    /// <summary>Bytes of a fingerprint (SHA-256), as the <c>.ltc</c> header stores it.</summary>
+    public const int FingerprintBytes = 32;
+
+    /// <summary>
+    /// The model's fingerprint: SHA-256 over a canonical encoding of its architecture (<see cref="ArchitectureBytes"/>),
+    /// its weights (every parameter and buffer, by name, shape and float32 value, as the weights block stores them) and
+    /// its coding tables (empty before they are fitted). A <c>.ltc</c> file records it, and decoding refuses a file
+    /// written by another model.
+    /// </summary>
+    /// <remarks>
+    /// Only what determines what the model computes is covered, so that two models that code alike have the same
+    /// fingerprint however they were trained: the training settings (source, λ, steps, batch, learning rate, cell
+    /// samples and their sampling, seed, profile) are not, and neither is the training state or the optimizer. The
+    /// lattice is covered whole (its name, dimension and generator matrix), so a <c>G:</c> lattice with another matrix
+    /// gives another fingerprint. Independent of the machine: integers and floats are little-endian, names UTF-8.
+    /// </remarks>
+    /// <returns>32 bytes; <see cref="Convert.ToHexStringLower(byte[])"/> for display.</returns>
+    public static byte[] Fingerprint(CompressionModel model)
     {
-        var (config, weights) = Serialize(model);
+        ArgumentNullException.ThrowIfNull(model);
+        var (_, weights) = Serialize(model);
+        var tables = model.Codec?.ToBytes() ?? [];
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        sha.AppendData(config);
-        sha.AppendData(weights);
-        // Models without tables keep the fingerprint they had before coding tables existed.
-        if (model.Codec is { } codec) sha.AppendData(codec.ToBytes());
-        return Convert.ToHexStringLower(sha.GetHashAndReset());
+        var length = new byte[8];
+        foreach (var part in new[] { ArchitectureBytes(model.Config), weights, tables })
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(length, part.Length);
+            sha.AppendData(length);
+            sha.AppendData(part);
+        }
+        return sha.GetHashAndReset();
+    }
+
+    /// <summary>
+    /// The canonical encoding of what in <paramref name="config"/> determines the network and its quantizer: a format
+    /// tag, then the model kind, source dimension d, latent dimension dy, block length n, transform, hidden width,
+    /// entropy model, proxy and distortion (names as UTF-8 strings with a length prefix, numbers as little-endian
+    /// int32), then the lattice's name, dimension and n × n generator matrix (float64, little-endian, row-major).
+    /// </summary>
+    public static byte[] ArchitectureBytes(ModelConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var ms = new MemoryStream();
+        using (var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true))
+        {
+            w.Write("ltc-model-architecture/1");
+            w.Write(config.Model.Name());
+            w.Write(config.Dim);
+            w.Write(config.LatentDim);
+            w.Write(config.Block);
+            w.Write(config.Transform.Name());
+            w.Write(config.Hidden);
+            w.Write(config.Entropy.Name());
+            w.Write(config.Proxy.Name());
+            w.Write(config.Distortion.Name());
+            var lattice = config.Lattice.Lattice;
+            w.Write(config.Lattice.Name);
+            w.Write(lattice.Dimension);
+            foreach (double g in lattice.Generator) w.Write(g);
+        }
+        return ms.ToArray();
     }
 
     /// <summary>Reads a model; any malformed file is a one-line <see cref="LtcException"/>.</summary>
@@ -97,7 +151,7 @@ public static class ModelFile
             using var r = new BinaryReader(new MemoryStream(bytes));
             if (bytes.Length < 8 || !r.ReadBytes(4).AsSpan().SequenceEqual(Magic)) throw new LtcException($"{path}: not an ltc model file (bad magic)");
             int v = r.ReadInt32();
-            if (v is not (1 or 2 or Version)) throw new LtcException($"{path}: unsupported model format version {v}");
+            if (v is not (1 or 2 or 3 or Version)) throw new LtcException($"{path}: unsupported model format version {v}");
             long end = bytes.Length;
             if (v >= 3)
             {

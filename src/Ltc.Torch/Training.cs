@@ -133,7 +133,7 @@ public sealed class Trainer
         var cfg = _model.Config;
         int steps = cfg.Steps, batch = cfg.Batch, d = cfg.Dim;
         var lattice = _model.Quantizer?.Lattice;
-        var sampling = ModelConfig.ParseSampling(cfg.Mc);
+        var sampling = cfg.Mc;
         var buffer = new double[batch * d];
         var xf = new float[batch * d];
         double emaLoss = state.Loss, emaRate = state.Rate, emaDist = state.Distortion;
@@ -148,13 +148,13 @@ public sealed class Trainer
         {
             using var scope = NewDisposeScope();
             SetLearningRate(step, steps);
-            int stepSeed = StepSeed(cfg.Seed, step);
+            int stepSeed = ModelRandomness.Seed(RandomStream.TrainingStep, cfg.Seed, step);
             manual_seed(stepSeed);
             _source.Draw(buffer, SourceSplit.Train, new Random(stepSeed));
             for (int i = 0; i < buffer.Length; i++) xf[i] = (float)buffer[i];
             var x = tensor(xf, batch, d);
-            Tensor? cells = lattice is null ? null : CellSamples(lattice, cfg.McSamples, sampling, stepSeed ^ 0x3c6ef372);
-            Tensor? dither = cfg.Proxy == "dither" && lattice is not null ? Dither(lattice, batch, stepSeed ^ 0x1b873593) : null;
+            Tensor? cells = lattice is null ? null : ModelRandomness.CellSamples(RandomStream.TrainingCells, lattice, cfg.McSamples, sampling, cfg.Seed, step);
+            Tensor? dither = cfg.Proxy == QuantizationProxy.Dither && lattice is not null ? ModelRandomness.Dither(RandomStream.TrainingDither, lattice, batch, cfg.Seed, step) : null;
             var r = _model.Forward(x, train: true, cells, dither);
             var rate = r.BitsPerVector.mean() / spr;
             var dist = _model.Distortion(x, r.Reconstruction).mean();
@@ -233,25 +233,6 @@ public sealed class Trainer
         double lr = decay ? cfg.Lr * 0.1 : cfg.Lr;
         foreach (var g in _optimizer.ParamGroups) g.LearningRate = lr;
     }
-
-    /// <summary>A seed for the draws of step <paramref name="step"/> (splitmix64 of the pair).</summary>
-    internal static int StepSeed(int seed, int step)
-    {
-        ulong z = unchecked((ulong)(uint)seed * 0x9E3779B97F4A7C15UL + (ulong)(uint)step * 0xD1B54A32D192ED03UL + 0x632BE59BD9B4E019UL);
-        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
-        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
-        return (int)((z ^ (z >> 31)) & 0x7FFFFFFF);
-    }
-
-    /// <summary>N samples uniform on the Voronoi cell of <paramref name="lattice"/> as a float tensor [N, n].</summary>
-    internal static Tensor CellSamples(Lattice lattice, int count, CellSampling sampling, int seed)
-    {
-        var u = new VoronoiSampler(lattice, sampling, seed).Sample(count);
-        return ToTensor(u, count, lattice.Dimension);
-    }
-
-    /// <summary>Independent dither vectors, one per row, uniform on the Voronoi cell.</summary>
-    internal static Tensor Dither(Lattice lattice, int rows, int seed) => CellSamples(lattice, rows, CellSampling.MonteCarlo, seed);
 
     internal static Tensor ToTensor(double[] values, long rows, long cols)
     {

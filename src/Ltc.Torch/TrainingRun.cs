@@ -67,7 +67,7 @@ public static class TrainingRun
         config.Validate("configuration");
         if (source.Dimension != config.Dim)
             throw new LtcException($"source '{source.Name}' has dimension {source.Dimension}, but the model expects {config.Dim}");
-        evaluation.Validated(source, config.LatentDim * (config.Model == "block-ltc" ? config.Block : 1));
+        evaluation.Validated(source, config.LatentSize);
         if (path is not null) Ltc.IO.AtomicFile.CheckOutput(path);
         cancel.ThrowIfCancellationRequested();
 

@@ -95,7 +95,7 @@ public class CellProbabilityTests
         var est = new double[reps, points.Count];
         for (int r = 0; r < reps; r++)
         {
-            var u = Trainer.CellSamples(a2, samples, sampling, 100 + r);
+            var u = ModelRandomness.CellSamples(a2, samples, sampling, 100 + r);
             var p = model.LogCellProbability(yhat, u).exp().to(float64).data<double>().ToArray();
             for (int i = 0; i < points.Count; i++) est[r, i] = p[i];
         }

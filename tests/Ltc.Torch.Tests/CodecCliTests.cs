@@ -242,7 +242,7 @@ public class CodecCliTests : IDisposable
         Assert.NotNull(loaded.Codec);
         using (var doc = JsonDocument.Parse(stdout))
         {
-            Assert.Equal(ModelFile.Fingerprint(loaded), doc.RootElement.GetProperty("fingerprint").GetString());
+            Assert.Equal(Convert.ToHexStringLower(ModelFile.Fingerprint(loaded)), doc.RootElement.GetProperty("fingerprint").GetString());
             Assert.Equal("ScaledIntegers", doc.RootElement.GetProperty("form").GetString());
             Assert.Equal(loaded.Codec!.TableCount, doc.RootElement.GetProperty("tables").GetInt32());
         }

@@ -38,7 +38,7 @@ public class ModelFileTests : IDisposable
         model.eval();
         loaded.eval();
         var x = randn(40, cfg.Dim);
-        var cells = model.Quantizer is null ? null : Trainer.CellSamples(model.Quantizer.Lattice, 32, CellSampling.ScrambledSobol, 9);
+        var cells = model.Quantizer is null ? null : ModelRandomness.CellSamples(model.Quantizer.Lattice, 32, CellSampling.ScrambledSobol, 9);
         using var _ = no_grad();
         var a = model.Forward(x, false, cells);
         var b = loaded.Forward(x, false, cells);
@@ -71,5 +71,87 @@ public class ModelFileTests : IDisposable
             catch (LtcException e) { Assert.DoesNotContain('\n', e.Message); }
         }
         Assert.Throws<LtcException>(() => ModelFile.Load(Path.Combine(_dir, "missing.ltcm")));
+    }
+
+    private static CompressionModel CopyOf(CompressionModel model, ModelConfig config)
+    {
+        var copy = new CompressionModel(config);
+        using var _ = no_grad();
+        foreach (var (name, t) in model.state_dict()) copy.state_dict()[name].copy_(t);
+        return copy;
+    }
+
+    [Fact]
+    public void TheFingerprintIs32BytesOfArchitectureAndWeightsNotTrainingSettings()
+    {
+        var cfg = TorchTestSupport.Tiny(steps: 0);
+        var model = TorchTestSupport.NewModel(cfg);
+        var fingerprint = ModelFile.Fingerprint(model);
+        Assert.Equal(ModelFile.FingerprintBytes, fingerprint.Length);
+        // Another way of training the same network: same fingerprint.
+        var retrained = CopyOf(model, cfg with { Lambda = 99, Steps = 12345, Batch = 3, Lr = 0.5, Seed = 42, McSamples = 7, Mc = CellSampling.Antithetic, Profile = "paper", Source = "banana" });
+        Assert.Equal(fingerprint, ModelFile.Fingerprint(retrained));
+        // What the model computes: another fingerprint.
+        Assert.NotEqual(fingerprint, ModelFile.Fingerprint(CopyOf(model, cfg with { Proxy = QuantizationProxy.Dither })));
+        Assert.NotEqual(fingerprint, ModelFile.Fingerprint(CopyOf(model, cfg with { Distortion = DistortionMeasure.L1 })));
+        Assert.NotEqual(fingerprint, ModelFile.Fingerprint(CopyOf(model, cfg with { Lattice = "Z2" })));
+        using (no_grad()) model.parameters().First().add_(1e-3f);
+        Assert.NotEqual(fingerprint, ModelFile.Fingerprint(model));
+    }
+
+    [Fact]
+    public void AGeneratorLatticeIsStoredWholeAndItsFileIsNeverReadAgain()
+    {
+        string gen = Path.Combine(_dir, "hex.txt");
+        File.WriteAllText(gen, "1 0\n0.5 0.8660254037844386\n");
+        var cfg = TorchTestSupport.Tiny(steps: 0) with { Lattice = "G:" + gen };
+        var model = TorchTestSupport.NewModel(cfg);
+        string path = Path.Combine(_dir, "g.ltcm");
+        ModelFile.Save(path, model);
+        var fingerprint = ModelFile.Fingerprint(model);
+        Assert.Contains("\"generator\":[[1,0],[0.5,0.8660254037844386]]", cfg.ToJson());
+
+        // Edited, then deleted: the saved model is unchanged.
+        File.WriteAllText(gen, "2 0\n0 2\n");
+        var other = ModelFile.Fingerprint(CopyOf(model, cfg with { Lattice = "G:" + gen }));
+        Assert.NotEqual(fingerprint, other); // the fingerprint covers the matrix, not only the path
+        File.Delete(gen);
+        var loaded = ModelFile.Load(path).Model;
+        Assert.Equal(model.Config, loaded.Config);
+        Assert.Equal(fingerprint, ModelFile.Fingerprint(loaded));
+        Assert.Equal(model.Quantizer!.Lattice.Generator.ToArray(), loaded.Quantizer!.Lattice.Generator.ToArray());
+        var x = randn(50, 2);
+        using var _ = no_grad();
+        model.eval();
+        loaded.eval();
+        Assert.Equal(TorchTestSupport.Values(model.Latent(x)), TorchTestSupport.Values(loaded.Latent(x)));
+        Assert.Equal(TorchTestSupport.Values(model.Quantizer.Quantize(model.Latent(x))), TorchTestSupport.Values(loaded.Quantizer.Quantize(loaded.Latent(x))));
+    }
+
+    [Fact]
+    public void AGeneratorFileMustBeTheWholeLatticeNameOfAModel()
+    {
+        string gen = Path.Combine(_dir, "z1.txt");
+        File.WriteAllText(gen, "1\n");
+        var e = Assert.Throws<LtcException>(() => ModelLattice.Parse("Z1+G:" + gen));
+        Assert.Contains("whole lattice name", e.Message);
+    }
+
+    [Fact]
+    public void KindsAreWrittenByTheirCatalogNamesAndUnknownNamesAreOneLineErrors()
+    {
+        var cfg = TorchTestSupport.Tiny("block-ltc", "D4*", "flow") with { Source = "block:4:banana", Dim = 8, Block = 4, LatentDim = 2, ScalarsPerSample = 4, Proxy = QuantizationProxy.Dither, Distortion = DistortionMeasure.L1 };
+        string json = cfg.ToJson();
+        foreach (var text in new[] { "\"model\":\"block-ltc\"", "\"transform\":\"linear\"", "\"lattice\":\"D4*\"", "\"entropy\":\"flow\"", "\"proxy\":\"dither\"", "\"distortion\":\"l1\"", "\"mc\":\"sobol-scrambled\"" })
+            Assert.Contains(text, json);
+        Assert.Equal(cfg, ModelConfig.FromJson(json, "m"));
+        // Older spellings of the cell sampling still read.
+        Assert.Equal(CellSampling.MonteCarlo, ModelConfig.FromJson(json.Replace("\"sobol-scrambled\"", "\"mc\""), "m").Mc);
+        var e = Assert.Throws<LtcException>(() => ModelConfig.FromJson(json.Replace("\"block-ltc\"", "\"blockltc\""), "m.ltcm"));
+        Assert.Equal("m.ltcm: unknown model kind 'blockltc' (expected ntc, ltc, eclq or block-ltc)", e.Message);
+        e = Assert.Throws<LtcException>(() => ModelCatalog.Proxies.Parse("noise", "--proxy"));
+        Assert.Equal("--proxy: unknown proxy 'noise' (expected ste or dither)", e.Message);
+        e = Assert.Throws<LtcException>(() => (cfg with { Model = (ModelKind)17 }).Validate("x"));
+        Assert.DoesNotContain('\n', e.Message);
     }
 }

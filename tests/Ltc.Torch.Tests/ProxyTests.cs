@@ -14,8 +14,8 @@ public class ProxyTests
         var model = TorchTestSupport.NewModel(cfg);
         var lattice = model.Quantizer!.Lattice;
         var x = randn(32, 8);
-        var cells = Trainer.CellSamples(lattice, 64, CellSampling.ScrambledSobol, 1);
-        var dither = proxy == "dither" ? Trainer.Dither(lattice, 32, 2) : null;
+        var cells = ModelRandomness.CellSamples(lattice, 64, CellSampling.ScrambledSobol, 1);
+        var dither = cfg.Proxy == QuantizationProxy.Dither ? ModelRandomness.Dither(RandomStream.TrainingDither, lattice, 32, cfg.Seed, 0) : null;
         var r = model.Forward(x, train: true, cells, dither);
         var analysis = model.named_parameters().Where(p => p.name.StartsWith("_analysis", StringComparison.Ordinal)).Select(p => p.parameter).ToArray();
         Assert.NotEmpty(analysis);
@@ -34,7 +34,7 @@ public class ProxyTests
         var cfg = TorchTestSupport.Tiny() with { Lattice = "D4*", Dim = 4, LatentDim = 4, ScalarsPerSample = 4 };
         var model = TorchTestSupport.NewModel(cfg);
         var lattice = model.Quantizer!.Lattice;
-        var cells = Trainer.CellSamples(lattice, 16, CellSampling.MonteCarlo, 1);
+        var cells = ModelRandomness.CellSamples(lattice, 16, CellSampling.MonteCarlo, 1);
         var r = model.Forward(randn(50, 4) * 3, train: false, cells);
         var q = TorchTestSupport.Values(r.QuantizedLatent);
         var y = TorchTestSupport.Values(r.Latent);

@@ -361,9 +361,9 @@ public sealed class RobustnessCliTests : IDisposable
         string path = TrainTiny("m.ltcm");
         var file = File.ReadAllBytes(path);
         var (version, blocks) = Parse(file);
-        Assert.Equal(3, version);
+        Assert.Equal(4, version);
         Assert.Equal(5, blocks.Count);
-        string fingerprint = ModelFile.Fingerprint(ModelFile.Load(path).Model);
+        var fingerprint = ModelFile.Fingerprint(ModelFile.Load(path).Model);
 
         // One flipped bit anywhere in the weights: the checksum says so, in one line.
         int weightsAt = 8 + 4 + blocks[0].Length + 4 + blocks[1].Length + 4;
@@ -378,7 +378,9 @@ public sealed class RobustnessCliTests : IDisposable
         var r = Run("eval", "--model", P("flip.ltcm"));
         AssertOneLineError(r, "checksum mismatch");
 
-        // Versions 2 (tables, no checksum) and 1 (no tables) still load.
+        // Versions 3 (the layout of 4), 2 (tables, no checksum) and 1 (no tables) still load.
+        File.WriteAllBytes(P("v3.ltcm"), Build(3, blocks));
+        Assert.Equal(fingerprint, ModelFile.Fingerprint(ModelFile.Load(P("v3.ltcm")).Model));
         File.WriteAllBytes(P("v2.ltcm"), Build(2, blocks));
         Assert.Equal(fingerprint, ModelFile.Fingerprint(ModelFile.Load(P("v2.ltcm")).Model));
         File.WriteAllBytes(P("v1.ltcm"), Build(1, blocks));
@@ -458,9 +460,9 @@ public sealed class RobustnessCliTests : IDisposable
         var configs = new List<ModelConfig>
         {
             TorchTestSupport.Tiny("ntc", "Z2", "factorized"),
-            TorchTestSupport.Tiny("ntc", "Z2", "factorized") with { Transform = "mlp", Hidden = 5 },
+            TorchTestSupport.Tiny("ntc", "Z2", "factorized") with { Transform = TransformKind.Mlp, Hidden = 5 },
             TorchTestSupport.Tiny("ltc", "A2", "flow"),
-            TorchTestSupport.Tiny("ltc", "A2", "factorized") with { Transform = "mlp" },
+            TorchTestSupport.Tiny("ltc", "A2", "factorized") with { Transform = TransformKind.Mlp },
             TorchTestSupport.Tiny("eclq", "A2", "flow"),
             TorchTestSupport.Tiny("eclq", "A2", "factorized"),
             TorchTestSupport.Tiny("block-ltc", "D4*", "flow") with { Source = "block:4:banana", Dim = 8, Block = 4, LatentDim = 2, ScalarsPerSample = 4 },
@@ -538,7 +540,7 @@ public sealed class RobustnessCliTests : IDisposable
         var r = Run([.. "train --source gaussian --dim 2 --kind ntc --lambda 4 --json --out".Split(' '), P("a.ltcm"), .. Tiny]);
         Assert.True(r.Code == 0, r.Err);
         Assert.Equal("", r.Err);
-        Assert.Equal("ntc", ModelFile.Load(P("a.ltcm")).Model.Config.Model);
+        Assert.Equal(ModelKind.Ntc, ModelFile.Load(P("a.ltcm")).Model.Config.Model);
         r = Run([.. "train --source gaussian --dim 2 --model ntc --lambda 4 --json --mc-samples 8 --out".Split(' '), P("b.ltcm"), "--steps", "2", "--hidden", "8", "--eval-samples", "64"]);
         Assert.True(r.Code == 0, r.Err);
         Assert.Contains("ltc: warning: --model is deprecated in 'train'; use --kind", r.Err);

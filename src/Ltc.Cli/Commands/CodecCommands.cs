@@ -41,22 +41,7 @@ internal static class CodecCommands
             using var reader = NpyMatrixReader.Open(inPath);
             FileCodec.CheckShape(codec, reader.Rows, reader.Columns);
             var options = new CodecOptions(pr.GetValue(threads), pr.GetValue(chunkRows));
-            string text = "";
-            using var outputs = new AtomicFileSet();
-            Run(pr, "compress", json, options, o =>
-            {
-                CodecReport report = null!;
-                outputs.Write(outPath, s =>
-                {
-                    report = FileCodec.Compress(codec, reader, s, o);
-                    report = report with { FileBytes = s.Length };
-                });
-                // The report is rendered before the file is committed: if it cannot be printed, nothing is written.
-                text = Render(pr, json, "compressed", inPath, outPath, report, options);
-                outputs.Commit();
-            });
-            Out(pr, outPath).Write(text);
-            return 0;
+            return Code(pr, json, "compress", inPath, outPath, options, (s, o) => FileCodec.Compress(codec, reader, s, o) with { FileBytes = s.Length });
         });
         return cmd;
     }
@@ -80,17 +65,7 @@ internal static class CodecCommands
             var codec = LoadCodec(modelPath);
             using var reader = LtcReader.Open(inPath, codec.Fingerprint);
             var options = new CodecOptions(pr.GetValue(threads));
-            string text = "";
-            using var outputs = new AtomicFileSet();
-            Run(pr, "decompress", json, options, o =>
-            {
-                CodecReport report = null!;
-                outputs.Write(outPath, s => report = FileCodec.Decompress(codec, reader, s, o));
-                text = Render(pr, json, "decompressed", inPath, outPath, report, options);
-                outputs.Commit();
-            });
-            Out(pr, outPath).Write(text);
-            return 0;
+            return Code(pr, json, "decompress", inPath, outPath, options, (s, o) => FileCodec.Decompress(codec, reader, s, o));
         });
         return cmd;
     }
@@ -115,7 +90,7 @@ internal static class CodecCommands
             var source = ModelCommands.SourceFor(loaded.Model.Config.Source, loaded.Model.Config);
             var clock = Stopwatch.StartNew();
             var latent = ModelCodec.Fit(loaded.Model, source, pr.GetValue(samples), pr.GetValue(seed));
-            var fingerprint = ModelFile.Fingerprint(loaded.Model);
+            var fingerprint = Convert.ToHexStringLower(ModelFile.Fingerprint(loaded.Model));
             string text = pr.GetValue(json)
                 ? CliOutput.ToJson(new { Model = outPath, Fingerprint = fingerprint, Form = latent.Quantizer.Form.ToString(), Tables = latent.TableCount, Seconds = clock.Elapsed.TotalSeconds })
                 : $"{CliOutput.Escape(outPath)}: {latent.TableCount} coding tables ({latent.Quantizer.Form}) fitted in {clock.Elapsed.TotalSeconds:F1} s, fingerprint {fingerprint[..16]}";
@@ -137,11 +112,26 @@ internal static class CodecCommands
         return codec;
     }
 
-    private static void Run(ParseResult pr, string title, Option<bool> json, CodecOptions options, Action<CodecOptions> work)
+    /// <summary>
+    /// Compress or decompress (<paramref name="verb"/>) into <paramref name="outPath"/> with a progress view: the output
+    /// is written atomically and the report rendered before it is committed, so a report that cannot be printed leaves
+    /// nothing written; then the report is printed.
+    /// </summary>
+    private static int Code(ParseResult pr, Option<bool> json, string verb, string inPath, string outPath, CodecOptions options,
+        Func<Stream, CodecOptions, CodecReport> work)
     {
-        using var view = pr.GetValue(json) ? null : ProgressViews.Codec(pr.InvocationConfiguration.Error, title);
-        work(options with { Progress = view });
-        view?.Complete();
+        string text = "";
+        using (var outputs = new AtomicFileSet())
+        using (var view = pr.GetValue(json) ? null : ProgressViews.Codec(pr.InvocationConfiguration.Error, verb))
+        {
+            CodecReport report = null!;
+            outputs.Write(outPath, s => report = work(s, options with { Progress = view }));
+            view?.Complete();
+            text = Render(pr, json, verb + "ed", inPath, outPath, report, options);
+            outputs.Commit();
+        }
+        Out(pr, outPath).Write(text);
+        return 0;
     }
 
     // When the data goes to standard output, the report goes to stderr.

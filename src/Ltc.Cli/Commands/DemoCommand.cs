@@ -68,7 +68,7 @@ internal static class DemoCommand
     {
         var quick = TrainingProfile.Quick;
         EvalOptions Eval(int samples) => new EvalOptions(samples, EvalMcSamples, EvalReplicates, CellSampling.ScrambledSobol, Seed + 1000).Validated();
-        ModelConfig Config(string model, string source, VectorSource s, int latentDim, string lattice, string transform, string entropy,
+        ModelConfig Config(ModelKind model, string source, VectorSource s, int latentDim, string lattice, TransformKind transform, EntropyModelKind entropy,
             double lambda, int steps, double lr) => new()
         {
             Model = model,
@@ -80,11 +80,11 @@ internal static class DemoCommand
             Hidden = 100,
             Lattice = lattice,
             Entropy = entropy,
-            Proxy = "ste",
-            Distortion = "mse",
+            Proxy = QuantizationProxy.Ste,
+            Distortion = DistortionMeasure.Mse,
             Lambda = lambda,
             McSamples = quick.McSamples,
-            Mc = "sobol-scrambled",
+            Mc = CellSampling.ScrambledSobol,
             Steps = steps,
             Batch = quick.Batch,
             Lr = lr,
@@ -103,13 +103,13 @@ internal static class DemoCommand
         double e8 = LatticeCatalog.Parse("E8").PublishedNsm ?? throw new InvalidOperationException("E8 has a published NSM");
         return
         [
-            new("NTC (rounding)", "gaussian n=2", g2, Config("ntc", "gaussian", g2, 2, "Z2", "linear", "factorized", 8, GaussianNtcSteps, 1e-2),
+            new("NTC (rounding)", "gaussian n=2", g2, Config(ModelKind.Ntc, "gaussian", g2, 2, "Z2", TransformKind.Linear, EntropyModelKind.Factorized, 8, GaussianNtcSteps, 1e-2),
                 Eval(GaussianNtcTestVectors), HighRate(1.0 / 12)),
-            new("LTC E8", "gaussian n=8", g8, Config("ltc", "gaussian", g8, 8, "E8", "linear", "flow", 8, GaussianE8Steps, quick.Lr),
+            new("LTC E8", "gaussian n=8", g8, Config(ModelKind.Ltc, "gaussian", g8, 8, "E8", TransformKind.Linear, EntropyModelKind.Flow, 8, GaussianE8Steps, quick.Lr),
                 Eval(GaussianE8TestVectors), HighRate(e8)),
-            new("NTC (rounding)", "speech d=33", speechTest, Config("ntc", "speech", speech, 33, "Z33", "mlp", "factorized", 64, SpeechNtcSteps, quick.Lr),
+            new("NTC (rounding)", "speech d=33", speechTest, Config(ModelKind.Ntc, "speech", speech, 33, "Z33", TransformKind.Mlp, EntropyModelKind.Factorized, 64, SpeechNtcSteps, quick.Lr),
                 Eval(1), null), // data sets are evaluated on their (here: subsampled) test split whatever the count
-            new("LTC D4* (dy=4)", "speech d=33", speechTest, Config("ltc", "speech", speech, 4, "D4*", "mlp", "factorized", 64, SpeechLtcSteps, quick.Lr),
+            new("LTC D4* (dy=4)", "speech d=33", speechTest, Config(ModelKind.Ltc, "speech", speech, 4, "D4*", TransformKind.Mlp, EntropyModelKind.Factorized, 64, SpeechLtcSteps, quick.Lr),
                 Eval(1), null),
         ];
     }
@@ -117,7 +117,7 @@ internal static class DemoCommand
     private static Row Execute(Run run, string dir, TextWriter err)
     {
         var cfg = run.Config;
-        string name = $"{run.Data.Split(' ')[0]}-{cfg.Model}-{cfg.Lattice.Replace('*', 's')}";
+        string name = $"{run.Data.Split(' ')[0]}-{cfg.Model.Name()}-{cfg.Lattice.Name.Replace('*', 's')}";
         string modelPath = Path.Combine(dir, name + ".ltcm");
         var whole = Stopwatch.StartNew();
         TrainingRunResult trained;

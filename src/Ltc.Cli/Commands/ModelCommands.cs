@@ -35,21 +35,21 @@ internal static class ModelCommands
     {
         public readonly Option<string> Source = new("--source", "-s") { Description = $"Source: {SourceCatalog.Help}.", DefaultValueFactory = _ => "gaussian" };
         public readonly Option<int?> Dim = new Option<int?>("--dim", "-d") { Description = $"Dimension (length of an i.i.d. sequence; data sets know theirs; at most {ModelConfig.MaxDim})." }.Range(1, ModelConfig.MaxDim);
-        public readonly Option<string> Kind = new Option<string>("--kind") { Description = "Kind of model: ntc (scalar rounding), ltc (lattice), eclq (lattice, no transform) or block-ltc (n vectors coded jointly). (--model is a deprecated spelling.)", DefaultValueFactory = _ => "ltc" }.DeprecatedAlias("--model");
+        public readonly Option<string> Kind = new Option<string>("--kind") { Description = $"Kind of model: {ModelCatalog.Kinds.Help}. (--model is a deprecated spelling.)", DefaultValueFactory = _ => "ltc" }.DeprecatedAlias("--model");
         public readonly Option<int?> Block = new Option<int?>("--block") { Description = $"Block-LTC: source vectors per block n (the lattice's dimension, e.g. 8 for E8, 24 for Leech; 2..{ModelConfig.MaxBlock})." }.Range(2, ModelConfig.MaxBlock);
         public readonly Option<string?> Lattice = new("--lattice", "-l") { Description = "Lattice of the latent (LTC, ECLQ): A2, D4*, E8, BW16, Leech, E8^2, ... Default: Z of the latent dimension." };
         public readonly Option<int?> LatentDim = new Option<int?>("--latent-dim") { Description = $"Latent dimension dy (default: the lattice's, else --dim; at most {ModelConfig.MaxLatentDim})." }.Range(1, ModelConfig.MaxLatentDim);
         public readonly Option<string?> Transform = new("--transform") { Description = "linear (two bias-free layers, the paper's choice for i.i.d. sources) or mlp (softplus). Default: linear for i.i.d. sequences, mlp otherwise." };
         public readonly Option<int> Hidden = new Option<int>("--hidden") { Description = $"Hidden width of the transforms (1..{ModelConfig.MaxHidden}; the whole model has at most {ModelConfig.MaxParameters:N0} parameters).", DefaultValueFactory = _ => 100 }.Range(1, ModelConfig.MaxHidden);
         public readonly Option<string?> Entropy = new("--entropy") { Description = "factorized or flow (RealNVP). Default: flow for LTC/ECLQ with a latent of dimension >= 2, else factorized." };
-        public readonly Option<string> Proxy = new("--proxy") { Description = "Training proxy of the lattice quantizer: ste or dither.", DefaultValueFactory = _ => "ste" };
-        public readonly Option<string> Distortion = new("--distortion") { Description = "mse or l1.", DefaultValueFactory = _ => "mse" };
+        public readonly Option<string> Proxy = new("--proxy") { Description = $"Training proxy of the lattice quantizer: {ModelCatalog.Proxies.Expected}.", DefaultValueFactory = _ => "ste" };
+        public readonly Option<string> Distortion = new("--distortion") { Description = $"{ModelCatalog.Distortions.Expected}.", DefaultValueFactory = _ => "mse" };
         public readonly Option<string> Profile = new("--profile") { Description = "Budget: quick (a minute or two), standard (docs/results), paper (the official settings).", DefaultValueFactory = _ => "quick" };
         public readonly Option<int?> Steps = new Option<int?>("--steps") { Description = $"Training steps (default: the profile's; 0..{ModelConfig.MaxSteps})." }.Range(0, ModelConfig.MaxSteps);
         public readonly Option<int?> Batch = new Option<int?>("--batch") { Description = $"Batch size (default: the profile's; 1..{ModelConfig.MaxBatch}, and batch × cell samples × latent size at most {ModelConfig.MaxStepValues:N0})." }.Range(1, ModelConfig.MaxBatch);
         public readonly Option<double?> Lr = new Option<double?>("--lr") { Description = $"Adam learning rate (default: the profile's; at most {MaxLr})." }.Positive(MaxLr);
         public readonly Option<int?> TrainCellSamples = new Option<int?>("--train-cell-samples") { Description = $"Cell samples N per training step (default: the profile's; 1..{ModelConfig.MaxCellSamples}). (--mc-samples is a deprecated spelling.)" }.Range(1, ModelConfig.MaxCellSamples).DeprecatedAlias("--mc-samples");
-        public readonly Option<string> TrainCellSampling = new("--train-cell-sampling") { Description = "Cell sampling in training: montecarlo, antithetic, sobol, sobol-scrambled.", DefaultValueFactory = _ => "sobol-scrambled" };
+        public readonly Option<string> TrainCellSampling = new("--train-cell-sampling") { Description = $"Cell sampling in training: {CellSamplingCatalog.Names.Expected}.", DefaultValueFactory = _ => "sobol-scrambled" };
         public readonly Option<int> Seed = new("--seed") { Description = "Seed of initialization, data and cell samples.", DefaultValueFactory = _ => 1 };
         public readonly Option<string> Device = new("--device") { Description = "cpu or cuda (this build is CPU-only; CUDA is untested).", DefaultValueFactory = _ => "cpu" };
         public readonly Option<int> Threads = new Option<int>("--threads") { Description = ThreadsHelp, DefaultValueFactory = _ => TorchSetup.DefaultThreads }.Range(0, TorchSetup.MaxThreads);
@@ -67,13 +67,19 @@ internal static class ModelCommands
         {
             CheckDataFiles(InputFiles(pr));
             var profile = TrainingProfile.Parse(pr.GetValue(Profile)!);
-            string model = pr.GetValue(Kind)!.ToLowerInvariant();
-            if (model is not ("ntc" or "ltc" or "eclq" or "block-ltc")) throw new LtcException($"unknown model kind '{pr.GetValue(Kind)}' (expected ntc, ltc, eclq or block-ltc)");
+            var model = ModelCatalog.Kinds.Parse(pr.GetValue(Kind), "--kind");
+            var transformKind = pr.GetValue(Transform) is string t ? ModelCatalog.Transforms.Parse(t, "--transform") : (TransformKind?)null;
+            var entropyKind = pr.GetValue(Entropy) is string e ? ModelCatalog.EntropyModels.Parse(e, "--entropy") : (EntropyModelKind?)null;
+            var proxy = ModelCatalog.Proxies.Parse(pr.GetValue(Proxy), "--proxy");
+            var distortion = ModelCatalog.Distortions.Parse(pr.GetValue(Distortion), "--distortion");
+            var sampling = CellSamplingCatalog.Names.Parse(pr.GetValue(TrainCellSampling), "--train-cell-sampling");
             var source = SourceCatalog.Parse(pr.GetValue(Source)!, pr.GetValue(Dim));
             string? latticeName = pr.GetValue(Lattice);
-            Lattice? lattice = latticeName is null ? null : LatticeCatalog.Parse(latticeName);
+            // Resolved once: a G: generator file is read here and its matrix goes into the model file.
+            ModelLattice? modelLattice = latticeName is null ? null : ModelLattice.Parse(latticeName);
+            Lattice? lattice = modelLattice?.Lattice;
             int block = 1;
-            if (model == "block-ltc")
+            if (model == ModelKind.BlockLtc)
             {
                 block = pr.GetValue(Block) ?? lattice?.Dimension ?? throw new LtcException("block-ltc needs --lattice (E8 for n = 8, Leech for n = 24) or --block");
                 if (lattice is null) throw new LtcException("block-ltc needs --lattice (E8 for n = 8, Leech for n = 24)");
@@ -84,30 +90,30 @@ internal static class ModelCommands
             }
             else if (pr.GetValue(Block) is not null) throw new LtcException("--block is for --kind block-ltc");
             int d = source.Dimension;
-            if (model == "ntc" && lattice is not null && lattice is not IntegerLattice)
+            if (model == ModelKind.Ntc && lattice is not null && lattice is not IntegerLattice)
                 throw new LtcException($"ntc rounds to integers; --lattice {latticeName} needs --kind ltc");
-            int dy = pr.GetValue(LatentDim) ?? (model == "block-ltc" ? 1 : model == "eclq" ? d : lattice?.Dimension ?? d);
+            int dy = pr.GetValue(LatentDim) ?? (model == ModelKind.BlockLtc ? 1 : model == ModelKind.Eclq ? d : lattice?.Dimension ?? d);
             if (dy < 1 || dy > ModelConfig.MaxLatentDim) throw new LtcException($"--latent-dim must be between 1 and {ModelConfig.MaxLatentDim}, got {dy}");
-            latticeName ??= $"Z{dy}";
-            string transform = pr.GetValue(Transform) ?? (source is IidSource ? "linear" : "mlp");
-            string entropy = pr.GetValue(Entropy) ?? (model == "block-ltc" || (model != "ntc" && dy >= 2) ? "flow" : "factorized");
+            modelLattice ??= ModelLattice.Parse($"Z{dy}");
+            var transform = transformKind ?? (source is IidSource ? TransformKind.Linear : TransformKind.Mlp);
+            var entropy = entropyKind ?? (model == ModelKind.BlockLtc || (model.HasLattice() && dy >= 2) ? EntropyModelKind.Flow : EntropyModelKind.Factorized);
             var cfg = new ModelConfig
             {
                 Model = model,
-                Source = model == "block-ltc" ? source.Name : pr.GetValue(Source)!,
+                Source = model == ModelKind.BlockLtc ? source.Name : pr.GetValue(Source)!,
                 Dim = d,
                 Block = block,
                 LatentDim = dy,
                 ScalarsPerSample = source.ScalarsPerSample,
-                Transform = transform.ToLowerInvariant(),
+                Transform = transform,
                 Hidden = pr.GetValue(Hidden),
-                Lattice = latticeName,
-                Entropy = entropy.ToLowerInvariant(),
-                Proxy = pr.GetValue(Proxy)!.ToLowerInvariant(),
-                Distortion = pr.GetValue(Distortion)!.ToLowerInvariant(),
+                Lattice = modelLattice,
+                Entropy = entropy,
+                Proxy = proxy,
+                Distortion = distortion,
                 Lambda = lambda,
                 McSamples = pr.GetValue(TrainCellSamples) ?? profile.McSamples,
-                Mc = pr.GetValue(TrainCellSampling)!.ToLowerInvariant(),
+                Mc = sampling,
                 Steps = pr.GetValue(Steps) ?? profile.Steps,
                 Batch = pr.GetValue(Batch) ?? profile.Batch,
                 Lr = pr.GetValue(Lr) ?? profile.Lr,
@@ -121,10 +127,8 @@ internal static class ModelCommands
         /// <summary>The evaluation after training, checked (range and memory) before training starts.</summary>
         public EvalOptions Eval(ParseResult pr, TrainingProfile profile, ModelConfig cfg, VectorSource source) => new EvalOptions(
             pr.GetValue(EvalSamples) ?? profile.EvalSamples, pr.GetValue(EvalCellSamples) ?? profile.EvalMcSamples,
-            profile.EvalReplicates, CellSampling.ScrambledSobol, cfg.Seed + 1000).Validated(source, LatentSize(cfg));
+            profile.EvalReplicates, CellSampling.ScrambledSobol, cfg.Seed + 1000).Validated(source, cfg.LatentSize);
     }
-
-    private static int LatentSize(ModelConfig cfg) => cfg.LatentDim * (cfg.Model == "block-ltc" ? cfg.Block : 1);
 
     public static Command CreateTrain()
     {
@@ -168,7 +172,7 @@ internal static class ModelCommands
                 return interruption.ExitCode;
             }
             // Rendered before the model is kept: a report that cannot be printed (NaN in JSON) fails the command whole.
-            string text = Render(json, cfg, cfg.Source, run.Evaluation, run.TrainSeconds, path, ModelFile.Fingerprint(run.Model));
+            string text = Render(json, cfg, cfg.Source, run.Evaluation, run.TrainSeconds, path, Convert.ToHexStringLower(ModelFile.Fingerprint(run.Model)));
             restore.Keep();
             CliOptions.WarnDeprecated(pr);
             report.Write(text);
@@ -201,7 +205,7 @@ internal static class ModelCommands
             {
                 var setup = o.Build(pr, l);
                 var eval = o.Eval(pr, setup.Profile, setup.Config, setup.Source);
-                string path = Path.Combine(dir, $"{setup.Config.Model}-{Slug(setup.Config.Lattice)}-lambda{l.ToString("R", Inv)}.ltcm");
+                string path = Path.Combine(dir, $"{setup.Config.Model.Name()}-{Slug(setup.Config.Lattice.Name)}-lambda{l.ToString("R", Inv)}.ltcm");
                 return (Lambda: l, setup.Config, setup.Source, Eval: eval, Path: path);
             }).ToList();
             string csv = Path.Combine(dir, "results.csv");
@@ -301,7 +305,7 @@ internal static class ModelCommands
         var samples = new Option<int?>("--samples") { Description = $"Test vectors from a synthetic source (default: the model's profile; 1..{EvalOptions.MaxSamples}; data sets use their test split)." }.Range(1, EvalOptions.MaxSamples);
         var cellSamples = new Option<int?>("--cell-samples") { Description = $"Cell samples per rate estimate (default: the model's profile; 1..{ModelConfig.MaxCellSamples}). (--mc-samples is a deprecated spelling.)" }.Range(1, ModelConfig.MaxCellSamples).DeprecatedAlias("--mc-samples");
         var replicates = new Option<int?>("--replicates") { Description = $"Independent cell-sample sets for the Monte Carlo error (default: the profile's, 4; 1..{EvalOptions.MaxReplicates})." }.Range(1, EvalOptions.MaxReplicates);
-        var sampling = new Option<string>("--cell-sampling") { Description = "Cell sampling: montecarlo, antithetic, sobol, sobol-scrambled. (--mc is a deprecated spelling.)", DefaultValueFactory = _ => "sobol-scrambled" }.DeprecatedAlias("--mc");
+        var sampling = new Option<string>("--cell-sampling") { Description = $"Cell sampling: {CellSamplingCatalog.Names.Expected}. (--mc is a deprecated spelling.)", DefaultValueFactory = _ => "sobol-scrambled" }.DeprecatedAlias("--mc");
         var seed = new Option<int?>("--seed") { Description = "Seed of the test draws and cell samples (default: the model's seed + 1000)." };
         var source = new Option<string?>("--source") { Description = "Evaluate on another source of the same dimension (default: the model's); rates are in that source's unit." };
         var device = new Option<string>("--device") { Description = "cpu or cuda.", DefaultValueFactory = _ => "cpu" };
@@ -314,7 +318,7 @@ internal static class ModelCommands
         cmd.SetAction(pr =>
         {
             string path = pr.GetValue(model)!;
-            var cellSampling = ModelConfig.ParseSampling(pr.GetValue(sampling)!, "--cell-sampling");
+            var cellSampling = CellSamplingCatalog.Names.Parse(pr.GetValue(sampling), "--cell-sampling");
             TorchSetup.Configure(pr.GetValue(device)!, pr.GetValue(threads));
             var loaded = ModelFile.Load(path);
             var cfg = loaded.Model.Config;
@@ -328,11 +332,11 @@ internal static class ModelCommands
             if (pr.GetValue(coded))
             {
                 var c = CodedEvaluator.Evaluate(loaded.Model, src, options);
-                ReportCoded(pr.InvocationConfiguration.Output, pr.GetValue(json), cfg, sourceName, c, path, ModelFile.Fingerprint(loaded.Model));
+                ReportCoded(pr.InvocationConfiguration.Output, pr.GetValue(json), cfg, sourceName, c, path, Convert.ToHexStringLower(ModelFile.Fingerprint(loaded.Model)));
                 return 0;
             }
             var result = Evaluator.Evaluate(loaded.Model, src, options);
-            Report(pr.InvocationConfiguration.Output, pr.GetValue(json), cfg, sourceName, result, loaded.State.Seconds, path, ModelFile.Fingerprint(loaded.Model));
+            Report(pr.InvocationConfiguration.Output, pr.GetValue(json), cfg, sourceName, result, loaded.State.Seconds, path, Convert.ToHexStringLower(ModelFile.Fingerprint(loaded.Model)));
             return 0;
         });
         return cmd;
@@ -385,7 +389,7 @@ internal static class ModelCommands
         TextWriter? progressWriter, EvalOptions eval, CancellationToken cancel, string titleSuffix = "")
     {
         // The view opens with the first progress report: input rejected before training prints nothing but the error.
-        using var view = progressWriter is null ? null : new TrainingView(progressWriter, CliOutput.Escape($"{cfg.Model} {cfg.Lattice} λ={cfg.Lambda.ToString("R", Inv)}{titleSuffix}"));
+        using var view = progressWriter is null ? null : new TrainingView(progressWriter, CliOutput.Escape($"{cfg.Model.Name()} {cfg.Lattice.Name} λ={cfg.Lambda.ToString("R", Inv)}{titleSuffix}"));
         return TrainingRun.Train(cfg, source, eval, path, resume, checkpointEvery, view, cancel);
     }
 
@@ -427,7 +431,7 @@ internal static class ModelCommands
             CliOutput.WriteJson(output, ResultObject(cfg, source, r, trainSeconds, path, fingerprint));
             return output.ToString();
         }
-        output.WriteLine($"model        {CliOutput.Escape(path)} ({cfg.Model}, {CliOutput.Escape(cfg.Lattice)}, {cfg.Entropy}, {cfg.Proxy}, λ = {cfg.Lambda.ToString("R", Inv)}, fingerprint {fingerprint[..16]})");
+        output.WriteLine($"model        {CliOutput.Escape(path)} ({cfg.Model.Name()}, {CliOutput.Escape(cfg.Lattice.Name)}, {cfg.Entropy.Name()}, {cfg.Proxy.Name()}, λ = {cfg.Lambda.ToString("R", Inv)}, fingerprint {fingerprint[..16]})");
         output.WriteLine($"source       {CliOutput.Escape(source)} (d = {cfg.Dim}), {r.TestVectors} test vectors" +
             (source == cfg.Source ? "" : $"; trained on {CliOutput.Escape(cfg.Source)}"));
         output.WriteLine($"rate         {r.Rate:F4} {r.RateUnit} ± {r.RateStderr:F4} (Monte Carlo) ± {r.RateSamplingStderr:F4} (test sample)");
@@ -477,14 +481,14 @@ internal static class ModelCommands
     {
         Model = path,
         Fingerprint = fingerprint,
-        Kind = cfg.Model,
+        Kind = cfg.Model.Name(),
         Source = source,
         TrainingSource = cfg.Source,
         Dimension = cfg.Dim,
         LatentDim = cfg.LatentDim,
-        cfg.Lattice,
-        cfg.Entropy,
-        cfg.Proxy,
+        Lattice = cfg.Lattice.Name,
+        Entropy = cfg.Entropy.Name(),
+        Proxy = cfg.Proxy.Name(),
         cfg.Lambda,
         cfg.Profile,
         RateBitsPerSample = r.Rate,
@@ -505,7 +509,7 @@ internal static class ModelCommands
     {
         var sb = new StringBuilder("rate_bits_per_sample,distortion_mse,snr_db,rate_stderr,gap_to_rd_db,lambda,model,lattice,entropy,proxy,train_seconds,rate_unit\n");
         foreach (var (c, _, r, s, _) in rows.OrderBy(x => x.Result.Rate))
-            sb.Append(Inv, $"{r.Rate:R},{r.DistortionMse:R},{r.SnrDb:F4},{r.RateStderr:G4},{(r.GapToRdDb is double g ? g.ToString("F4", Inv) : "")},{c.Lambda:R},{c.Model},{Csv(c.Lattice)},{c.Entropy},{c.Proxy},{s:F1},{r.RateUnit}\n");
+            sb.Append(Inv, $"{r.Rate:R},{r.DistortionMse:R},{r.SnrDb:F4},{r.RateStderr:G4},{(r.GapToRdDb is double g ? g.ToString("F4", Inv) : "")},{c.Lambda:R},{c.Model.Name()},{Csv(c.Lattice.Name)},{c.Entropy.Name()},{c.Proxy.Name()},{s:F1},{r.RateUnit}\n");
         AtomicFile.WriteAllBytes(path, Encoding.UTF8.GetBytes(sb.ToString()));
     }
 

@@ -18,22 +18,20 @@ internal static class CellsPlot
     public static (int Cells, int Samples) Save(CompressionModel model, VectorSource source, int samples, int seed, string path, string? title)
     {
         var cfg = model.Config;
-        if (cfg.Dim != 2 || cfg.Model == "block-ltc")
-            throw new LtcException($"cells can be drawn for one-shot models of 2-d sources only (this model: {cfg.Model}, dimension {cfg.Dim})");
+        if (cfg.Dim != 2 || cfg.Model == ModelKind.BlockLtc)
+            throw new LtcException($"cells can be drawn for one-shot models of 2-d sources only (this model: {cfg.Model.Name()}, dimension {cfg.Dim})");
         if (samples < 1 || samples > MaxSamples) throw new LtcException($"--samples must be between 1 and {MaxSamples}, got {samples}");
         PlotFile.Check(path);
         var data = source.IsSynthetic ? source.Sample(SourceSplit.Test, samples, seed) : source.Rows(SourceSplit.Test)!;
         int count = data.Length / 2;
         model.eval();
         using var _ = no_grad();
-        var x = Trainer.ToTensor(data, count, 2);
-        var cells = model.Quantizer is null ? null : Trainer.CellSamples(model.Quantizer.Lattice, 16, CellSampling.ScrambledSobol, 1);
-        // Dithered models are drawn without dither: the picture shows the cells of Q itself (zero dither).
-        Tensor? dither = cfg.Proxy == "dither" && model.Quantizer is not null ? zeros(count, model.Quantizer.Lattice.Dimension) : null;
-        var r = model.Forward(x, train: false, cells, dither);
-        var q = r.QuantizedLatent.to(float64).contiguous().data<double>().ToArray();
-        var rec = r.Reconstruction.to(float64).contiguous().data<double>().ToArray();
-        int dy = (int)r.QuantizedLatent.shape[1];
+        // Single precision, as the model computes; dithered models are drawn without dither (the cells of Q itself).
+        var x = tensor(data, [count, 2]).to(float32);
+        var (quantized, reconstruction) = model.Quantize(x);
+        var q = quantized.to(float64).contiguous().data<double>().ToArray();
+        var rec = reconstruction.to(float64).contiguous().data<double>().ToArray();
+        int dy = (int)quantized.shape[1];
         // Group samples by cell; the key is the quantized latent, rounded to absorb float noise (+0.0 turns −0 into 0).
         var groups = new Dictionary<string, (List<double> X, List<double> Y, double Rx, double Ry)>();
         for (int i = 0; i < count; i++)
@@ -58,7 +56,7 @@ internal static class CellsPlot
         recon.MarkerSize = 6;
         recon.MarkerShape = ScottPlot.MarkerShape.FilledCircle;
         plt.Axes.SquareUnits();
-        plt.Title(title ?? $"{cfg.Model.ToUpperInvariant()}{(cfg.Model == "ntc" ? "" : " " + cfg.Lattice)} on {cfg.Source}, λ = {cfg.Lambda}: {groups.Count} cells");
+        plt.Title(title ?? $"{cfg.Model.Name().ToUpperInvariant()}{(cfg.Model.HasLattice() ? " " + cfg.Lattice.Name : "")} on {cfg.Source}, λ = {cfg.Lambda}: {groups.Count} cells");
         PlotFile.Save(plt, path, 800, 800);
         return (groups.Count, count);
     }

@@ -111,9 +111,9 @@ public static class NsmEstimator
         int n = lattice.Dimension;
         VoronoiSampler sampler = sampling switch
         {
-            CellSampling.MonteCarlo or CellSampling.Antithetic => new VoronoiSampler(lattice, sampling, DeriveSeed(seed, chunk)),
+            CellSampling.MonteCarlo or CellSampling.Antithetic => new VoronoiSampler(lattice, sampling, Seeds.Stream(seed, chunk)),
             CellSampling.Sobol => new VoronoiSampler(lattice, sampling, seed),
-            _ => new VoronoiSampler(lattice, sampling, DeriveSeed(seed, rep)),
+            _ => new VoronoiSampler(lattice, sampling, Seeds.Stream(seed, rep)),
         };
         if (sampler.SobolIndex != null) sampler.SeekSobol(start);
         const int block = 256;
@@ -134,16 +134,6 @@ public static class NsmEstimator
             }
         }
         return m;
-    }
-
-    /// <summary>An int seed for stream <paramref name="stream"/> of <paramref name="seed"/> (SplitMix64 finalizer).</summary>
-    internal static int DeriveSeed(int seed, int stream)
-    {
-        ulong z = ((ulong)(uint)seed << 32 | (uint)stream) + 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        z ^= z >> 31;
-        return (int)(z & 0x7FFFFFFF);
     }
 
     /// <summary>Count, mean and sum of squared deviations (Welford), combinable (Chan et al.).</summary>

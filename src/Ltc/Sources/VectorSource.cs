@@ -74,16 +74,7 @@ public abstract class VectorSource
         if (rows != null) return rows;
         var data = new double[checked(count * Dimension)];
         // HashCode.Combine is randomized per process, so the split's stream is derived with a fixed mix instead.
-        Draw(data, split, new Random(SplitSeed(seed, split)));
+        Draw(data, split, new Random(Seeds.Split(seed, split)));
         return data;
-    }
-
-    /// <summary>A seed for <paramref name="split"/> derived from <paramref name="seed"/>, the same in every process.</summary>
-    public static int SplitSeed(int seed, SourceSplit split)
-    {
-        ulong z = unchecked((ulong)(uint)seed * 0x9E3779B97F4A7C15UL + (split == SourceSplit.Train ? 0x5eedUL : 0x7e57UL));
-        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
-        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
-        return (int)((z ^ (z >> 31)) & 0x7FFFFFFF);
     }
 }
