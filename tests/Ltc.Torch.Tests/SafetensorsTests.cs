@@ -29,11 +29,11 @@ public class SafetensorsTests : IDisposable
         "ntc" => CodecTestSupport.Config("ntc", "Z2", 2),
         "ltc" => CodecTestSupport.Config("ltc", "A2", 2),
         "ltc-flow" => CodecTestSupport.Config("ltc", "A2", 2, "flow"),
-        "ltc-mlp" => CodecTestSupport.Config("ltc", "A2", 2, "flow") with { Transform = "mlp" },
+        "ltc-mlp" => CodecTestSupport.Config("ltc", "A2", 2, "flow") with { Transform = TransformKind.Mlp },
         "eclq" => CodecTestSupport.Config("eclq", "A2", 2),
         "eclq-flow" => CodecTestSupport.Config("eclq", "A2", 2, "flow"),
         "block" => CodecTestSupport.BlockConfig(2),
-        "block-flow" => CodecTestSupport.BlockConfig(2) with { Entropy = "flow" },
+        "block-flow" => CodecTestSupport.BlockConfig(2) with { Entropy = EntropyModelKind.Flow },
         _ => throw new ArgumentException(kind),
     };
 

@@ -60,7 +60,7 @@ internal static class InteropCommands
     {
         int tensors = model.state_dict().Count;
         long weights = model.Config.ParameterCount();
-        var fingerprint = ModelFile.Fingerprint(model);
+        var fingerprint = Convert.ToHexStringLower(ModelFile.Fingerprint(model));
         if (pr.GetValue(json))
             return CliOutput.ToJson(new
             {
