@@ -25,7 +25,13 @@ public sealed class BarnesWall16 : Lattice
     public override double? PublishedNsm => 0.068297622;
 
     /// <inheritdoc/>
+    public override double? SupersededNsm => 0.0682989;
+
+    /// <inheritdoc/>
     public override double MinimumNorm => 8;
+
+    /// <inheritdoc/>
+    public override bool IsMinimumNormKnown => true;
 
     /// <inheritdoc/>
     public override string Decoder => "RM(1,4) Hadamard bounds + exact 2D16 parity fix-up";

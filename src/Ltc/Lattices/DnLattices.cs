@@ -30,6 +30,9 @@ public sealed class DnLattice : Lattice
     public override double MinimumNorm => 2;
 
     /// <inheritdoc/>
+    public override bool IsMinimumNormKnown => true;
+
+    /// <inheritdoc/>
     public override unsafe void ClosestPoint(ReadOnlySpan<double> x, Span<double> y)
     {
         if (x.Length != Dimension || y.Length != Dimension) throw new ArgumentException($"expected vectors of length {Dimension}");
@@ -82,6 +85,9 @@ public sealed class DnDualLattice : Lattice
 
     /// <inheritdoc/>
     public override double MinimumNorm => Math.Min(1, Dimension / 4.0);
+
+    /// <inheritdoc/>
+    public override bool IsMinimumNormKnown => true;
 
     /// <inheritdoc/>
     public override unsafe void ClosestPoint(ReadOnlySpan<double> x, Span<double> y)

@@ -23,6 +23,9 @@ public sealed class E8Lattice : Lattice
     public override double MinimumNorm => 2;
 
     /// <inheritdoc/>
+    public override bool IsMinimumNormKnown => true;
+
+    /// <inheritdoc/>
     public override unsafe void ClosestPoint(ReadOnlySpan<double> x, Span<double> y)
     {
         if (x.Length != 8 || y.Length != 8) throw new ArgumentException("expected vectors of length 8");

@@ -57,10 +57,30 @@ public abstract class Lattice
     /// </summary>
     public virtual double? PublishedNsm => null;
 
+    /// <summary>
+    /// The value of SPLAG's Table 2.3 (Conway and Sloane) where a later exact or more precise value, now
+    /// <see cref="PublishedNsm"/>, superseded it (the Barnes–Wall and Leech lattices; paper brief, section 8); null
+    /// for every other lattice. Reported next to the current value so that an estimate can be compared with both.
+    /// </summary>
+    public virtual double? SupersededNsm => null;
+
+    /// <summary>The granular gain over Zⁿ of <see cref="PublishedNsm"/> in dB, 10·log10((1/12)/G), or null without one.</summary>
+    public double? PublishedGranularGainDb => PublishedNsm is double g ? GranularGainDb(g) : null;
+
+    /// <summary>The granular gain over Zⁿ, in dB, of a lattice whose normalized second moment is <paramref name="nsm"/>: 10·log10((1/12)/G).</summary>
+    public static double GranularGainDb(double nsm) => 10 * Math.Log10(1.0 / 12.0 / nsm);
+
     /// <summary>A short description of the closest-point algorithm, for <c>ltc lattice list</c>.</summary>
     public virtual string Decoder => "unspecified";
 
     private double _minimumNorm = double.NaN;
+
+    /// <summary>
+    /// True when the lattice class knows <see cref="MinimumNorm"/> without a search (a closed form, or its parts'
+    /// values for a direct sum); false when it is found by sphere-decoder enumeration, whose cost grows exponentially
+    /// with the dimension (a caller may then skip it above a few dozen dimensions).
+    /// </summary>
+    public virtual bool IsMinimumNormKnown => false;
 
     /// <summary>
     /// The squared length of a shortest nonzero lattice vector. Found by sphere-decoder enumeration unless the
@@ -223,6 +243,34 @@ public abstract class Lattice
         }
     }
 
+    /// <summary>
+    /// The integer coordinates of row-major lattice points (count × n), checked: each point is rebuilt from its
+    /// coordinates and must come back within 10⁻⁹ of its largest magnitude (at least 1).
+    /// </summary>
+    /// <param name="points">Lattice points, e.g. from <see cref="ClosestPoints(ReadOnlySpan{double}, Span{double}, int)"/>.</param>
+    /// <param name="k">The coordinates, the same length as <paramref name="points"/>.</param>
+    /// <exception cref="ArgumentException">The spans differ in length or do not hold whole vectors.</exception>
+    /// <exception cref="LtcException">A point is too large for exact int64 coordinates (names its row).</exception>
+    public void CheckedCoordinates(ReadOnlySpan<double> points, Span<long> k)
+    {
+        int n = Dimension;
+        if (points.Length != k.Length || points.Length % n != 0)
+            throw new ArgumentException($"batch of {points.Length} values does not hold whole {n}-dimensional vectors (or output length {k.Length} differs)");
+        Span<double> p = n <= 256 ? stackalloc double[n] : new double[n];
+        for (int o = 0; o < points.Length; o += n)
+        {
+            var point = points.Slice(o, n);
+            var ki = k.Slice(o, n);
+            Coordinates(point, ki);
+            PointFromCoordinates(ki, p);
+            double scale = 1;
+            for (int j = 0; j < n; j++) scale = Math.Max(scale, Math.Abs(point[j]));
+            for (int j = 0; j < n; j++)
+                if (Math.Abs(p[j] - point[j]) > 1e-9 * scale)
+                    throw new LtcException($"row {o / n} is too large for exact integer lattice coordinates");
+        }
+    }
+
     /// <summary>The lattice point y = kG of integer coordinates k.</summary>
     public void PointFromCoordinates(ReadOnlySpan<long> k, Span<double> y)
     {
@@ -330,6 +378,12 @@ public sealed class ScaledLattice : Lattice
 
     /// <inheritdoc/>
     public override double MinimumNorm => Inner.MinimumNorm * Scale * Scale;
+
+    /// <inheritdoc/>
+    public override bool IsMinimumNormKnown => Inner.IsMinimumNormKnown;
+
+    /// <inheritdoc/>
+    public override double? SupersededNsm => Inner.SupersededNsm;
 
     /// <inheritdoc/>
     [System.Runtime.CompilerServices.SkipLocalsInit]

@@ -28,7 +28,13 @@ public sealed class LeechLattice : Lattice
     public override double? PublishedNsm => 0.065754;
 
     /// <inheritdoc/>
+    public override double? SupersededNsm => 0.0657710;
+
+    /// <inheritdoc/>
     public override double MinimumNorm => 32;
+
+    /// <inheritdoc/>
+    public override bool IsMinimumNormKnown => true;
 
     /// <inheritdoc/>
     public override string Decoder => "half-Leech cosets, hexacode lower bounds + exact parity trellis";
