@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 using Ltc.Simd;
 using MathNet.Numerics.LinearAlgebra;
@@ -121,59 +122,62 @@ public abstract class Lattice
     /// <paramref name="threads"/> threads (0 = all processors). <paramref name="xs"/> and <paramref name="ys"/> may
     /// be the same memory (decoded in place) but must not otherwise overlap.
     /// </summary>
-    public unsafe void ClosestPoints(ReadOnlySpan<double> xs, Span<double> ys, int threads = 0) =>
+    /// <exception cref="ArgumentException">The spans differ in length or do not hold whole vectors.</exception>
+    /// <exception cref="LtcException">A coordinate is beyond the decoder's range (<see cref="LatticeCatalog.MaxDecodeMagnitude"/>).</exception>
+    public void ClosestPoints(ReadOnlySpan<double> xs, Span<double> ys, int threads = 0) =>
         ClosestPoints(xs, ys, threads, SimdPath.Current);
 
-    /// <summary>The batch decode on a given vector path (tests run every path in one process).</summary>
-    internal unsafe void ClosestPoints(ReadOnlySpan<double> xs, Span<double> ys, int threads, SimdWidth width)
-    {
-        int n = Dimension;
-        if (xs.Length != ys.Length || xs.Length % n != 0)
-            throw new ArgumentException($"batch of {xs.Length} values does not hold whole {n}-dimensional vectors (or output length {ys.Length} differs)");
-        int count = xs.Length / n;
-        fixed (double* px = xs)
-        fixed (double* py = ys)
-        {
-            var ix = (nint)px;
-            var iy = (nint)py;
-            RunChunks(count, threads, (start, end) =>
-                ClosestPointsCore((double*)ix + (long)start * n, (double*)iy + (long)start * n, end - start, width));
-        }
-    }
+    /// <summary>
+    /// Closest points of a row-major float32 batch (count × n), decoded in double precision (the floats widen exactly)
+    /// and rounded back to float32; see the double overload.
+    /// </summary>
+    /// <exception cref="ArgumentException">The spans differ in length or do not hold whole vectors.</exception>
+    /// <exception cref="LtcException">A coordinate is beyond the decoder's range (<see cref="LatticeCatalog.MaxDecodeMagnitude"/>).</exception>
+    public void ClosestPoints(ReadOnlySpan<float> xs, Span<float> ys, int threads = 0) =>
+        ClosestPoints(xs, ys, threads, SimdPath.Current);
 
-    /// <summary>Closest points of a row-major float32 batch (count × n); see the double overload.</summary>
-    public unsafe void ClosestPoints(ReadOnlySpan<float> xs, Span<float> ys, int threads = 0)
+    /// <summary>
+    /// The batch decode of float64 or float32 points on a given vector path (tests run every path in one process):
+    /// split into chunks over threads; float64 chunks go to <see cref="ClosestPointsCore"/> in place, other types are
+    /// widened to float64 a block at a time, decoded and converted back.
+    /// </summary>
+    internal unsafe void ClosestPoints<T>(ReadOnlySpan<T> xs, Span<T> ys, int threads, SimdWidth width)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = Dimension;
         if (xs.Length != ys.Length || xs.Length % n != 0)
             throw new ArgumentException($"batch of {xs.Length} values does not hold whole {n}-dimensional vectors (or output length {ys.Length} differs)");
         int count = xs.Length / n;
-        var width = SimdPath.Current;
-        fixed (float* px = xs)
-        fixed (float* py = ys)
+        fixed (T* px = xs)
+        fixed (T* py = ys)
         {
             var ix = (nint)px;
             var iy = (nint)py;
             RunChunks(count, threads, (start, end) =>
             {
-                // Widened exactly to float64 a block at a time, decoded, rounded back.
-                int block = Math.Max(1, BlockValues / n);
-                var buf = new double[2 * Math.Min(block, end - start) * n];
-                fixed (double* pb = buf)
-                {
-                    for (int s = start; s < end; s += block)
-                    {
-                        int b = Math.Min(block, end - s), len = b * n;
-                        var src = new ReadOnlySpan<float>((float*)ix + (long)s * n, len);
-                        var dst = new Span<float>((float*)iy + (long)s * n, len);
-                        var xd = new Span<double>(pb, len);
-                        var yd = new Span<double>(pb + len, len);
-                        for (int j = 0; j < len; j++) xd[j] = src[j];
-                        ClosestPointsCore(pb, pb + len, b, width);
-                        for (int j = 0; j < len; j++) dst[j] = (float)yd[j];
-                    }
-                }
+                T* x = (T*)ix + (long)start * n, y = (T*)iy + (long)start * n;
+                if (typeof(T) == typeof(double)) ClosestPointsCore((double*)x, (double*)y, end - start, width);
+                else ClosestPointsStaged(x, y, end - start, width);
             });
+        }
+    }
+
+    // Widened exactly to float64 a block at a time, decoded, converted back (rounded to nearest for float32).
+    private unsafe void ClosestPointsStaged<T>(T* xs, T* ys, int count, SimdWidth width) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = Dimension;
+        int block = Math.Max(1, BlockValues / n);
+        var buf = new double[2 * Math.Min(block, count) * n];
+        fixed (double* pb = buf)
+        {
+            for (int s = 0; s < count; s += block)
+            {
+                int b = Math.Min(block, count - s), len = b * n;
+                T* src = xs + (long)s * n, dst = ys + (long)s * n;
+                for (int j = 0; j < len; j++) pb[j] = double.CreateTruncating(src[j]);
+                ClosestPointsCore(pb, pb + len, b, width);
+                for (int j = 0; j < len; j++) dst[j] = T.CreateTruncating(pb[len + j]);
+            }
         }
     }
 
@@ -196,6 +200,30 @@ public abstract class Lattice
         };
         if (ok) return;
         for (long p = 0; p < count; p++) DecoderLimits.Check(new ReadOnlySpan<double>(xs + p * n, n), Name);
+    }
+
+    /// <summary>
+    /// <see cref="ClosestPoint(ReadOnlySpan{double}, Span{double})"/> of a lattice decoded by a vector kernel
+    /// (E8, BW16, Leech): checks the lengths and the range, then decodes at the start-up width.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private protected unsafe void KernelClosestPoint<TKernel>(ReadOnlySpan<double> x, Span<double> y) where TKernel : struct, IPointKernel
+    {
+        int n = Dimension;
+        if (x.Length != n || y.Length != n) throw new ArgumentException($"expected vectors of length {n}");
+        fixed (double* px = x)
+        fixed (double* py = y)
+        {
+            CheckMagnitudes(px, 1);
+            PointKernels.One<TKernel>(px, py);
+        }
+    }
+
+    /// <summary><see cref="ClosestPointsCore"/> of a lattice decoded by a vector kernel: the range check, then the kernel over the batch.</summary>
+    private protected unsafe void KernelClosestPoints<TKernel>(double* xs, double* ys, int count, SimdWidth width) where TKernel : struct, IPointKernel
+    {
+        CheckMagnitudes(xs, count);
+        PointKernels.Batch<TKernel>(xs, ys, count, Dimension, width);
     }
 
     /// <summary>True when every |x[i]| ≤ <see cref="LatticeCatalog.MaxDecodeMagnitude"/> (false for NaN), 8 lanes at a time.</summary>

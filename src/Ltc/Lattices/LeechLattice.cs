@@ -40,23 +40,11 @@ public sealed class LeechLattice : Lattice
     public override string Decoder => "half-Leech cosets, hexacode lower bounds + exact parity trellis";
 
     /// <inheritdoc/>
-    public override unsafe void ClosestPoint(ReadOnlySpan<double> x, Span<double> y)
-    {
-        if (x.Length != 24 || y.Length != 24) throw new ArgumentException("expected vectors of length 24");
-        fixed (double* px = x)
-        fixed (double* py = y)
-        {
-            CheckMagnitudes(px, 1);
-            PointKernels.One<Kernel>(px, py);
-        }
-    }
+    public override void ClosestPoint(ReadOnlySpan<double> x, Span<double> y) => KernelClosestPoint<Kernel>(x, y);
 
     /// <inheritdoc/>
-    internal override unsafe void ClosestPointsCore(double* xs, double* ys, int count, SimdWidth width)
-    {
-        CheckMagnitudes(xs, count);
-        PointKernels.Batch<Kernel>(xs, ys, count, 24, width);
-    }
+    internal override unsafe void ClosestPointsCore(double* xs, double* ys, int count, SimdWidth width) =>
+        KernelClosestPoints<Kernel>(xs, ys, count, width);
 
     private readonly struct Kernel : IPointKernel
     {
