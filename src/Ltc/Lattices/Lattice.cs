@@ -203,6 +203,19 @@ public abstract class Lattice
     }
 
     /// <summary>
+    /// <see cref="ClosestPoint(ReadOnlySpan{double}, Span{double})"/> as a batch of one point at the start-up width, for
+    /// lattices whose <see cref="ClosestPointsCore"/> is the decoder (D_n, D_n*).
+    /// </summary>
+    private protected unsafe void ClosestPointByBatch(ReadOnlySpan<double> x, Span<double> y)
+    {
+        int n = Dimension;
+        if (x.Length != n || y.Length != n) throw new ArgumentException($"expected vectors of length {n}");
+        fixed (double* px = x)
+        fixed (double* py = y)
+            ClosestPointsCore(px, py, 1, SimdPath.Current);
+    }
+
+    /// <summary>
     /// <see cref="ClosestPoint(ReadOnlySpan{double}, Span{double})"/> of a lattice decoded by a vector kernel
     /// (E8, BW16, Leech): checks the lengths and the range, then decodes at the start-up width.
     /// </summary>
