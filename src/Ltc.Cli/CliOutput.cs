@@ -1,11 +1,9 @@
-using System.CommandLine;
-using System.CommandLine.Parsing;
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Spectre.Console;
 
 namespace Ltc.Cli;
 
@@ -59,6 +57,24 @@ internal static class CliOutput
             string name = bracket < 0 ? p : p[..bracket];
             return (name.Length > 0 ? JsonNamingPolicy.SnakeCaseLower.ConvertName(name) : "") + (bracket < 0 ? "" : p[bracket..]);
         }));
+    }
+
+    /// <summary>The value, or null (JSON null) when it is NaN or infinite.</summary>
+    public static double? FiniteOrNull(double v) => double.IsFinite(v) ? v : null;
+
+    /// <summary>A Spectre console writing to <paramref name="writer"/>: plain text, 120 columns, unless it is the real terminal.</summary>
+    public static IAnsiConsole Console(TextWriter writer)
+    {
+        bool terminal = ReferenceEquals(writer, System.Console.Out) && !System.Console.IsOutputRedirected;
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = terminal ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = terminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+            Out = new AnsiConsoleOutput(writer),
+        });
+        if (!terminal) console.Profile.Width = 120;
+        return console;
     }
 
     /// <summary>
@@ -130,109 +146,6 @@ internal static class CliOutput
         {
             if (!float.IsFinite(value)) throw new NonFiniteException(value);
             writer.WriteNumberValue(value);
-        }
-    }
-}
-
-/// <summary>
-/// Checked ranges and deprecated spellings of options. A range is checked while parsing, so a value out of range is a
-/// one-line error before any work; a deprecated spelling still works and earns a warning on stderr when the command
-/// succeeds.
-/// </summary>
-internal static class CliOptions
-{
-    /// <summary>Accepts only <paramref name="min"/> ≤ value ≤ <paramref name="max"/>.</summary>
-    public static Option<int> Range(this Option<int> option, int min, int max)
-    {
-        option.Validators.Add(r =>
-        {
-            if (TryValue(r, out int v)) Check(r, v, min, max);
-        });
-        return option;
-    }
-
-    /// <summary>Accepts only <paramref name="min"/> ≤ value ≤ <paramref name="max"/> (or no value).</summary>
-    public static Option<int?> Range(this Option<int?> option, int min, int max)
-    {
-        option.Validators.Add(r =>
-        {
-            if (TryValue(r, out int? v) && v is int value) Check(r, value, min, max);
-        });
-        return option;
-    }
-
-    /// <summary>Accepts only finite values with 0 &lt; value ≤ <paramref name="max"/>.</summary>
-    public static Option<double> Positive(this Option<double> option, double max)
-    {
-        option.Validators.Add(r =>
-        {
-            if (TryValue(r, out double v)) CheckPositive(r, v, max);
-        });
-        return option;
-    }
-
-    /// <summary>Accepts only finite values with 0 &lt; value ≤ <paramref name="max"/> (or no value).</summary>
-    public static Option<double?> Positive(this Option<double?> option, double max)
-    {
-        option.Validators.Add(r =>
-        {
-            if (TryValue(r, out double? v) && v is double value) CheckPositive(r, value, max);
-        });
-        return option;
-    }
-
-    // A value that does not even parse is reported by the parser itself (one line); the range waits for a number.
-    private static bool TryValue<T>(OptionResult r, out T value)
-    {
-        value = default!;
-        if (r.Errors.Any()) return false;
-        try
-        {
-            value = r.GetValueOrDefault<T>();
-            return true;
-        }
-        catch (InvalidOperationException)
-        {
-            return false;
-        }
-    }
-
-    private static void CheckPositive(OptionResult r, double v, double max)
-    {
-        if (v > 0 && v <= max) return;
-        r.AddError($"{r.IdentifierToken?.Value ?? r.Option.Name} must be positive and at most {max.ToString("G", CultureInfo.InvariantCulture)}, got {v.ToString("R", CultureInfo.InvariantCulture)}");
-    }
-
-    private static void Check(OptionResult r, long v, long min, long max)
-    {
-        if (v >= min && v <= max) return;
-        string name = r.IdentifierToken?.Value ?? r.Option.Name;
-        r.AddError(min == 1
-            ? $"{name} must be positive and at most {max}, got {v}"
-            : $"{name} must be between {min} and {max}, got {v}");
-    }
-
-    /// <summary>Adds <paramref name="oldSpelling"/> as a deprecated alias of <paramref name="option"/>.</summary>
-    public static T DeprecatedAlias<T>(this T option, string oldSpelling) where T : Option
-    {
-        option.Aliases.Add(oldSpelling);
-        var set = DeprecatedSpellings.GetOrCreateValue(option);
-        lock (set) set.Add(oldSpelling);
-        return option;
-    }
-
-    private static readonly ConditionalWeakTable<Option, HashSet<string>> DeprecatedSpellings = new();
-
-    /// <summary>Queues a warning for every deprecated spelling used on the command line.</summary>
-    public static void WarnDeprecated(ParseResult pr)
-    {
-        foreach (var option in pr.CommandResult.Command.Options)
-        {
-            if (!DeprecatedSpellings.TryGetValue(option, out var set)) continue;
-            if (pr.GetResult(option) is not OptionResult { Implicit: false } used || used.IdentifierToken?.Value is not string spelling) continue;
-            bool deprecated;
-            lock (set) deprecated = set.Contains(spelling);
-            if (deprecated) LtcApp.Warn($"{spelling} is deprecated in '{pr.CommandResult.Command.Name}'; use {option.Name}");
         }
     }
 }

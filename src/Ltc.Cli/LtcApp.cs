@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using Ltc.Cli.Commands;
 
 namespace Ltc.Cli;
@@ -10,7 +9,7 @@ namespace Ltc.Cli;
 /// training or sweep interrupted by SIGINT or SIGTERM (one line saying what was kept). Warnings (a deprecated option
 /// spelling, an unfinished checkpoint used) are printed as <c>ltc: warning: ...</c> lines when the command succeeds.
 /// </remarks>
-internal static class LtcApp
+internal static partial class LtcApp
 {
     /// <summary>Exit code for bad input (unknown names, malformed files, wrong dimensions, NaN).</summary>
     public const int BadInput = 2;
@@ -28,8 +27,8 @@ internal static class LtcApp
         root.Subcommands.Add(LatticeCommands.Create());
         root.Subcommands.Add(InspectCommand.Create());
         root.Subcommands.Add(BenchCommands.Create());
-        root.Subcommands.Add(BoundsCommands.CreateBounds());
-        root.Subcommands.Add(BoundsCommands.CreateBdRate());
+        root.Subcommands.Add(BoundsCommand.Create());
+        root.Subcommands.Add(BdRateCommand.Create());
         root.Subcommands.Add(PlotCommands.Create());
         root.Subcommands.Add(ModelCommands.CreateTrain());
         root.Subcommands.Add(ModelCommands.CreateSweep());
@@ -113,72 +112,6 @@ internal static class LtcApp
         var invocation = Current.Value;
         if (invocation is null) return;
         lock (invocation.Warnings) invocation.Warnings.Add(message);
-    }
-
-    /// <summary>
-    /// Turns SIGINT and SIGTERM (and an outside interruption) into a cancellation for as long as it is not disposed:
-    /// the first signal cancels <see cref="Token"/> and the process keeps running so that the command can save what it
-    /// has, remove its temporary files and restore the terminal; a second signal terminates as usual.
-    /// </summary>
-    internal sealed class Interruption : IDisposable
-    {
-        private readonly CancellationTokenSource _cts;
-        private readonly List<PosixSignalRegistration> _registrations = [];
-        private readonly CancellationTokenRegistration _outside;
-        private int _signal;
-
-        private Interruption()
-        {
-            _cts = new CancellationTokenSource();
-            var outside = Current.Value?.Interrupt ?? default;
-            _outside = outside.Register(() => Fire(2));
-            if (OperatingSystem.IsWindows() || OperatingSystem.IsLinux() || OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD())
-            {
-                foreach (var signal in new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM })
-                {
-                    try
-                    {
-                        _registrations.Add(PosixSignalRegistration.Create(signal, ctx =>
-                        {
-                            // The first signal asks the command to stop cleanly; a second one is not cancelled.
-                            if (Volatile.Read(ref _signal) == 0)
-                            {
-                                ctx.Cancel = true;
-                                Fire(ctx.Signal == PosixSignal.SIGTERM ? 15 : 2);
-                            }
-                        }));
-                    }
-                    catch (PlatformNotSupportedException) { }
-                }
-            }
-        }
-
-        /// <summary>Starts listening.</summary>
-        public static Interruption Begin() => new();
-
-        private void Fire(int signal)
-        {
-            if (Interlocked.CompareExchange(ref _signal, signal, 0) == 0) _cts.Cancel();
-        }
-
-        /// <summary>Cancelled by the first signal.</summary>
-        public CancellationToken Token => _cts.Token;
-
-        /// <summary>Whether a signal arrived.</summary>
-        public bool Fired => Volatile.Read(ref _signal) != 0;
-
-        /// <summary>SIGINT or SIGTERM, for messages.</summary>
-        public string SignalName => Volatile.Read(ref _signal) == 15 ? "SIGTERM" : "SIGINT";
-
-        /// <summary>128 + the signal number.</summary>
-        public int ExitCode => Volatile.Read(ref _signal) == 15 ? InterruptedBySigterm : InterruptedBySigint;
-
-        public void Dispose()
-        {
-            foreach (var r in _registrations) r.Dispose();
-            _outside.Dispose();
-            _cts.Dispose();
-        }
     }
 
     /// <summary>The one-line message for errors caused by input, or null for bugs (which keep their trace).</summary>

@@ -40,9 +40,7 @@ internal static class DataCommands
                 "test" => SourceSplit.Test,
                 var s => throw new LtcException($"unknown split '{s}' (expected train or test)"),
             };
-            var named = SourceCatalog.InputPaths(spec);
-            AtomicFile.CheckOutput(path, [.. named.Where(p => !IsFolder(p))]);
-            RefuseRecordingFolder(path, named.Where(IsFolder));
+            SourceCatalog.CheckOutput(spec, path);
 
             var src = SourceCatalog.Parse(spec, d);
             AtomicFile.CheckOutput(path, [.. src.InputFiles]);
@@ -64,36 +62,5 @@ internal static class DataCommands
         });
         data.Subcommands.Add(export);
         return data;
-    }
-
-    private static bool IsFolder(string p) => p.EndsWith(Path.DirectorySeparatorChar) || p.EndsWith('/');
-
-    /// <summary>Refuses a .wav output inside a folder of recordings the source reads (after resolving links).</summary>
-    private static void RefuseRecordingFolder(string output, IEnumerable<string> folders)
-    {
-        string o = Canonical(output);
-        foreach (var folder in folders)
-        {
-            string dir = Canonical(folder.TrimEnd('/', Path.DirectorySeparatorChar));
-            if (string.Equals(Path.GetDirectoryName(o), dir, StringComparison.Ordinal) && o.EndsWith(".wav", StringComparison.OrdinalIgnoreCase))
-                throw new LtcException($"--out {output} would write into the source's recordings in {folder.TrimEnd('/', Path.DirectorySeparatorChar)}");
-        }
-    }
-
-    // The absolute path with every symbolic link resolved (like realpath), whether or not the file exists yet.
-    private static string Canonical(string path, int depth = 0)
-    {
-        var full = Path.GetFullPath(path);
-        if (depth > 32) return full;
-        var dir = Path.GetDirectoryName(full);
-        var name = Path.GetFileName(full);
-        if (dir is null || name.Length == 0) return full;
-        var candidate = Path.Combine(Canonical(dir, depth + 1), name);
-        string? target = null;
-        try { target = new FileInfo(candidate).LinkTarget; }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
-        if (target is null) return candidate;
-        return Canonical(Path.IsPathRooted(target) ? target : Path.Combine(Path.GetDirectoryName(candidate)!, target), depth + 1);
     }
 }

@@ -24,6 +24,9 @@ public sealed class AnLattice : Lattice
     public override double MinimumNorm => 2;
 
     /// <inheritdoc/>
+    public override bool IsMinimumNormKnown => true;
+
+    /// <inheritdoc/>
     public override void ClosestPoint(ReadOnlySpan<double> x, Span<double> y)
     {
         DecoderLimits.Check(x, Name);
@@ -61,6 +64,9 @@ public sealed class AnDualLattice : Lattice
 
     /// <inheritdoc/>
     public override double MinimumNorm => (double)Dimension / (Dimension + 1);
+
+    /// <inheritdoc/>
+    public override bool IsMinimumNormKnown => true;
 
     /// <inheritdoc/>
     public override void ClosestPoint(ReadOnlySpan<double> x, Span<double> y)

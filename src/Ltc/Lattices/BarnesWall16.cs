@@ -25,29 +25,23 @@ public sealed class BarnesWall16 : Lattice
     public override double? PublishedNsm => 0.068297622;
 
     /// <inheritdoc/>
+    public override double? SupersededNsm => 0.0682989;
+
+    /// <inheritdoc/>
     public override double MinimumNorm => 8;
+
+    /// <inheritdoc/>
+    public override bool IsMinimumNormKnown => true;
 
     /// <inheritdoc/>
     public override string Decoder => "RM(1,4) Hadamard bounds + exact 2D16 parity fix-up";
 
     /// <inheritdoc/>
-    public override unsafe void ClosestPoint(ReadOnlySpan<double> x, Span<double> y)
-    {
-        if (x.Length != 16 || y.Length != 16) throw new ArgumentException("expected vectors of length 16");
-        fixed (double* px = x)
-        fixed (double* py = y)
-        {
-            CheckMagnitudes(px, 1);
-            PointKernels.One<Kernel>(px, py);
-        }
-    }
+    public override void ClosestPoint(ReadOnlySpan<double> x, Span<double> y) => KernelClosestPoint<Kernel>(x, y);
 
     /// <inheritdoc/>
-    internal override unsafe void ClosestPointsCore(double* xs, double* ys, int count, SimdWidth width)
-    {
-        CheckMagnitudes(xs, count);
-        PointKernels.Batch<Kernel>(xs, ys, count, 16, width);
-    }
+    internal override unsafe void ClosestPointsCore(double* xs, double* ys, int count, SimdWidth width) =>
+        KernelClosestPoints<Kernel>(xs, ys, count, width);
 
     private readonly struct Kernel : IPointKernel
     {

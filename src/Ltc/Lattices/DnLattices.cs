@@ -30,13 +30,10 @@ public sealed class DnLattice : Lattice
     public override double MinimumNorm => 2;
 
     /// <inheritdoc/>
-    public override unsafe void ClosestPoint(ReadOnlySpan<double> x, Span<double> y)
-    {
-        if (x.Length != Dimension || y.Length != Dimension) throw new ArgumentException($"expected vectors of length {Dimension}");
-        fixed (double* px = x)
-        fixed (double* py = y)
-            ClosestPointsCore(px, py, 1, SimdPath.Current);
-    }
+    public override bool IsMinimumNormKnown => true;
+
+    /// <inheritdoc/>
+    public override void ClosestPoint(ReadOnlySpan<double> x, Span<double> y) => ClosestPointByBatch(x, y);
 
     /// <inheritdoc/>
     internal override unsafe void ClosestPointsCore(double* xs, double* ys, int count, SimdWidth width)
@@ -84,13 +81,10 @@ public sealed class DnDualLattice : Lattice
     public override double MinimumNorm => Math.Min(1, Dimension / 4.0);
 
     /// <inheritdoc/>
-    public override unsafe void ClosestPoint(ReadOnlySpan<double> x, Span<double> y)
-    {
-        if (x.Length != Dimension || y.Length != Dimension) throw new ArgumentException($"expected vectors of length {Dimension}");
-        fixed (double* px = x)
-        fixed (double* py = y)
-            ClosestPointsCore(px, py, 1, SimdPath.Current);
-    }
+    public override bool IsMinimumNormKnown => true;
+
+    /// <inheritdoc/>
+    public override void ClosestPoint(ReadOnlySpan<double> x, Span<double> y) => ClosestPointByBatch(x, y);
 
     /// <inheritdoc/>
     internal override unsafe void ClosestPointsCore(double* xs, double* ys, int count, SimdWidth width)

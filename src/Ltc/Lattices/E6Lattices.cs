@@ -29,6 +29,9 @@ public sealed class E6Lattice : Lattice
     public override double MinimumNorm => _dual ? 4.0 / 3 : 2;
 
     /// <inheritdoc/>
+    public override bool IsMinimumNormKnown => true;
+
+    /// <inheritdoc/>
     public override void ClosestPoint(ReadOnlySpan<double> x, Span<double> y)
     {
         if (x.Length != 6 || y.Length != 6) throw new ArgumentException("expected vectors of length 6");

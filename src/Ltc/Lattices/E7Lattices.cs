@@ -31,6 +31,9 @@ public sealed class E7Lattice : Lattice
     public override double MinimumNorm => _dual ? 1.5 : 2;
 
     /// <inheritdoc/>
+    public override bool IsMinimumNormKnown => true;
+
+    /// <inheritdoc/>
     public override void ClosestPoint(ReadOnlySpan<double> x, Span<double> y)
     {
         if (x.Length != 7 || y.Length != 7) throw new ArgumentException("expected vectors of length 7");

@@ -23,23 +23,14 @@ public sealed class E8Lattice : Lattice
     public override double MinimumNorm => 2;
 
     /// <inheritdoc/>
-    public override unsafe void ClosestPoint(ReadOnlySpan<double> x, Span<double> y)
-    {
-        if (x.Length != 8 || y.Length != 8) throw new ArgumentException("expected vectors of length 8");
-        fixed (double* px = x)
-        fixed (double* py = y)
-        {
-            CheckMagnitudes(px, 1);
-            PointKernels.One<Kernel>(px, py);
-        }
-    }
+    public override bool IsMinimumNormKnown => true;
 
     /// <inheritdoc/>
-    internal override unsafe void ClosestPointsCore(double* xs, double* ys, int count, SimdWidth width)
-    {
-        CheckMagnitudes(xs, count);
-        PointKernels.Batch<Kernel>(xs, ys, count, 8, width);
-    }
+    public override void ClosestPoint(ReadOnlySpan<double> x, Span<double> y) => KernelClosestPoint<Kernel>(x, y);
+
+    /// <inheritdoc/>
+    internal override unsafe void ClosestPointsCore(double* xs, double* ys, int count, SimdWidth width) =>
+        KernelClosestPoints<Kernel>(xs, ys, count, width);
 
     private readonly struct Kernel : IPointKernel
     {

@@ -55,7 +55,7 @@ public sealed class GeneratorLattice : Lattice
         }
         else
         {
-            var lines = ReadBoundedText(path, 1 << 20).Split('\n')
+            var lines = Ltc.IO.BoundedText.Read(path, 1 << 20, "generator file is larger than 1 MiB").Split('\n')
                 .Select(l => l.Split('#')[0].Trim())
                 .Where(l => l.Length > 0)
                 .ToList();
@@ -80,26 +80,6 @@ public sealed class GeneratorLattice : Lattice
         }
         if (rows != cols) throw new LtcException($"{path}: generator must be square, got {rows}×{cols}");
         return new GeneratorLattice(name, g, rows, lllDelta);
-    }
-
-    // At most `limit` characters of a text file, read from its stream, so a device or a pipe cannot be read forever.
-    private static string ReadBoundedText(string path, int limit)
-    {
-        try
-        {
-            using var reader = new StreamReader(path);
-            var text = new System.Text.StringBuilder();
-            var buffer = new char[1 << 16];
-            int n;
-            while ((n = reader.Read(buffer, 0, buffer.Length)) > 0)
-            {
-                text.Append(buffer, 0, n);
-                if (text.Length > limit) throw new LtcException($"{path}: generator file is larger than 1 MiB");
-            }
-            return text.ToString();
-        }
-        catch (IOException e) { throw new LtcException($"{path}: cannot read ({e.Message})"); }
-        catch (UnauthorizedAccessException) { throw new LtcException($"{path}: permission denied"); }
     }
 
     /// <inheritdoc/>

@@ -20,6 +20,9 @@ public sealed class HexagonalLattice : Lattice
     public override double MinimumNorm => 2;
 
     /// <inheritdoc/>
+    public override bool IsMinimumNormKnown => true;
+
+    /// <inheritdoc/>
     public override void ClosestPoint(ReadOnlySpan<double> x, Span<double> y)
     {
         if (x.Length != 2 || y.Length != 2) throw new ArgumentException("expected vectors of length 2");

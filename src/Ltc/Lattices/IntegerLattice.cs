@@ -19,6 +19,9 @@ public sealed class IntegerLattice : Lattice
     public override double MinimumNorm => 1;
 
     /// <inheritdoc/>
+    public override bool IsMinimumNormKnown => true;
+
+    /// <inheritdoc/>
     public override void ClosestPoint(ReadOnlySpan<double> x, Span<double> y)
     {
         for (int i = 0; i < x.Length; i++) y[i] = Math.Round(x[i], MidpointRounding.ToEven);

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Numerics.Tensors;
 using Ltc.Simd;
 using MathNet.Numerics.LinearAlgebra;
@@ -57,10 +58,30 @@ public abstract class Lattice
     /// </summary>
     public virtual double? PublishedNsm => null;
 
+    /// <summary>
+    /// The value of SPLAG's Table 2.3 (Conway and Sloane) where a later exact or more precise value, now
+    /// <see cref="PublishedNsm"/>, superseded it (the Barnes–Wall and Leech lattices; paper brief, section 8); null
+    /// for every other lattice. Reported next to the current value so that an estimate can be compared with both.
+    /// </summary>
+    public virtual double? SupersededNsm => null;
+
+    /// <summary>The granular gain over Zⁿ of <see cref="PublishedNsm"/> in dB, 10·log10((1/12)/G), or null without one.</summary>
+    public double? PublishedGranularGainDb => PublishedNsm is double g ? GranularGainDb(g) : null;
+
+    /// <summary>The granular gain over Zⁿ, in dB, of a lattice whose normalized second moment is <paramref name="nsm"/>: 10·log10((1/12)/G).</summary>
+    public static double GranularGainDb(double nsm) => 10 * Math.Log10(1.0 / 12.0 / nsm);
+
     /// <summary>A short description of the closest-point algorithm, for <c>ltc lattice list</c>.</summary>
     public virtual string Decoder => "unspecified";
 
     private double _minimumNorm = double.NaN;
+
+    /// <summary>
+    /// True when the lattice class knows <see cref="MinimumNorm"/> without a search (a closed form, or its parts'
+    /// values for a direct sum); false when it is found by sphere-decoder enumeration, whose cost grows exponentially
+    /// with the dimension (a caller may then skip it above a few dozen dimensions).
+    /// </summary>
+    public virtual bool IsMinimumNormKnown => false;
 
     /// <summary>
     /// The squared length of a shortest nonzero lattice vector. Found by sphere-decoder enumeration unless the
@@ -101,59 +122,62 @@ public abstract class Lattice
     /// <paramref name="threads"/> threads (0 = all processors). <paramref name="xs"/> and <paramref name="ys"/> may
     /// be the same memory (decoded in place) but must not otherwise overlap.
     /// </summary>
-    public unsafe void ClosestPoints(ReadOnlySpan<double> xs, Span<double> ys, int threads = 0) =>
+    /// <exception cref="ArgumentException">The spans differ in length or do not hold whole vectors.</exception>
+    /// <exception cref="LtcException">A coordinate is beyond the decoder's range (<see cref="LatticeCatalog.MaxDecodeMagnitude"/>).</exception>
+    public void ClosestPoints(ReadOnlySpan<double> xs, Span<double> ys, int threads = 0) =>
         ClosestPoints(xs, ys, threads, SimdPath.Current);
 
-    /// <summary>The batch decode on a given vector path (tests run every path in one process).</summary>
-    internal unsafe void ClosestPoints(ReadOnlySpan<double> xs, Span<double> ys, int threads, SimdWidth width)
-    {
-        int n = Dimension;
-        if (xs.Length != ys.Length || xs.Length % n != 0)
-            throw new ArgumentException($"batch of {xs.Length} values does not hold whole {n}-dimensional vectors (or output length {ys.Length} differs)");
-        int count = xs.Length / n;
-        fixed (double* px = xs)
-        fixed (double* py = ys)
-        {
-            var ix = (nint)px;
-            var iy = (nint)py;
-            RunChunks(count, threads, (start, end) =>
-                ClosestPointsCore((double*)ix + (long)start * n, (double*)iy + (long)start * n, end - start, width));
-        }
-    }
+    /// <summary>
+    /// Closest points of a row-major float32 batch (count × n), decoded in double precision (the floats widen exactly)
+    /// and rounded back to float32; see the double overload.
+    /// </summary>
+    /// <exception cref="ArgumentException">The spans differ in length or do not hold whole vectors.</exception>
+    /// <exception cref="LtcException">A coordinate is beyond the decoder's range (<see cref="LatticeCatalog.MaxDecodeMagnitude"/>).</exception>
+    public void ClosestPoints(ReadOnlySpan<float> xs, Span<float> ys, int threads = 0) =>
+        ClosestPoints(xs, ys, threads, SimdPath.Current);
 
-    /// <summary>Closest points of a row-major float32 batch (count × n); see the double overload.</summary>
-    public unsafe void ClosestPoints(ReadOnlySpan<float> xs, Span<float> ys, int threads = 0)
+    /// <summary>
+    /// The batch decode of float64 or float32 points on a given vector path (tests run every path in one process):
+    /// split into chunks over threads; float64 chunks go to <see cref="ClosestPointsCore"/> in place, other types are
+    /// widened to float64 a block at a time, decoded and converted back.
+    /// </summary>
+    internal unsafe void ClosestPoints<T>(ReadOnlySpan<T> xs, Span<T> ys, int threads, SimdWidth width)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = Dimension;
         if (xs.Length != ys.Length || xs.Length % n != 0)
             throw new ArgumentException($"batch of {xs.Length} values does not hold whole {n}-dimensional vectors (or output length {ys.Length} differs)");
         int count = xs.Length / n;
-        var width = SimdPath.Current;
-        fixed (float* px = xs)
-        fixed (float* py = ys)
+        fixed (T* px = xs)
+        fixed (T* py = ys)
         {
             var ix = (nint)px;
             var iy = (nint)py;
             RunChunks(count, threads, (start, end) =>
             {
-                // Widened exactly to float64 a block at a time, decoded, rounded back.
-                int block = Math.Max(1, BlockValues / n);
-                var buf = new double[2 * Math.Min(block, end - start) * n];
-                fixed (double* pb = buf)
-                {
-                    for (int s = start; s < end; s += block)
-                    {
-                        int b = Math.Min(block, end - s), len = b * n;
-                        var src = new ReadOnlySpan<float>((float*)ix + (long)s * n, len);
-                        var dst = new Span<float>((float*)iy + (long)s * n, len);
-                        var xd = new Span<double>(pb, len);
-                        var yd = new Span<double>(pb + len, len);
-                        for (int j = 0; j < len; j++) xd[j] = src[j];
-                        ClosestPointsCore(pb, pb + len, b, width);
-                        for (int j = 0; j < len; j++) dst[j] = (float)yd[j];
-                    }
-                }
+                T* x = (T*)ix + (long)start * n, y = (T*)iy + (long)start * n;
+                if (typeof(T) == typeof(double)) ClosestPointsCore((double*)x, (double*)y, end - start, width);
+                else ClosestPointsStaged(x, y, end - start, width);
             });
+        }
+    }
+
+    // Widened exactly to float64 a block at a time, decoded, converted back (rounded to nearest for float32).
+    private unsafe void ClosestPointsStaged<T>(T* xs, T* ys, int count, SimdWidth width) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = Dimension;
+        int block = Math.Max(1, BlockValues / n);
+        var buf = new double[2 * Math.Min(block, count) * n];
+        fixed (double* pb = buf)
+        {
+            for (int s = 0; s < count; s += block)
+            {
+                int b = Math.Min(block, count - s), len = b * n;
+                T* src = xs + (long)s * n, dst = ys + (long)s * n;
+                for (int j = 0; j < len; j++) pb[j] = double.CreateTruncating(src[j]);
+                ClosestPointsCore(pb, pb + len, b, width);
+                for (int j = 0; j < len; j++) dst[j] = T.CreateTruncating(pb[len + j]);
+            }
         }
     }
 
@@ -176,6 +200,43 @@ public abstract class Lattice
         };
         if (ok) return;
         for (long p = 0; p < count; p++) DecoderLimits.Check(new ReadOnlySpan<double>(xs + p * n, n), Name);
+    }
+
+    /// <summary>
+    /// <see cref="ClosestPoint(ReadOnlySpan{double}, Span{double})"/> as a batch of one point at the start-up width, for
+    /// lattices whose <see cref="ClosestPointsCore"/> is the decoder (D_n, D_n*).
+    /// </summary>
+    private protected unsafe void ClosestPointByBatch(ReadOnlySpan<double> x, Span<double> y)
+    {
+        int n = Dimension;
+        if (x.Length != n || y.Length != n) throw new ArgumentException($"expected vectors of length {n}");
+        fixed (double* px = x)
+        fixed (double* py = y)
+            ClosestPointsCore(px, py, 1, SimdPath.Current);
+    }
+
+    /// <summary>
+    /// <see cref="ClosestPoint(ReadOnlySpan{double}, Span{double})"/> of a lattice decoded by a vector kernel
+    /// (E8, BW16, Leech): checks the lengths and the range, then decodes at the start-up width.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private protected unsafe void KernelClosestPoint<TKernel>(ReadOnlySpan<double> x, Span<double> y) where TKernel : struct, IPointKernel
+    {
+        int n = Dimension;
+        if (x.Length != n || y.Length != n) throw new ArgumentException($"expected vectors of length {n}");
+        fixed (double* px = x)
+        fixed (double* py = y)
+        {
+            CheckMagnitudes(px, 1);
+            PointKernels.One<TKernel>(px, py);
+        }
+    }
+
+    /// <summary><see cref="ClosestPointsCore"/> of a lattice decoded by a vector kernel: the range check, then the kernel over the batch.</summary>
+    private protected unsafe void KernelClosestPoints<TKernel>(double* xs, double* ys, int count, SimdWidth width) where TKernel : struct, IPointKernel
+    {
+        CheckMagnitudes(xs, count);
+        PointKernels.Batch<TKernel>(xs, ys, count, Dimension, width);
     }
 
     /// <summary>True when every |x[i]| ≤ <see cref="LatticeCatalog.MaxDecodeMagnitude"/> (false for NaN), 8 lanes at a time.</summary>
@@ -220,6 +281,34 @@ public abstract class Lattice
             double s = 0;
             for (int i = 0; i < n; i++) s += point[i] * inv[i * n + j];
             k[j] = (long)Math.Round(s);
+        }
+    }
+
+    /// <summary>
+    /// The integer coordinates of row-major lattice points (count × n), checked: each point is rebuilt from its
+    /// coordinates and must come back within 10⁻⁹ of its largest magnitude (at least 1).
+    /// </summary>
+    /// <param name="points">Lattice points, e.g. from <see cref="ClosestPoints(ReadOnlySpan{double}, Span{double}, int)"/>.</param>
+    /// <param name="k">The coordinates, the same length as <paramref name="points"/>.</param>
+    /// <exception cref="ArgumentException">The spans differ in length or do not hold whole vectors.</exception>
+    /// <exception cref="LtcException">A point is too large for exact int64 coordinates (names its row).</exception>
+    public void CheckedCoordinates(ReadOnlySpan<double> points, Span<long> k)
+    {
+        int n = Dimension;
+        if (points.Length != k.Length || points.Length % n != 0)
+            throw new ArgumentException($"batch of {points.Length} values does not hold whole {n}-dimensional vectors (or output length {k.Length} differs)");
+        Span<double> p = n <= 256 ? stackalloc double[n] : new double[n];
+        for (int o = 0; o < points.Length; o += n)
+        {
+            var point = points.Slice(o, n);
+            var ki = k.Slice(o, n);
+            Coordinates(point, ki);
+            PointFromCoordinates(ki, p);
+            double scale = 1;
+            for (int j = 0; j < n; j++) scale = Math.Max(scale, Math.Abs(point[j]));
+            for (int j = 0; j < n; j++)
+                if (Math.Abs(p[j] - point[j]) > 1e-9 * scale)
+                    throw new LtcException($"row {o / n} is too large for exact integer lattice coordinates");
         }
     }
 
@@ -330,6 +419,12 @@ public sealed class ScaledLattice : Lattice
 
     /// <inheritdoc/>
     public override double MinimumNorm => Inner.MinimumNorm * Scale * Scale;
+
+    /// <inheritdoc/>
+    public override bool IsMinimumNormKnown => Inner.IsMinimumNormKnown;
+
+    /// <inheritdoc/>
+    public override double? SupersededNsm => Inner.SupersededNsm;
 
     /// <inheritdoc/>
     [System.Runtime.CompilerServices.SkipLocalsInit]

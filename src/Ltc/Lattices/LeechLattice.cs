@@ -28,29 +28,23 @@ public sealed class LeechLattice : Lattice
     public override double? PublishedNsm => 0.065754;
 
     /// <inheritdoc/>
+    public override double? SupersededNsm => 0.0657710;
+
+    /// <inheritdoc/>
     public override double MinimumNorm => 32;
+
+    /// <inheritdoc/>
+    public override bool IsMinimumNormKnown => true;
 
     /// <inheritdoc/>
     public override string Decoder => "half-Leech cosets, hexacode lower bounds + exact parity trellis";
 
     /// <inheritdoc/>
-    public override unsafe void ClosestPoint(ReadOnlySpan<double> x, Span<double> y)
-    {
-        if (x.Length != 24 || y.Length != 24) throw new ArgumentException("expected vectors of length 24");
-        fixed (double* px = x)
-        fixed (double* py = y)
-        {
-            CheckMagnitudes(px, 1);
-            PointKernels.One<Kernel>(px, py);
-        }
-    }
+    public override void ClosestPoint(ReadOnlySpan<double> x, Span<double> y) => KernelClosestPoint<Kernel>(x, y);
 
     /// <inheritdoc/>
-    internal override unsafe void ClosestPointsCore(double* xs, double* ys, int count, SimdWidth width)
-    {
-        CheckMagnitudes(xs, count);
-        PointKernels.Batch<Kernel>(xs, ys, count, 24, width);
-    }
+    internal override unsafe void ClosestPointsCore(double* xs, double* ys, int count, SimdWidth width) =>
+        KernelClosestPoints<Kernel>(xs, ys, count, width);
 
     private readonly struct Kernel : IPointKernel
     {

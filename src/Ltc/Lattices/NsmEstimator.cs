@@ -25,8 +25,11 @@ public sealed record NsmEstimate(
     public double? DifferenceInStandardErrors =>
         PublishedNsm is double p && StandardError > 0 ? (Nsm - p) / StandardError : null;
 
+    /// <summary>(estimate − <paramref name="reference"/>) / standard error: how far the estimate is from a reference value of G.</summary>
+    public double StandardErrorsFrom(double reference) => (Nsm - reference) / StandardError;
+
     /// <summary>Granular gain over Zⁿ in dB, 10·log10((1/12)/G).</summary>
-    public double GranularGainDb => 10 * Math.Log10(1.0 / 12.0 / Nsm);
+    public double GranularGainDb => Lattices.Lattice.GranularGainDb(Nsm);
 }
 
 /// <summary>

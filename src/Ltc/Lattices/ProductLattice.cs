@@ -55,6 +55,10 @@ public sealed class ProductLattice : Lattice
     public override double MinimumNorm => _parts.Min(p => p.MinimumNorm);
 
     /// <inheritdoc/>
+    /// <remarks>True: the minimum is the least of the parts' (a part without a known one is searched in its own dimension).</remarks>
+    public override bool IsMinimumNormKnown => true;
+
+    /// <inheritdoc/>
     public override void ClosestPoint(ReadOnlySpan<double> x, Span<double> y)
     {
         if (x.Length != Dimension || y.Length != Dimension) throw new ArgumentException($"expected vectors of length {Dimension}");

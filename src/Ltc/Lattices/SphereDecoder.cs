@@ -101,7 +101,9 @@ public sealed class SphereDecoder
             for (int j = i; j < n; j++) s -= row[j] * k0[j];
             z[i] = s;
         }
-        Search(z, k, double.PositiveInfinity, excludeZero: false, NodeLimit);
+        var nearest = new Nearest(k, excludeZero: false);
+        Enumerate(z, double.PositiveInfinity, NodeLimit, ref nearest);
+        if (double.IsNaN(nearest.Distance)) throw new InvalidOperationException("sphere decoder found no point within the search radius");
         for (int i = 0; i < n; i++) k[i] += k0[i];
         Combine(k, y);
         double d = 0;
@@ -122,7 +124,10 @@ public sealed class SphereDecoder
         }
         var z = new double[n];
         var k = new long[n];
-        return Search(z, k, bound * (1 + 1e-9), excludeZero: true, long.MaxValue);
+        var nearest = new Nearest(k, excludeZero: true);
+        Enumerate(z, bound * (1 + 1e-9), long.MaxValue, ref nearest);
+        if (double.IsNaN(nearest.Distance)) throw new InvalidOperationException("sphere decoder found no point within the search radius");
+        return nearest.Distance;
     }
 
     /// <summary>
@@ -131,57 +136,62 @@ public sealed class SphereDecoder
     /// </summary>
     public List<double[]> ShortVectors(double maxNorm, int limit = 100_000)
     {
-        int n = _n;
         var found = new List<double[]>();
-        var k = new long[n];
-        var c = new double[n];
-        var d = new double[n + 1];
-        var step = new long[n];
-        int i = n - 1;
-        c[i] = 0;
-        k[i] = 0;
-        step[i] = 1;
-        d[i] = 0;
-        while (found.Count < limit)
-        {
-            double di = d[i + 1] + Sq(_r[i * n + i] * (c[i] - k[i]));
-            if (di <= maxNorm)
-            {
-                if (i == 0)
-                {
-                    bool zero = true;
-                    for (int j = 0; j < n; j++) zero &= k[j] == 0;
-                    if (!zero)
-                    {
-                        var v = new double[n];
-                        Combine(k, v);
-                        found.Add(v);
-                    }
-                    k[0] += step[0];
-                    step[0] = -step[0] - Math.Sign(step[0]);
-                }
-                else
-                {
-                    d[i] = di;
-                    i--;
-                    c[i] = Center(k, i, ReadOnlySpan<double>.Empty);
-                    k[i] = (long)Math.Round(c[i]);
-                    step[i] = c[i] >= k[i] ? 1 : -1;
-                }
-            }
-            else
-            {
-                if (i == n - 1) break;
-                i++;
-                k[i] += step[i];
-                step[i] = -step[i] - Math.Sign(step[i]);
-            }
-        }
+        if (limit <= 0) return found;
+        var shortVectors = new Short(this, found, limit);
+        // ‖v‖² ≤ maxNorm ⇔ ‖v‖² < the next double above it: the enumeration prunes with a strict comparison.
+        Enumerate(ReadOnlySpan<double>.Empty, Math.BitIncrement(maxNorm), long.MaxValue, ref shortVectors);
         return found;
     }
 
-    // Schnorr–Euchner depth-first search for k minimising ‖z − Rk‖², zig-zagging around each level's centre.
-    private double Search(ReadOnlySpan<double> z, Span<long> best, double radius, bool excludeZero, long nodeLimit)
+    /// <summary>What <see cref="Enumerate"/> does at a leaf: a whole k within the current radius.</summary>
+    private interface ILeafVisitor
+    {
+        /// <summary>Takes leaf k at squared distance <paramref name="distance"/>; may shrink <paramref name="radius"/>. False stops the search.</summary>
+        bool Leaf(scoped ReadOnlySpan<long> k, double distance, ref double radius);
+    }
+
+    /// <summary>Keeps the nearest leaf (optionally not k = 0), shrinking the radius to it: closest point and minimum norm.</summary>
+    private ref struct Nearest(Span<long> best, bool excludeZero) : ILeafVisitor
+    {
+        private readonly Span<long> _best = best;
+
+        /// <summary>The squared distance of the best leaf (NaN until one is found).</summary>
+        public double Distance = double.NaN;
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public bool Leaf(scoped ReadOnlySpan<long> k, double distance, ref double radius)
+        {
+            if (excludeZero && !k.ContainsAnyExcept(0L)) return true;
+            radius = Distance = distance;
+            k.CopyTo(_best);
+            return true;
+        }
+    }
+
+    /// <summary>Collects every nonzero leaf within a fixed radius, up to a limit: the short vectors.</summary>
+    private readonly struct Short(SphereDecoder decoder, List<double[]> found, int limit) : ILeafVisitor
+    {
+        public bool Leaf(scoped ReadOnlySpan<long> k, double distance, ref double radius)
+        {
+            if (k.ContainsAnyExcept(0L))
+            {
+                var v = new double[decoder._n];
+                decoder.Combine(k, v);
+                found.Add(v);
+            }
+            return found.Count < limit;
+        }
+    }
+
+    /// <summary>
+    /// Schnorr–Euchner depth-first enumeration of the integer vectors k with ‖z − Rk‖² &lt; radius (an empty z is 0),
+    /// zig-zagging around each level's centre so that the nearest leaves come first; <typeparamref name="TVisitor"/>
+    /// decides what a leaf does (keep the nearest and shrink the radius, or collect). Gives up with an
+    /// <see cref="LtcException"/> after <paramref name="nodeLimit"/> nodes.
+    /// </summary>
+    private void Enumerate<TVisitor>(ReadOnlySpan<double> z, double radius, long nodeLimit, ref TVisitor visitor)
+        where TVisitor : ILeafVisitor, allows ref struct
     {
         long nodes = 0;
         int n = _n;
@@ -189,8 +199,6 @@ public sealed class SphereDecoder
         Span<double> d = n <= 128 ? stackalloc double[n + 1] : new double[n + 1];
         Span<long> k = n <= 128 ? stackalloc long[n] : new long[n];
         Span<long> step = n <= 128 ? stackalloc long[n] : new long[n];
-        double bestDist = radius;
-        bool haveBest = false;
         int i = n - 1;
         d[n] = 0;
         c[i] = Center(k, i, z);
@@ -201,22 +209,11 @@ public sealed class SphereDecoder
             if (++nodes > nodeLimit)
                 throw new LtcException($"lattice {Label}: sphere decoding gave up after {nodeLimit} search nodes for one vector (this basis is too hard for exact search; estimated 10^{Log10EstimatedNodes:F1} nodes per vector)");
             double di = d[i + 1] + Sq(_r[i * n + i] * (c[i] - k[i]));
-            if (di < bestDist)
+            if (di < radius)
             {
                 if (i == 0)
                 {
-                    bool zero = false;
-                    if (excludeZero)
-                    {
-                        zero = true;
-                        for (int j = 0; j < n; j++) zero &= k[j] == 0;
-                    }
-                    if (!zero)
-                    {
-                        bestDist = di;
-                        haveBest = true;
-                        k.CopyTo(best);
-                    }
+                    if (!visitor.Leaf(k, di, ref radius)) return;
                     k[0] += step[0];
                     step[0] = -step[0] - Math.Sign(step[0]);
                 }
@@ -231,14 +228,12 @@ public sealed class SphereDecoder
             }
             else
             {
-                if (i == n - 1) break;
+                if (i == n - 1) return;
                 i++;
                 k[i] += step[i];
                 step[i] = -step[i] - Math.Sign(step[i]);
             }
         }
-        if (!haveBest) throw new InvalidOperationException("sphere decoder found no point within the search radius");
-        return bestDist;
     }
 
     // The real k_i that makes row i of z − Rk vanish given k_{i+1..n−1}.

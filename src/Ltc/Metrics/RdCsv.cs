@@ -20,7 +20,7 @@ public static class RdCsv
     public static RdPoint[] Read(string path)
     {
         if (!File.Exists(path)) throw new LtcException($"{path}: file not found");
-        var lines = ReadBounded(path).Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Trim().Length > 0).ToArray();
+        var lines = Ltc.IO.BoundedText.Read(path, MaxCharacters, $"larger than {MaxCharacters} characters, too long for an RD curve").Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Trim().Length > 0).ToArray();
         if (lines.Length == 0) throw new LtcException($"{path}: empty file, expected a header with {RateColumn},{DistortionColumn}");
         var header = lines[0].Split(',').Select(h => h.Trim().Trim('"')).ToArray();
         int ri = Array.IndexOf(header, RateColumn), di = Array.IndexOf(header, DistortionColumn);
@@ -42,25 +42,6 @@ public static class RdCsv
 
     /// <summary>The most characters of a curve file read: 16 Mi, so a device or a pipe cannot be read forever.</summary>
     public const int MaxCharacters = 1 << 24;
-
-    private static string ReadBounded(string path)
-    {
-        try
-        {
-            using var reader = new StreamReader(path);
-            var text = new System.Text.StringBuilder();
-            var buffer = new char[1 << 16];
-            int n;
-            while ((n = reader.Read(buffer, 0, buffer.Length)) > 0)
-            {
-                text.Append(buffer, 0, n);
-                if (text.Length > MaxCharacters) throw new LtcException($"{path}: larger than {MaxCharacters} characters, too long for an RD curve");
-            }
-            return text.ToString();
-        }
-        catch (IOException e) { throw new LtcException($"{path}: cannot read ({e.Message})"); }
-        catch (UnauthorizedAccessException) { throw new LtcException($"{path}: permission denied"); }
-    }
 
     /// <summary>The CSV text of a curve: rate, distortion and SNR for variance <paramref name="variance"/>.</summary>
     public static string Format(IEnumerable<RdPoint> points, double variance = 1.0)

@@ -69,6 +69,19 @@ public static class SourceStatistics
         return total / dim;
     }
 
+    /// <summary>
+    /// Copies <paramref name="columns"/> of each row of count × <paramref name="dim"/> row-major data into
+    /// <paramref name="destination"/> (count × columns.Length, row-major), in the order given.
+    /// </summary>
+    /// <exception cref="ArgumentException">The destination does not hold count rows of the selected columns.</exception>
+    public static void SelectColumns(ReadOnlySpan<double> rows, int dim, ReadOnlySpan<int> columns, Span<double> destination)
+    {
+        int count = rows.Length / dim, n = columns.Length;
+        if (destination.Length != count * n) throw new ArgumentException($"destination holds {destination.Length} values, expected {count} × {n}");
+        for (int i = 0; i < count; i++)
+            for (int j = 0; j < n; j++) destination[i * n + j] = rows[i * dim + columns[j]];
+    }
+
     /// <summary>Fills destination with rows drawn uniformly with replacement.</summary>
     public static void DrawRows(ReadOnlySpan<double> rows, int dim, Span<double> destination, Random random)
     {

@@ -75,6 +75,44 @@ public static class SourceCatalog
         return [];
     }
 
+    /// <summary>
+    /// Refuses, from the name alone (nothing is loaded), an output path that would overwrite a file the source reads
+    /// (<see cref="Ltc.IO.AtomicFile.CheckOutput"/>) or write a <c>.wav</c> into a folder of recordings it reads (after
+    /// resolving symbolic links), so that an export cannot change its own input.
+    /// </summary>
+    /// <exception cref="LtcException">The output is one of the source's inputs (one line naming <c>--out</c> for a folder).</exception>
+    public static void CheckOutput(string name, string outputPath)
+    {
+        var named = InputPaths(name);
+        Ltc.IO.AtomicFile.CheckOutput(outputPath, [.. named.Where(p => !IsFolder(p))]);
+        string o = Canonical(outputPath);
+        foreach (var folder in named.Where(IsFolder))
+        {
+            string trimmed = folder.TrimEnd('/', System.IO.Path.DirectorySeparatorChar);
+            if (string.Equals(System.IO.Path.GetDirectoryName(o), Canonical(trimmed), StringComparison.Ordinal) && o.EndsWith(".wav", StringComparison.OrdinalIgnoreCase))
+                throw new LtcException($"--out {outputPath} would write into the source's recordings in {trimmed}");
+        }
+    }
+
+    private static bool IsFolder(string p) => p.EndsWith(System.IO.Path.DirectorySeparatorChar) || p.EndsWith('/');
+
+    // The absolute path with every symbolic link resolved (like realpath), whether or not the file exists yet.
+    private static string Canonical(string path, int depth = 0)
+    {
+        var full = System.IO.Path.GetFullPath(path);
+        if (depth > 32) return full;
+        var dir = System.IO.Path.GetDirectoryName(full);
+        var name = System.IO.Path.GetFileName(full);
+        if (dir is null || name.Length == 0) return full;
+        var candidate = System.IO.Path.Combine(Canonical(dir, depth + 1), name);
+        string? target = null;
+        try { target = new FileInfo(candidate).LinkTarget; }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        if (target is null) return candidate;
+        return Canonical(System.IO.Path.IsPathRooted(target) ? target : System.IO.Path.Combine(System.IO.Path.GetDirectoryName(candidate)!, target), depth + 1);
+    }
+
     private static int Length(int? dimension) => dimension switch
     {
         null => 1,

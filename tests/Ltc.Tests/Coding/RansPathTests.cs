@@ -108,7 +108,7 @@ public class RansPathTests
     [Fact]
     public void TheBenchmarkReportsThePath()
     {
-        var r = Ltc.Cli.Commands.CoderBench.Run(20_000, seed: 2);
+        var r = CoderBenchmark.Run(20_000, seed: 2);
         Assert.Equal(SimdPath.Name, r.Path);
         Assert.True(r.RoundTrip);
     }
