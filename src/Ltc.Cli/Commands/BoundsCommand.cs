@@ -14,7 +14,7 @@ internal static class BoundsCommand
     {
         var source = new Option<string>("--source") { Description = $"Source: {SourceCatalog.Help}.", Required = true };
         var dim = new Option<int?>("--dim") { Description = "Block length n of i.i.d. sources (or the data's dimension), 1 to 4096." };
-        var kind = new Option<string>("--kind") { Description = "rd | slb | ba | ecsq | ecvq | eclq.", Required = true };
+        var kind = new Option<string>("--kind") { Description = "rd | slb | ba | ecsq | ecvq | eclq | ectcq.", Required = true };
         var lattice = new Option<string?>("--lattice") { Description = "Lattice for --kind eclq, e.g. E8." };
         var points = new Option<int>("--points") { Description = "Number of curve points, 2 to 1000.", DefaultValueFactory = _ => 12 };
         var maxRate = new Option<double>("--max-rate") { Description = "Highest rate to aim for (per rate unit), in (0, 16].", DefaultValueFactory = _ => 3.0 };
@@ -24,18 +24,19 @@ internal static class BoundsCommand
         var maxCodewords = new Option<int>("--max-codewords") { Description = $"ECVQ codebook size limit, 1 to {Baselines.MaxCodewordsLimit}.", DefaultValueFactory = _ => 4096 };
         var maxCells = new Option<int>("--max-cells") { Description = $"ECSQ codebook size limit: 0 (none) or 2 to {Baselines.MaxCellsLimit:N0}.", DefaultValueFactory = _ => 0 };
         var columns = new Option<string?>("--columns") { Description = "Use only these coordinates of each vector (a marginal), e.g. 0,1." };
+        var states = new Option<int>("--states") { Description = "Trellis states of --kind ectcq: 4, 8, 16, 32, 64, 128 or 256.", DefaultValueFactory = _ => 8 };
         var seed = new Option<int>("--seed") { Description = "Seed.", DefaultValueFactory = _ => 1 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object {\"points\": [...]}; snr_db is null where the MSE is 0." };
         var csv = new Option<bool>("--csv") { Description = "Print CSV (rate_bits_per_sample,distortion_mse,snr_db)." };
-        var cmd = new Command("bounds", "Rate-distortion bounds and classical quantizer curves (R(D), SLB, Blahut–Arimoto, ECSQ, ECVQ, ECLQ). "
+        var cmd = new Command("bounds", "Rate-distortion bounds and classical quantizer curves (R(D), SLB, Blahut–Arimoto, ECSQ, ECVQ, ECLQ, ECTCQ). "
             + "A source with zero variance (every coordinate constant) is refused: its curve is the single point R = 0, D = 0.");
-        foreach (var o in new Option[] { source, dim, kind, lattice, points, maxRate, samples, cellSamples, bins, maxCodewords, maxCells, columns, seed, json, csv }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { source, dim, kind, lattice, points, maxRate, samples, cellSamples, bins, maxCodewords, maxCells, columns, states, seed, json, csv }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
             // Every option is checked before any source is read or any work is done.
             if (pr.GetValue(json) && pr.GetValue(csv)) throw new LtcException("--json and --csv are exclusive");
             var options = new BaselineOptions(pr.GetValue(points), pr.GetValue(maxRate), pr.GetValue(samples), pr.GetValue(cellSamples),
-                pr.GetValue(bins), pr.GetValue(maxCodewords), pr.GetValue(maxCells), pr.GetValue(seed));
+                pr.GetValue(bins), pr.GetValue(maxCodewords), pr.GetValue(maxCells), pr.GetValue(seed), States: pr.GetValue(states));
             options.ValidateRateGrid();
             var k = Baselines.ParseKind(pr.GetValue(kind)!);
             int? dimValue = pr.GetValue(dim);
@@ -65,6 +66,7 @@ internal static class BoundsCommand
                     Dimension = src.Dimension,
                     Kind = name,
                     Lattice = lat?.Name,
+                    States = k == BaselineKind.Ectcq ? options.States : (int?)null,
                     RateUnit = unit,
                     Variance = variance,
                     Seconds = sw.Elapsed.TotalSeconds,
@@ -73,7 +75,7 @@ internal static class BoundsCommand
             else if (pr.GetValue(csv)) output.Write(RdCsv.Format(curve, variance));
             else
             {
-                output.WriteLine($"# {name} of {src.Name} (n = {src.Dimension}{(lat != null ? $", {lat.Name}" : "")}), rate in {unit}, σ² = {variance:G4}, {sw.Elapsed.TotalSeconds:F1} s");
+                output.WriteLine($"# {name} of {src.Name} (n = {src.Dimension}{(lat != null ? $", {lat.Name}" : "")}{(k == BaselineKind.Ectcq ? $", {options.States} states" : "")}), rate in {unit}, σ² = {variance:G4}, {sw.Elapsed.TotalSeconds:F1} s");
                 output.WriteLine($"{"rate",10} {"mse",12} {"snr_db",8}");
                 foreach (var p in curve) output.WriteLine($"{p.Rate,10:F4} {p.Distortion,12:G6} {p.SnrDb(variance),8:F3}");
             }

@@ -18,6 +18,9 @@ public enum BaselineKind
     Ecvq,
     /// <summary>Entropy-coded lattice quantization of an i.i.d. source at a sweep of scales (needs a lattice).</summary>
     Eclq,
+    /// <summary>Entropy-coded trellis-coded quantization of a known scalar density (<see cref="Trellis.Ectcq"/>):
+    /// designed on training draws, rate in rANS file bits on held-out draws.</summary>
+    Ectcq,
 }
 
 /// <summary>
@@ -38,9 +41,10 @@ public enum BaselineKind
 /// <param name="MaxCells">ECSQ codebook size limit: 0 (none) or 2 to <see cref="Baselines.MaxCellsLimit"/>.</param>
 /// <param name="Seed">Seed of every random draw; the curve is a deterministic function of it.</param>
 /// <param name="Lattice">The lattice of <see cref="BaselineKind.Eclq"/> (its dimension must be the source's).</param>
+/// <param name="States">Trellis states of <see cref="BaselineKind.Ectcq"/>: 4, 8, 16, 32, 64, 128 or 256.</param>
 public sealed record BaselineOptions(
     int Points = 12, double MaxRate = 3.0, int? Samples = null, int CellSamples = 4096, int? Bins = null,
-    int MaxCodewords = 4096, int MaxCells = 0, int Seed = 1, Lattice? Lattice = null)
+    int MaxCodewords = 4096, int MaxCells = 0, int Seed = 1, Lattice? Lattice = null, int States = 8)
 {
     /// <summary>Checks every range that does not depend on the source, in the order <c>ltc bounds</c> reports them.</summary>
     /// <exception cref="LtcException">A setting is out of range (one line naming the <c>ltc bounds</c> option).</exception>
@@ -57,6 +61,10 @@ public sealed record BaselineOptions(
             throw new LtcException($"--max-codewords must be between 1 and {Baselines.MaxCodewordsLimit}, got {MaxCodewords}");
         if (MaxCells < 0 || MaxCells == 1 || MaxCells > Baselines.MaxCellsLimit)
             throw new LtcException($"--max-cells must be 0 (no limit) or between 2 and {Baselines.MaxCellsLimit}, got {MaxCells}");
+        if (!Trellis.TrellisCode.SupportedStates.Contains(States))
+            throw new LtcException($"--states must be one of {string.Join(", ", Trellis.TrellisCode.SupportedStates)}, got {States}");
+        if (kind == BaselineKind.Ectcq && Samples is < 1000)
+            throw new LtcException($"--samples must be at least 1000 for --kind ectcq, got {Samples}");
     }
 
     /// <summary>The first checks of <see cref="Validate"/>: <see cref="Points"/> and <see cref="MaxRate"/>.</summary>
@@ -93,7 +101,7 @@ public static class Baselines
     /// <summary>The names of the kinds, lower case, as <c>ltc bounds --kind</c> takes them.</summary>
     public static IReadOnlyList<string> KindNames => Names;
 
-    private static readonly string[] Names = ["rd", "slb", "ba", "ecsq", "ecvq", "eclq"];
+    private static readonly string[] Names = ["rd", "slb", "ba", "ecsq", "ecvq", "eclq", "ectcq"];
 
     /// <summary>The kind named <paramref name="name"/> (case and surrounding spaces ignored).</summary>
     /// <exception cref="LtcException">No kind has that name.</exception>
@@ -102,7 +110,7 @@ public static class Baselines
         ArgumentNullException.ThrowIfNull(name);
         var k = name.Trim().ToLowerInvariant();
         int i = Array.IndexOf(Names, k);
-        if (i < 0) throw new LtcException($"unknown --kind '{k}' (expected rd, slb, ba, ecsq, ecvq or eclq)");
+        if (i < 0) throw new LtcException($"unknown --kind '{k}' (expected rd, slb, ba, ecsq, ecvq, eclq or ectcq)");
         return (BaselineKind)i;
     }
 
@@ -117,6 +125,7 @@ public static class Baselines
     {
         BaselineKind.Ecvq => source.Dimension <= 2 ? 100000 : 200000,
         BaselineKind.Eclq => 20000,
+        BaselineKind.Ectcq => 100000,
         BaselineKind.Slb or BaselineKind.Ba when DensityOf(source) is null => 200000,
         _ => 0,
     };
@@ -258,6 +267,12 @@ public static class Baselines
                 if (lattice.Dimension != n) throw new LtcException($"lattice {lattice.Name} has dimension {lattice.Dimension}, but the source has {n}");
                 var opts = new EclqOptions(SourceSamples: o.Samples ?? 20000, CellSamples: o.CellSamples, Seed: o.Seed);
                 return Eclq.Curve(lattice, density, Eclq.DefaultScales(density, points, maxRate), opts);
+            }
+            case BaselineKind.Ectcq:
+            {
+                if (density == null) throw new LtcException($"source '{src.Name}': ECTCQ needs a known scalar density (gaussian or laplace)");
+                int m = o.Samples ?? 100000;
+                return Trellis.Ectcq.Curve(density, o.States, points, maxRate, new Trellis.EctcqOptions(TrainingSamples: m, TestSamples: m, Seed: o.Seed));
             }
             default:
                 throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown baseline kind");
