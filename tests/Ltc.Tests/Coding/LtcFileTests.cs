@@ -5,27 +5,6 @@ namespace Ltc.Tests.Coding;
 
 public class LtcFileTests
 {
-    internal static LtcHeader SampleHeader(int seed = 0) => new(
-        SHA256.HashData(BitConverter.GetBytes(seed)), "ntc-test", LtcElementType.Float32, [1000, 16], [0.5, -1.25],
-        [LtcExtra.Text("lattice", "E8"), LtcExtra.Int64("latents", 8), LtcExtra.Float64("lambda", 0.01),
-         LtcExtra.Float64Array("scales", [1, 2, 3]), LtcExtra.Int64Array("dims", [4, -5]), LtcExtra.Bytes("raw", [1, 2, 3])]);
-
-    internal static byte[] SampleFile(int seed)
-    {
-        var rng = new Random(seed);
-        var table = FrequencyTable.FromProbabilities([0.6, 0.2, 0.1, 0.05, 0.05]);
-        var ms = new MemoryStream();
-        var w = new LtcWriter(ms, SampleHeader(seed));
-        for (int c = 0; c < 1 + seed % 4; c++)
-        {
-            var enc = new RansEncoder();
-            for (int i = 0; i < rng.Next(0, 300); i++) enc.Encode(RansTests.Sample(table, rng), table);
-            w.WriteChunk(enc.Finish());
-        }
-        w.Complete();
-        return ms.ToArray();
-    }
-
     [Fact]
     public void HeaderAndChunksRoundTripThroughAnAtomicallyWrittenFile()
     {
@@ -33,7 +12,7 @@ public class LtcFileTests
         try
         {
             var path = Path.Combine(dir.FullName, "a.ltc");
-            var header = SampleHeader(3);
+            var header = LtcFileSamples.Header(3);
             var chunks = new[] { new byte[] { 1, 2, 3 }, Array.Empty<byte>(), RansTests.RandomBytes(new Random(1), 5000) };
             LtcFile.Write(path, header, chunks);
             Assert.Single(Directory.GetFiles(dir.FullName)); // no temporary file left behind
@@ -57,7 +36,7 @@ public class LtcFileTests
     [Fact]
     public void SpecificErrorsForWrongMagicVersionModelChecksumAndTruncation()
     {
-        var good = SampleFile(1);
+        var good = LtcFileSamples.File(1);
         string Error(byte[] bytes, byte[]? fp = null)
         {
             var e = Assert.Throws<LtcFormatException>(() =>
@@ -87,7 +66,7 @@ public class LtcFileTests
     [Fact]
     public async Task FuzzedFilesAreRejectedWithTheFormatErrorOnly()
     {
-        var originals = Enumerable.Range(0, 4).Select(SampleFile).ToArray();
+        var originals = Enumerable.Range(0, 4).Select(LtcFileSamples.File).ToArray();
         var rng = new Random(11);
         int cases = TestPaths.Heavy ? 12000 : 400, rejected = 0;
         for (int c = 0; c < cases; c++)

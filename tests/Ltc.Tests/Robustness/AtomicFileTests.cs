@@ -1,8 +1,7 @@
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
-using Ltc.Cli;
 using Ltc.Coding;
 using Ltc.IO;
+using Ltc.Tests.Coding;
 
 namespace Ltc.Tests.Robustness;
 
@@ -10,7 +9,7 @@ namespace Ltc.Tests.Robustness;
 /// Writes that must neither destroy nor lose (kind 6) and reads that must stay bounded (kind 7): devices, FIFOs and
 /// symbolic links as outputs, outputs that are inputs, all-or-none writes, restore points, and .ltc files read from
 /// pipes and devices. Every condition is made here (temporary folders, FIFOs, links); nothing is ever written to a
-/// device.
+/// device. What <c>ltc inspect</c> prints for such files is tested in Ltc.Cli.Tests (AtomicFileCliTests).
 /// </summary>
 public sealed class AtomicFileTests : IDisposable
 {
@@ -20,24 +19,7 @@ public sealed class AtomicFileTests : IDisposable
 
     private string P(string name) => Path.Combine(_dir, name);
 
-    [DllImport("libc", SetLastError = true)]
-    private static extern int mkfifo([MarshalAs(UnmanagedType.LPUTF8Str)] string path, uint mode);
-
-    private string Fifo(string name)
-    {
-        string path = P(name);
-        Assert.Equal(0, mkfifo(path, Convert.ToUInt32("600", 8)));
-        return path;
-    }
-
-    /// <summary>Reads a FIFO to its end on another thread (opening a FIFO blocks until both ends are open).</summary>
-    private static Task<byte[]> ReadAllAsync(string fifo) => Task.Run(() => File.ReadAllBytes(fifo));
-
-    private static void WriteAllAsync(string fifo, byte[] bytes) => Task.Run(() =>
-    {
-        using var fs = new FileStream(fifo, FileMode.Open, FileAccess.Write);
-        fs.Write(bytes);
-    });
+    private string Fifo(string name) => Fifos.Create(P(name));
 
     private string[] Leftovers() => Directory.GetFiles(_dir, ".*").Where(f => f.EndsWith(".tmp") || f.EndsWith(".bak")).ToArray();
 
@@ -68,7 +50,7 @@ public sealed class AtomicFileTests : IDisposable
     public async Task AFifoIsWrittenStraightIntoAndStaysAFifo()
     {
         string fifo = Fifo("out.fifo");
-        var reading = ReadAllAsync(fifo);
+        var reading = Fifos.ReadAllAsync(fifo);
         var payload = RandomNumberGenerator.GetBytes(300_000);
         AtomicFile.WriteAllBytes(fifo, payload);
         Assert.Equal(payload, await reading.WaitAsync(TimeSpan.FromSeconds(30)));
@@ -199,34 +181,16 @@ public sealed class AtomicFileTests : IDisposable
         Assert.Empty(Leftovers());
     }
 
-    private static byte[] SampleLtc()
-    {
-        var header = new LtcHeader(SHA256.HashData("m"u8), "m", LtcElementType.Float32, [2, 2]);
-        var ms = new MemoryStream();
-        var w = new LtcWriter(ms, header);
-        w.WriteChunk([1, 2, 3]);
-        w.WriteChunk(new byte[3 << 20]); // larger than one streamed piece
-        w.Complete();
-        return ms.ToArray();
-    }
-
     [Fact]
     public void AnLtcFileIsReadFromAPipeAsAStream()
     {
-        var bytes = SampleLtc();
+        var bytes = LtcFileSamples.Streamed();
         string fifo = Fifo("in.fifo");
-        WriteAllAsync(fifo, bytes);
-        using (var r = LtcReader.Open(fifo))
-        {
-            Assert.True(r.IsStream);
-            Assert.Equal(3 + (3 << 20), r.ValidateAll());
-            Assert.Equal(bytes.Length, r.FileBytes);
-        }
-        // The same through inspect, as `cat valid.ltc | ltc inspect /dev/stdin` does.
-        WriteAllAsync(fifo, bytes);
-        var (code, stdout, stderr) = LtcApp.RunCaptured("inspect", fifo, "--json");
-        Assert.True(code == 0, stderr);
-        Assert.Contains($"\"file_bytes\": {bytes.Length}", stdout);
+        Fifos.WriteAllAsync(fifo, bytes);
+        using var r = LtcReader.Open(fifo);
+        Assert.True(r.IsStream);
+        Assert.Equal(3 + (3 << 20), r.ValidateAll());
+        Assert.Equal(bytes.Length, r.FileBytes);
     }
 
     [Fact]
@@ -236,7 +200,7 @@ public sealed class AtomicFileTests : IDisposable
         var e = Assert.Throws<LtcFormatException>(() => LtcReader.Open("/dev/zero"));
         Assert.Contains("bad magic", e.Message);
         // A stream whose last chunk claims 1 GiB but ends: truncated, after reading only what is there.
-        var bytes = SampleLtc();
+        var bytes = LtcFileSamples.Streamed();
         var damaged = bytes[..^((3 << 20) + 8)].Concat(new byte[] { 0, 0, 0, 0x40, 0, 0, 0, 0 }).Concat(new byte[100]).ToArray();
         using var r = LtcReader.Open(new NonSeekable(damaged), "pipe");
         Assert.NotNull(r.ReadChunk());
@@ -259,56 +223,5 @@ public sealed class AtomicFileTests : IDisposable
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
         public override void SetLength(long value) => throw new NotSupportedException();
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    }
-
-    [Fact]
-    public void InspectEscapesControlCharactersFromTheFile()
-    {
-        string path = P("evil.ltc");
-        var header = new LtcHeader(SHA256.HashData("m"u8), "evil\x1b[2J\nchunks 999", LtcElementType.Float32, [1, 1],
-            extra: [LtcExtra.Text("note", "a\x1b]0;pwned\x07\u202egnp.exe\u0085")]);
-        LtcFile.Write(path, header, [[1]]);
-        var (code, stdout, stderr) = LtcApp.RunCaptured("inspect", path);
-        Assert.True(code == 0, stderr);
-        Assert.DoesNotContain('\x1b', stdout);
-        Assert.DoesNotContain('\x07', stdout);
-        Assert.DoesNotContain('\u202e', stdout);
-        Assert.DoesNotContain('\u0085', stdout);
-        Assert.Contains("evil\\e[2J\\nchunks 999", stdout);
-        Assert.Equal(8, stdout.TrimEnd().Split('\n').Length); // no forged lines
-        (code, stdout, stderr) = LtcApp.RunCaptured("inspect", path, "--json");
-        Assert.True(code == 0, stderr);
-        Assert.DoesNotContain('\x1b', stdout);
-        Assert.DoesNotContain('\u202e', stdout);
-        Assert.DoesNotContain('\u0085', stdout);
-        Assert.Contains("\\u202e", stdout, StringComparison.OrdinalIgnoreCase);
-    }
-
-    [Fact]
-    public void JsonNumbersStayNumbersOrTheCommandFailsWithOneLine()
-    {
-        var o = new StringWriter();
-        CliOutput.WriteJson(o, new { Rate = 1.5, Gap = (double?)null, F = 2f });
-        Assert.Contains("\"rate\": 1.5", o.ToString());
-        Assert.Contains("\"gap\": null", o.ToString());
-        foreach (var bad in new[] { double.NaN, double.PositiveInfinity, double.NegativeInfinity })
-        {
-            var w = new StringWriter();
-            var e = Assert.Throws<LtcException>(() => CliOutput.WriteJson(w, new { Outer = new { SnrDb = bad } }));
-            Assert.Contains("snr_db", e.Message);
-            Assert.DoesNotContain('\n', e.Message);
-            Assert.Equal("", w.ToString()); // nothing half-written
-        }
-        Assert.Throws<LtcException>(() => CliOutput.WriteJson(new StringWriter(), new { Values = new[] { 1.0, double.NaN } }));
-        Assert.Throws<LtcException>(() => CliOutput.WriteJson(new StringWriter(), new { V = float.NaN }));
-    }
-
-    [Fact]
-    public void ErrorMessagesAreEscapedToo()
-    {
-        var (code, _, stderr) = LtcApp.RunCaptured("inspect", P("no\x1b[2Jsuch.ltc"));
-        Assert.Equal(2, code);
-        Assert.DoesNotContain('\x1b', stderr);
-        Assert.Single(stderr.TrimEnd().Split('\n'));
     }
 }

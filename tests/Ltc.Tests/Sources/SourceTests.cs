@@ -1,5 +1,4 @@
 using Ltc.Audio;
-using Ltc.Cli;
 using Ltc.IO;
 using Ltc.Sources;
 using NAudio.Wave;
@@ -175,23 +174,5 @@ public class SourceTests : IDisposable
         Assert.Equal("bits/sample", g.RateUnit);
         Assert.Throws<LtcException>(() => SourceCatalog.Parse("block:x:banana", null));
         Assert.Throws<LtcException>(() => SourceCatalog.Parse("block:0:banana", null));
-    }
-
-    [Fact]
-    public void ExportWritesThePreparedDataAsFloat32()
-    {
-        string path = Path.Combine(_dir, "banana.npy");
-        var o = new StringWriter();
-        var err = new StringWriter();
-        Assert.Equal(0, LtcApp.Run(["data", "export", "--source", "banana", "--count", "100", "--seed", "3", "--out", path], o, err));
-        var a = Npy.ReadMatrix(path);
-        Assert.Equal(NpyType.Float32, a.Type);
-        Assert.Equal((100, 2), (a.Rows, a.Columns));
-        var expected = new BananaSource().Sample(SourceSplit.Test, 100, 3);
-        for (int i = 0; i < expected.Length; i++) Assert.Equal((float)expected[i], (float)a.Data[i]);
-
-        Assert.Equal(2, LtcApp.Run(["data", "export", "--source", "banana", "--split", "dev", "--out", path], o, err));
-        Assert.Equal(2, LtcApp.Run(["data", "export", "--source", "physics:" + Path.Combine(_dir, "no.npy"), "--out", path], o, err));
-        Assert.Contains("no.npy", err.ToString());
     }
 }

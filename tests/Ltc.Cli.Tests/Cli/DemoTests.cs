@@ -1,6 +1,6 @@
 using Ltc.Cli;
 
-namespace Ltc.Tests.Cli;
+namespace Ltc.Cli.Tests.Cli;
 
 /// <summary>
 /// Tests that train TorchSharp models in this process run alone: under the allocation pressure of the parallel tests,

@@ -3,7 +3,7 @@ using Ltc.Cli;
 using Ltc.IO;
 using Ltc.Lattices;
 
-namespace Ltc.Tests.Cli;
+namespace Ltc.Cli.Tests.Cli;
 
 public sealed class LatticeCliTests : IDisposable
 {

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Ltc.Cli;
 using Ltc.Simd;
 
-namespace Ltc.Tests.Cli;
+namespace Ltc.Cli.Tests.Cli;
 
 /// <summary>
 /// <c>ltc lattice ...</c> and <c>ltc bench coder</c>: numeric options out of range are one-line errors (exit 2) before any

@@ -1,7 +1,7 @@
 using Ltc.Cli;
 using Ltc.IO;
 
-namespace Ltc.Tests.Robustness;
+namespace Ltc.Cli.Tests.Robustness;
 
 /// <summary><c>ltc lattice quantize</c> writes both of its outputs or neither, and never over an input.</summary>
 public sealed class QuantizeOutputTests : IDisposable

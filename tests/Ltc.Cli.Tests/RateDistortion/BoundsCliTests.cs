@@ -1,7 +1,8 @@
 using System.Text.Json;
 using Ltc.Cli;
+using Ltc.Tests;
 
-namespace Ltc.Tests.RateDistortion;
+namespace Ltc.Cli.Tests.RateDistortion;
 
 public class BoundsCliTests
 {

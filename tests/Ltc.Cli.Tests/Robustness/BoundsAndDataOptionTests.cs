@@ -2,7 +2,7 @@ using System.Text.Json;
 using Ltc.Cli;
 using Ltc.IO;
 
-namespace Ltc.Tests.Robustness;
+namespace Ltc.Cli.Tests.Robustness;
 
 /// <summary>
 /// The commands owned here (bounds, bdrate, data export): every numeric option is range-checked before any work, the

@@ -1,8 +1,9 @@
 using System.Text.Json;
 using Ltc.Cli;
 using Ltc.Coding;
+using Ltc.Tests.Coding;
 
-namespace Ltc.Tests.Coding;
+namespace Ltc.Cli.Tests.Coding;
 
 public class CodingCliTests
 {
@@ -15,7 +16,7 @@ public class CodingCliTests
         try
         {
             var path = Path.Combine(dir.FullName, "x.ltc");
-            var bytes = LtcFileTests.SampleFile(2);
+            var bytes = LtcFileSamples.File(2);
             Ltc.IO.AtomicFile.WriteAllBytes(path, bytes);
             var (code, output, err) = Run("inspect", path, "--json");
             Assert.Equal(0, code);
@@ -24,7 +25,7 @@ public class CodingCliTests
             var root = doc.RootElement;
             Assert.True(root.GetProperty("valid").GetBoolean());
             Assert.Equal("ntc-test", root.GetProperty("model_name").GetString());
-            Assert.Equal(LtcFileTests.SampleHeader(2).FingerprintHex, root.GetProperty("model_fingerprint").GetString());
+            Assert.Equal(LtcFileSamples.Header(2).FingerprintHex, root.GetProperty("model_fingerprint").GetString());
             Assert.Equal(3, root.GetProperty("chunk_count").GetInt32());
             Assert.Equal("E8", root.GetProperty("extra").GetProperty("lattice").GetProperty("value").GetString());
 

@@ -1,0 +1,83 @@
+using System.Security.Cryptography;
+using Ltc.Cli;
+using Ltc.Coding;
+using Ltc.Tests.Coding;
+using Ltc.Tests.Robustness;
+
+namespace Ltc.Cli.Tests.Robustness;
+
+/// <summary>
+/// <c>ltc inspect</c> on the files of tests/Ltc.Tests' AtomicFileTests: an <c>.ltc</c> file read from a pipe, and
+/// control characters from a file or a path that never reach the terminal; JSON output that never holds "NaN".
+/// </summary>
+public sealed class AtomicFileCliTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("ltc-atomic-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, true);
+
+    private string P(string name) => Path.Combine(_dir, name);
+
+    [Fact]
+    public void InspectReadsAnLtcFileFromAPipe()
+    {
+        // As `cat valid.ltc | ltc inspect /dev/stdin` does.
+        var bytes = LtcFileSamples.Streamed();
+        string fifo = Fifos.Create(P("in.fifo"));
+        Fifos.WriteAllAsync(fifo, bytes);
+        var (code, stdout, stderr) = LtcApp.RunCaptured("inspect", fifo, "--json");
+        Assert.True(code == 0, stderr);
+        Assert.Contains($"\"file_bytes\": {bytes.Length}", stdout);
+    }
+
+    [Fact]
+    public void InspectEscapesControlCharactersFromTheFile()
+    {
+        string path = P("evil.ltc");
+        var header = new LtcHeader(SHA256.HashData("m"u8), "evil\x1b[2J\nchunks 999", LtcElementType.Float32, [1, 1],
+            extra: [LtcExtra.Text("note", "a\x1b]0;pwned\x07\u202egnp.exe\u0085")]);
+        LtcFile.Write(path, header, [[1]]);
+        var (code, stdout, stderr) = LtcApp.RunCaptured("inspect", path);
+        Assert.True(code == 0, stderr);
+        Assert.DoesNotContain('\x1b', stdout);
+        Assert.DoesNotContain('\x07', stdout);
+        Assert.DoesNotContain('\u202e', stdout);
+        Assert.DoesNotContain('\u0085', stdout);
+        Assert.Contains("evil\\e[2J\\nchunks 999", stdout);
+        Assert.Equal(8, stdout.TrimEnd().Split('\n').Length); // no forged lines
+        (code, stdout, stderr) = LtcApp.RunCaptured("inspect", path, "--json");
+        Assert.True(code == 0, stderr);
+        Assert.DoesNotContain('\x1b', stdout);
+        Assert.DoesNotContain('\u202e', stdout);
+        Assert.DoesNotContain('\u0085', stdout);
+        Assert.Contains("\\u202e", stdout, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void JsonNumbersStayNumbersOrTheCommandFailsWithOneLine()
+    {
+        var o = new StringWriter();
+        CliOutput.WriteJson(o, new { Rate = 1.5, Gap = (double?)null, F = 2f });
+        Assert.Contains("\"rate\": 1.5", o.ToString());
+        Assert.Contains("\"gap\": null", o.ToString());
+        foreach (var bad in new[] { double.NaN, double.PositiveInfinity, double.NegativeInfinity })
+        {
+            var w = new StringWriter();
+            var e = Assert.Throws<LtcException>(() => CliOutput.WriteJson(w, new { Outer = new { SnrDb = bad } }));
+            Assert.Contains("snr_db", e.Message);
+            Assert.DoesNotContain('\n', e.Message);
+            Assert.Equal("", w.ToString()); // nothing half-written
+        }
+        Assert.Throws<LtcException>(() => CliOutput.WriteJson(new StringWriter(), new { Values = new[] { 1.0, double.NaN } }));
+        Assert.Throws<LtcException>(() => CliOutput.WriteJson(new StringWriter(), new { V = float.NaN }));
+    }
+
+    [Fact]
+    public void ErrorMessagesAreEscapedToo()
+    {
+        var (code, _, stderr) = LtcApp.RunCaptured("inspect", P("no\x1b[2Jsuch.ltc"));
+        Assert.Equal(2, code);
+        Assert.DoesNotContain('\x1b', stderr);
+        Assert.Single(stderr.TrimEnd().Split('\n'));
+    }
+}
