@@ -22,6 +22,23 @@ public sealed record EvalOptions(int Samples = 16384, int McSamples = 2048, int 
     /// (2^26 float64 values, 512 MiB).</summary>
     public const long MaxValues = 1L << 26;
 
+    /// <summary>
+    /// The evaluation of a model of configuration <paramref name="config"/> on <paramref name="source"/>: each setting
+    /// left null comes from <paramref name="profile"/> (default: the profile the model was trained with,
+    /// <see cref="ModelConfig.Profile"/>, or <see cref="TrainingProfile.Quick"/> for other names), the seed from the
+    /// model's (<see cref="ModelConfig.Seed"/> + 1000, so test draws never repeat training draws); checked with
+    /// <see cref="Validated(VectorSource, int)"/>.
+    /// </summary>
+    /// <exception cref="LtcException">A count out of range, or an evaluation too large for memory.</exception>
+    public static EvalOptions For(ModelConfig config, VectorSource source, int? samples = null, int? cellSamples = null, int? replicates = null,
+        CellSampling sampling = CellSampling.ScrambledSobol, int? seed = null, TrainingProfile? profile = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        profile ??= TrainingProfile.Find(config.Profile) ?? TrainingProfile.Quick;
+        return new EvalOptions(samples ?? profile.EvalSamples, cellSamples ?? profile.EvalMcSamples, replicates ?? profile.EvalReplicates,
+            sampling, seed ?? config.Seed + 1000).Validated(source, config.LatentSize);
+    }
+
     /// <summary>Throws a one-line error for counts out of range (checked before training, not after it).</summary>
     public EvalOptions Validated()
     {
@@ -159,7 +176,11 @@ public static class Evaluator
 /// <param name="CompressSeconds">Wall time of compression.</param>
 /// <param name="DecompressSeconds">Wall time of decompression.</param>
 public sealed record CodedEvalResult(EvalResult Estimated, long FileBytes, long PayloadBytes, double FileRate, double PayloadRate,
-    double DifferencePercent, double DecodedSnrDb, double? DecodedGapToRdDb, bool Exact, double CompressSeconds, double DecompressSeconds);
+    double DifferencePercent, double DecodedSnrDb, double? DecodedGapToRdDb, bool Exact, double CompressSeconds, double DecompressSeconds)
+{
+    /// <summary>Size of the file's header (model fingerprint, shape, codec parameters and its checksum), in bytes.</summary>
+    public long HeaderBytes { get; init; }
+}
 
 /// <summary>Compares a model's estimated rate with the bits of a real compressed file of the same test vectors.</summary>
 public static class CodedEvaluator
@@ -167,27 +188,58 @@ public static class CodedEvaluator
     /// <summary>
     /// Evaluates <paramref name="model"/> as <see cref="Evaluator.Evaluate"/> does, then compresses the same test
     /// vectors to an in-memory <c>.ltc</c> file, decompresses it, and checks the output against the codec's
-    /// deterministic reconstruction.
+    /// deterministic reconstruction (see <see cref="Compare"/>).
     /// </summary>
     /// <exception cref="LtcException">The model has no coding tables, or the source does not fit the model.</exception>
     public static CodedEvalResult Evaluate(CompressionModel model, VectorSource source, EvalOptions options, int threads = 0, CancellationToken cancel = default)
     {
         var codec = new ModelCodec(model);
         var estimated = Evaluator.Evaluate(model, source, options, cancel);
+        return Compare(codec, codec, source, options, estimated, threads, cancel);
+    }
+
+    /// <summary>
+    /// Compresses the test vectors of <paramref name="options"/> (the ones <paramref name="estimated"/> was computed
+    /// on) with <paramref name="encoder"/> to the bytes of a <c>.ltc</c> file (float64, one chunk per about 2^20
+    /// values), decompresses them with <paramref name="decoder"/> — which may be the same model loaded from its saved
+    /// file, so that only the file and the model file reach the decoder — and compares: file and payload bits per rate
+    /// unit against the estimated rate, the SNR of the decoded vectors (and their gap to R(D) where
+    /// <paramref name="estimated"/> has one), and whether they equal the encoder's deterministic reconstruction
+    /// (<see cref="Codec.FileCodec.Reconstruct"/>) bit for bit.
+    /// </summary>
+    /// <param name="encoder">The codec that writes the file.</param>
+    /// <param name="decoder">The codec that reads it; it must accept the file's fingerprint.</param>
+    /// <param name="source">The source the test vectors are drawn from; its rate unit is the result's.</param>
+    /// <param name="options">The evaluation settings (test vectors and seed).</param>
+    /// <param name="estimated">The estimated evaluation of the same test vectors (<see cref="Evaluator.Evaluate"/>).</param>
+    /// <param name="threads">Threads for quantization and entropy coding (0: one per core); the bytes do not depend on it.</param>
+    /// <param name="cancel">Observed between rounds of chunks.</param>
+    /// <exception cref="LtcException">The source does not fit the encoder, or the decoder does not accept the file.</exception>
+    public static CodedEvalResult Compare(ModelCodec encoder, ModelCodec decoder, VectorSource source, EvalOptions options, EvalResult estimated,
+        int threads = 0, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(encoder);
+        ArgumentNullException.ThrowIfNull(decoder);
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(estimated);
         var data = source.Sample(SourceSplit.Test, options.Samples, options.Seed);
         var codecOptions = new Codec.CodecOptions(threads, Cancellation: cancel);
         var clock = Stopwatch.StartNew();
-        var file = Codec.FileCodec.Compress(codec, data, codecOptions);
+        var file = Codec.FileCodec.Compress(encoder, data, codecOptions);
         double compressSeconds = clock.Elapsed.TotalSeconds;
         clock.Restart();
-        var decoded = Codec.FileCodec.Decompress(codec, file, codecOptions);
+        var decoded = Codec.FileCodec.Decompress(decoder, file, codecOptions);
         double decompressSeconds = clock.Elapsed.TotalSeconds;
-        var expected = Codec.FileCodec.Reconstruct(codec, data, codecOptions.RowsPerChunk(codec));
+        var expected = Codec.FileCodec.Reconstruct(encoder, data, codecOptions.RowsPerChunk(encoder));
         bool exact = decoded.AsSpan().SequenceEqual(expected);
-        long payload;
+        long payload, header;
         using (var reader = Coding.LtcReader.Open(new MemoryStream(file), "<ltc>"))
+        {
             payload = reader.ValidateAll();
-        long rows = data.Length / model.Config.Dim;
+            header = reader.HeaderBytes;
+        }
+        long rows = data.Length / encoder.Model.Config.Dim;
         double units = (double)rows * source.ScalarsPerSample;
         double fileRate = 8.0 * file.Length / units, payloadRate = 8.0 * payload / units;
         double se = 0;
@@ -195,6 +247,6 @@ public static class CodedEvaluator
         double snr = Metrics.Snr.Db(estimated.Variance, se / data.Length);
         double? gap = estimated.GapToRdDb is null ? null : Metrics.Snr.GaussianGapDb(fileRate, se / data.Length, estimated.Variance);
         return new CodedEvalResult(estimated, file.Length, payload, fileRate, payloadRate, 100 * (fileRate - estimated.Rate) / estimated.Rate,
-            snr, gap, exact, compressSeconds, decompressSeconds);
+            snr, gap, exact, compressSeconds, decompressSeconds) { HeaderBytes = header };
     }
 }

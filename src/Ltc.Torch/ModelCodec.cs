@@ -24,12 +24,30 @@ public sealed class ModelCodec : ITransformCodec
 
     /// <summary>Wraps <paramref name="model"/>, which must have a fitted codec (<see cref="CompressionModel.Codec"/>).</summary>
     /// <exception cref="LtcException">The model has no coding tables.</exception>
-    public ModelCodec(CompressionModel model)
+    public ModelCodec(CompressionModel model) : this(model, null)
+    {
+    }
+
+    /// <summary>
+    /// Wraps a model read from a file; besides the model's fingerprints it accepts the legacy fingerprint of the file
+    /// as stored (<see cref="LoadedModel.StoredLegacyFingerprint"/>), so that <c>.ltc</c> files written with a model
+    /// file of version 1 to 3 decode.
+    /// </summary>
+    /// <exception cref="LtcException">The model has no coding tables.</exception>
+    public ModelCodec(LoadedModel loaded) : this((loaded ?? throw new ArgumentNullException(nameof(loaded))).Model, loaded.StoredLegacyFingerprint)
+    {
+    }
+
+    private ModelCodec(CompressionModel model, byte[]? storedLegacy)
     {
         _model = model ?? throw new ArgumentNullException(nameof(model));
         var codec = model.Codec ?? throw new LtcException("the model has no coding tables; run 'ltc fit-coder --model FILE' (models trained by this version have them)");
         Latent = codec.Quantizer.CanQuantize ? codec : codec.Bind(model.CodecLattice);
         _fingerprint = ModelFile.Fingerprint(model);
+        var accepted = new List<byte[]> { _fingerprint };
+        foreach (var legacy in new[] { ModelFile.LegacyFingerprint(model), storedLegacy })
+            if (legacy is not null && !accepted.Any(a => a.AsSpan().SequenceEqual(legacy))) accepted.Add(legacy);
+        AcceptedFingerprints = accepted;
         model.eval();
     }
 
@@ -38,6 +56,13 @@ public sealed class ModelCodec : ITransformCodec
 
     /// <inheritdoc/>
     public ReadOnlySpan<byte> Fingerprint => _fingerprint;
+
+    /// <summary>
+    /// <see cref="Fingerprint"/>, then the legacy fingerprints of the same model (<see cref="ModelFile.LegacyFingerprint"/>,
+    /// and for a model read from a file of version 1 to 3 the one over its stored blocks): the files this codec decodes.
+    /// Files are always written with <see cref="Fingerprint"/>.
+    /// </summary>
+    public IReadOnlyList<byte[]> AcceptedFingerprints { get; }
 
     /// <inheritdoc/>
     public int VectorDimension => _model.Config.Dim / _model.Config.Block;

@@ -12,6 +12,13 @@ namespace Ltc.Torch;
 public sealed record LoadedModel(CompressionModel Model, TrainingState State, byte[] OptimizerState)
 {
     /// <summary>
+    /// For a file of version 1 to 3: the legacy fingerprint (<see cref="ModelFile.LegacyFingerprint"/>) over the
+    /// configuration, weights and tables blocks exactly as the file stores them, which is what the build that wrote the
+    /// file recorded in its <c>.ltc</c> files; null for version 4 files. <see cref="ModelCodec(LoadedModel)"/> accepts it.
+    /// </summary>
+    public byte[]? StoredLegacyFingerprint { get; init; }
+
+    /// <summary>
     /// Whether the file is a checkpoint of a training that did not finish (interrupted, failed or still running):
     /// marked so by <see cref="TrainingState.Unfinished"/>, or, in files written before the mark existed, a saved step
     /// count below the configured steps.
@@ -112,6 +119,42 @@ public static class ModelFile
     }
 
     /// <summary>
+    /// The fingerprint a model had before model file version 4 (the "legacy" definition, which <c>.ltc</c> files written
+    /// by those builds record): SHA-256 over the configuration JSON text (UTF-8, as <see cref="ModelConfig.ToJson"/>
+    /// writes it but with a <c>G:</c> lattice by its name only, as version 3 stored it), the weights block and, once
+    /// fitted, the coding tables block, concatenated without lengths. Decoders accept it next to
+    /// <see cref="Fingerprint"/> (<see cref="ModelCodec.AcceptedFingerprints"/>) so that old files still decode.
+    /// </summary>
+    /// <remarks>It covers training settings (λ, steps, seed, profile, ...) as well; that is why it was replaced.</remarks>
+    /// <returns>32 bytes.</returns>
+    public static byte[] LegacyFingerprint(CompressionModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var (_, weights) = Serialize(model);
+        return LegacyHash(Encoding.UTF8.GetBytes(LegacyConfigJson(model.Config)), weights, model.Codec?.ToBytes() ?? []);
+    }
+
+    /// <summary>The configuration JSON as version 3 wrote it: a <c>G:</c> lattice by its name, without its generator.</summary>
+    private static string LegacyConfigJson(ModelConfig config)
+    {
+        string json = config.ToJson();
+        if (config.Lattice.EmbeddedGenerator is null) return json;
+        var node = System.Text.Json.Nodes.JsonNode.Parse(json)!.AsObject();
+        node["lattice"] = config.Lattice.Name;
+        return node.ToJsonString(ModelConfig.Json);
+    }
+
+    private static byte[] LegacyHash(byte[] config, byte[] weights, byte[] tables)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        sha.AppendData(config);
+        sha.AppendData(weights);
+        // Models without tables kept the fingerprint they had before coding tables existed.
+        if (tables.Length > 0) sha.AppendData(tables);
+        return sha.GetHashAndReset();
+    }
+
+    /// <summary>
     /// The canonical encoding of what in <paramref name="config"/> determines the network and its quantizer: a format
     /// tag, then the model kind, source dimension d, latent dimension dy, block length n, transform, hidden width,
     /// entropy model, proxy and distortion (names as UTF-8 strings with a length prefix, numbers as little-endian
@@ -161,7 +204,8 @@ public static class ModelFile
                 if (!SHA256.HashData(bytes.AsSpan(0, (int)end)).AsSpan().SequenceEqual(bytes.AsSpan((int)end)))
                     throw new LtcException($"{path}: model file is corrupt (checksum mismatch)");
             }
-            var config = ModelConfig.FromJson(Encoding.UTF8.GetString(ReadBlock(r, path, end, "configuration")), path);
+            var configBlock = ReadBlock(r, path, end, "configuration");
+            var config = ModelConfig.FromJson(Encoding.UTF8.GetString(configBlock), path);
             var state = TrainingState.FromJson(Encoding.UTF8.GetString(ReadBlock(r, path, end, "training state")), path);
             var weights = ReadBlock(r, path, end, "weights");
             var optimizer = ReadBlock(r, path, end, "optimizer state");
@@ -176,7 +220,7 @@ public static class ModelFile
             var model = new CompressionModel(config);
             LoadWeights(model, weights, path);
             if (coder.Length > 0) model.Codec = Codec.LatentCodec.Read(coder, path).Bind(model.CodecLattice);
-            return new LoadedModel(model, state, optimizer);
+            return new LoadedModel(model, state, optimizer) { StoredLegacyFingerprint = v < Version ? LegacyHash(configBlock, weights, coder) : null };
         }
         catch (EndOfStreamException) { throw new LtcException($"{path}: truncated model file"); }
         catch (DecoderFallbackException) { throw new LtcException($"{path}: corrupt model file (bad text)"); }

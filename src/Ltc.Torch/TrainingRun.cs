@@ -107,4 +107,76 @@ public static class TrainingRun
         var result = Evaluator.Evaluate(model, source, evaluation, cancel);
         return new TrainingRunResult(model, result, final.Seconds, final);
     }
+
+    /// <summary>
+    /// <see cref="Train"/> into the model file <paramref name="path"/>, all or nothing: if the run fails (or
+    /// <paramref name="accept"/> throws), <paramref name="path"/> is put back as it was; if <paramref name="cancel"/>
+    /// fires, the checkpoint written so far is kept (marked unfinished, so the run can be resumed) and a
+    /// <see cref="TrainingInterruptedException"/> says what the file holds.
+    /// </summary>
+    /// <param name="config">As for <see cref="Train"/>.</param>
+    /// <param name="source">As for <see cref="Train"/>.</param>
+    /// <param name="evaluation">As for <see cref="Train"/>.</param>
+    /// <param name="path">The model file: checkpoints, then the finished model.</param>
+    /// <param name="resume">Continue the run saved in <paramref name="path"/>.</param>
+    /// <param name="checkpointEvery">As for <see cref="Train"/>.</param>
+    /// <param name="progress">As for <see cref="Train"/>.</param>
+    /// <param name="accept">Called with the result before the file is kept (e.g. to render a report that must not
+    /// fail after the file is written); an exception from it restores <paramref name="path"/>.</param>
+    /// <param name="cancel">As for <see cref="Train"/>.</param>
+    /// <exception cref="TrainingInterruptedException"><paramref name="cancel"/> fired.</exception>
+    /// <exception cref="LtcException">As for <see cref="Train"/>.</exception>
+    public static TrainingRunResult TrainToFile(ModelConfig config, VectorSource source, EvalOptions evaluation, string path, bool resume = false,
+        int? checkpointEvery = null, IProgress<TrainingProgress>? progress = null, Action<TrainingRunResult>? accept = null, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        using var restore = new Ltc.IO.FileRestorePoint(path);
+        TrainingRunResult run;
+        try
+        {
+            run = Train(config, source, evaluation, path, resume, checkpointEvery, progress, cancel);
+        }
+        catch (OperationCanceledException e) when (cancel.IsCancellationRequested)
+        {
+            bool written = restore.Changed;
+            restore.Keep(); // the checkpoint, marked unfinished, is what an interrupted run leaves
+            throw new TrainingInterruptedException(path, written ? ModelFile.TryReadState(path) : null, 0, e);
+        }
+        accept?.Invoke(run);
+        restore.Keep();
+        return run;
+    }
+}
+
+/// <summary>
+/// A training (<see cref="TrainingRun.TrainToFile"/>) or sweep (<see cref="ModelSweep.Run"/>) stopped by its
+/// cancellation token, with what its files hold now.
+/// </summary>
+public sealed class TrainingInterruptedException : OperationCanceledException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="modelPath">The model file of the run that was interrupted; null when no run was under way.</param>
+    /// <param name="saved">The training state saved in <paramref name="modelPath"/>, or null when nothing was written to it.</param>
+    /// <param name="finishedModels">Models of a sweep finished (and kept) before the interruption.</param>
+    /// <param name="inner">The cancellation.</param>
+    public TrainingInterruptedException(string? modelPath, TrainingState? saved, int finishedModels, Exception? inner = null)
+        : base("training interrupted", inner)
+    {
+        ModelPath = modelPath;
+        Saved = saved;
+        FinishedModels = finishedModels;
+    }
+
+    /// <summary>The model file of the interrupted run; null when no run was under way.</summary>
+    public string? ModelPath { get; }
+
+    /// <summary>
+    /// What <see cref="ModelPath"/> holds: null when nothing was written to it (interrupted before the first
+    /// checkpoint); a checkpoint marked <see cref="TrainingState.Unfinished"/> (resume it); or, when interrupted during
+    /// the evaluation, the finished model's state.
+    /// </summary>
+    public TrainingState? Saved { get; }
+
+    /// <summary>Models of a sweep finished before the interruption; they and the results file are kept.</summary>
+    public int FinishedModels { get; }
 }

@@ -27,12 +27,14 @@ public sealed class CliFuzzTests : IDisposable
         Npy.Write(P("x8.npy"), Enumerable.Range(0, 40).Select(i => Math.Sin(i)).ToArray(), 5, 8);
         r = LtcApp.RunCaptured("compress", "--model", P("model.ltcm"), P("x2.npy"), P("x.ltc"));
         Assert.True(r.Code == 0, r.Err);
+        r = LtcApp.RunCaptured("export", "--model", P("model.ltcm"), "--out", P("model.safetensors"));
+        Assert.True(r.Code == 0, r.Err);
         File.WriteAllText(P("a.csv"), "rate_bits_per_sample,distortion_mse\n0.5,0.5\n1,0.25\n2,0.0625\n3,0.016\n");
         File.WriteAllText(P("b.csv"), "rate_bits_per_sample,distortion_mse\n0.5,0.45\n1,0.22\n2,0.06\n3,0.015\n");
         File.WriteAllText(P("garbage.bin"), "this is not any of Ltc's formats");
         Directory.CreateDirectory(P("folder"));
         foreach (var (key, name) in new[] { ("model", "model.ltcm"), ("x2", "x2.npy"), ("x8", "x8.npy"), ("ltc", "x.ltc"), ("csv", "a.csv"),
-            ("csv2", "b.csv"), ("garbage", "garbage.bin"), ("dir", "folder") })
+            ("csv2", "b.csv"), ("garbage", "garbage.bin"), ("dir", "folder"), ("st", "model.safetensors") })
             _files[key] = P(name);
         _files["missing"] = P("missing/nothing.bin");
     }
@@ -104,6 +106,11 @@ public sealed class CliFuzzTests : IDisposable
                 new Arg(null, ["{ltc}"], ["", "{missing}", "{dir}", "{x2}", "{garbage}"], Always: true), new Arg(null, ["{out:npy}"], OutBad, Always: true)),
             new Spec("fit-coder", true, new Arg("--model", ["{model}"], PathBad, Always: true), new Arg("--fit-samples", ["100", "500"], NumberBad, Always: true),
                 new Arg("--seed", ["2"], ["abc"]), new Arg("--out", ["{out:ltcm}"], ["", "{dir}", "{missing}"], Always: true), Flag("--json")),
+            new Spec("export", true, new Arg("--model", ["{model}"], [.. PathBad, "{st}", "{x2}"], Always: true),
+                new Arg("--out", ["{out:safetensors}"], OutBad, Always: true), Flag("--json")),
+            // The model fixture is never an import's output: a valid import would replace it for the cases after.
+            new Spec("import", true, new Arg("--in", ["{st}"], [.. PathBad, "{model}", "{x2}", "{ltc}"], Always: true),
+                new Arg("--out", ["{out:ltcm}"], ["", "{dir}", "{missing}", "{st}"], Always: true), Flag("--json")),
             new Spec("inspect", true, new Arg(null, ["{ltc}"], ["", "{missing}", "{dir}", "{x2}", "{garbage}", "{model}"], Always: true), Flag("--json")),
             new Spec("plot rd", true, new Arg("--csv", ["a={csv}", "b={csv2}"], ["", "x", "=", "a=", "a={missing}", "a={garbage}", "a={dir}"], Always: true),
                 new Arg("--markers", ["m={csv2}"], ["m="]), new Arg("--reference", ["gaussian"], ["", "laplace"]),
@@ -235,7 +242,7 @@ public sealed class CliFuzzTests : IDisposable
         Assert.True(succeeded >= done / 10, $"only {succeeded} of {done} cases succeeded");
     }
 
-    /// <summary>The commands of the model and codec side: train, sweep, eval, compress, decompress, fit-coder, inspect, plot, demo.</summary>
+    /// <summary>The commands of the model and codec side: train, sweep, eval, compress, decompress, fit-coder, export, import, inspect, plot, demo.</summary>
     [Fact]
     public Task RandomCommandLinesOfTheModelCommandsEndInZeroOrOneErrorLine() =>
         Fuzz(owned: true, cases: CodecTestSupport.Heavy ? 1500 : 250, seed: 20261130);

@@ -566,6 +566,38 @@ public class CodecTests : IDisposable
     private const string GoldenTorchFile = "9cb0f425f6c4a5f0572767306682695247b47b12fdd36f29e83ed46e6679952d";
     private const string GoldenTorchIntegers = "d211436ad00c711aeaae13d523c3266403ad2bd87dd864f1e9ab022b29ec04bc";
 
+    // What the same test pinned before model file version 4: the legacy fingerprint and the file the header held it in.
+    private const string GoldenTorchLegacyFingerprint = "be3240b1764387b756b2d4c3cc0c1fbe1e34164e49aa9f138d90e8af79bc13c1";
+    private const string GoldenTorchLegacyFile = "b46957226401b86f314bd2b8b1d29871a0aac21cfeed7d3910a5e289a083495c";
+
+    /// <summary>
+    /// The golden model's legacy fingerprint is the one the previous definition gave (the golden value before version
+    /// 4), and the file that definition wrote — today's file with the legacy fingerprint in its header and the header's
+    /// checksum recomputed — is byte for byte the old golden file and decodes, bit-exactly, with today's codec.
+    /// </summary>
+    [Fact]
+    public void TheGoldenModelStillDecodesTheFileItsLegacyFingerprintWrote()
+    {
+        var codec = CodecTestSupport.NewCodec(CodecTestSupport.Config("ltc", "E8", 8), fitSamples: 2000);
+        var legacy = ModelFile.LegacyFingerprint(codec.Model);
+        Assert.Equal(GoldenTorchLegacyFingerprint, Convert.ToHexStringLower(legacy));
+        Assert.Contains(codec.AcceptedFingerprints, f => f.AsSpan().SequenceEqual(legacy));
+        var x = CodecTestSupport.Gaussian(300, 8, 3, seed: 2026);
+        var file = FileCodec.Compress(codec, x, new CodecOptions(Threads: 2, ChunkRows: 64));
+        // Header: fixed part, then the 32-byte fingerprint; its CRC-32C is the last 4 bytes of the header.
+        var old = file.ToArray();
+        int at = old.AsSpan().IndexOf(codec.Fingerprint);
+        Assert.True(at > 0);
+        legacy.CopyTo(old, at);
+        using (var reader = LtcReader.Open(new MemoryStream(file), "<ltc>"))
+        {
+            int h = (int)reader.HeaderBytes;
+            BinaryPrimitives.WriteUInt32LittleEndian(old.AsSpan(h - 4), Crc32C.Compute(old.AsSpan(0, h - 4)));
+        }
+        Assert.Equal(GoldenTorchLegacyFile, CodecTestSupport.Sha256(old));
+        CodecTestSupport.AssertSameBits(FileCodec.Decompress(codec, file), FileCodec.Decompress(codec, old), "legacy file");
+    }
+
     // ---------------------------------------------------------------- 7. fuzz
 
     private static (ModelCodec Codec, byte[] File, double[] Decoded) FuzzSubject()

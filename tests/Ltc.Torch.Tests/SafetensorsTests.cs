@@ -220,10 +220,12 @@ public class SafetensorsTests : IDisposable
         {
             Assert.Equal(new FileInfo(weights).Length, doc.RootElement.GetProperty("file_bytes").GetInt64());
             Assert.True(doc.RootElement.GetProperty("coding_tables").GetBoolean());
+            Assert.Equal("ltc", doc.RootElement.GetProperty("model").GetString()); // the kind's name, not the enum's number
         }
         (code, stdout, stderr) = LtcApp.RunCaptured("import", "--in", weights, "--out", back);
         Assert.True(code == 0, stderr);
         Assert.Single(stdout.TrimEnd().Split('\n'));
+        Assert.StartsWith("imported ltc model ", stdout, StringComparison.Ordinal);
         var loaded = ModelFile.Load(back);
         Assert.Equal(ModelFile.Fingerprint(original), ModelFile.Fingerprint(loaded.Model));
         Assert.Equal(3, loaded.State.Step);

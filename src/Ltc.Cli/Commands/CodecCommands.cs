@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Globalization;
 using Ltc.Cli.Progress;
 using Ltc.Codec;
@@ -9,8 +8,8 @@ using Ltc.Torch;
 
 namespace Ltc.Cli.Commands;
 
-/// <summary><c>ltc compress</c>, <c>ltc decompress</c> and <c>ltc fit-coder</c>: trained models as file codecs.</summary>
-internal static class CodecCommands
+/// <summary><c>ltc compress</c>, <c>ltc decompress</c> and <c>ltc fit-coder</c> (FitCoderCommand.cs): trained models as file codecs.</summary>
+internal static partial class CodecCommands
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
@@ -63,41 +62,10 @@ internal static class CodecCommands
             AtomicFile.CheckInput(inPath);
             AtomicFile.CheckOutput(outPath, inPath, modelPath);
             var codec = LoadCodec(modelPath);
-            using var reader = LtcReader.Open(inPath, codec.Fingerprint);
+            // Files written by earlier builds record the model's legacy fingerprint (docs/file-format.md).
+            using var reader = LtcReader.Open(inPath, codec.AcceptedFingerprints);
             var options = new CodecOptions(pr.GetValue(threads));
             return Code(pr, json, "decompress", inPath, outPath, options, (s, o) => FileCodec.Decompress(codec, reader, s, o));
-        });
-        return cmd;
-    }
-
-    public static Command CreateFitCoder()
-    {
-        var model = ModelOption();
-        model.Description = "Model file (.ltcm) to fit coding tables for.";
-        var samples = new Option<int>("--fit-samples") { Description = $"Training vectors the tables are fitted to (1..{1 << 24}). (--samples is a deprecated spelling.)", DefaultValueFactory = _ => ModelCodec.DefaultFitSamples }.Range(1, 1 << 24).DeprecatedAlias("--samples");
-        var seed = new Option<int>("--seed") { Description = "Seed of the training draws.", DefaultValueFactory = _ => 1 };
-        var output = new Option<string?>("--out", "-o") { Description = "Write the model with its tables here (default: replace --model in place, atomically)." };
-        var json = JsonOption();
-        var cmd = new Command("fit-coder", "Fit the coding tables of a trained model (ltc train does this itself) so it can compress files.");
-        foreach (var o in new Option[] { model, samples, seed, output, json }) cmd.Options.Add(o);
-        cmd.SetAction(pr =>
-        {
-            string path = pr.GetValue(model)!, outPath = pr.GetValue(output) ?? path;
-            AtomicFile.CheckOutput(outPath); // replacing --model itself is what this command is for
-            TorchSetup.Configure("cpu", 1);
-            var loaded = ModelFile.Load(path);
-            if (loaded.UnfinishedWarning(path) is string warning) LtcApp.Warn(warning);
-            var source = ModelCommands.SourceFor(loaded.Model.Config.Source, loaded.Model.Config);
-            var clock = Stopwatch.StartNew();
-            var latent = ModelCodec.Fit(loaded.Model, source, pr.GetValue(samples), pr.GetValue(seed));
-            var fingerprint = Convert.ToHexStringLower(ModelFile.Fingerprint(loaded.Model));
-            string text = pr.GetValue(json)
-                ? CliOutput.ToJson(new { Model = outPath, Fingerprint = fingerprint, Form = latent.Quantizer.Form.ToString(), Tables = latent.TableCount, Seconds = clock.Elapsed.TotalSeconds })
-                : $"{CliOutput.Escape(outPath)}: {latent.TableCount} coding tables ({latent.Quantizer.Form}) fitted in {clock.Elapsed.TotalSeconds:F1} s, fingerprint {fingerprint[..16]}";
-            ModelFile.Save(outPath, loaded.Model, loaded.State, loaded.OptimizerState);
-            CliOptions.WarnDeprecated(pr);
-            Out(pr, outPath).WriteLine(text);
-            return 0;
         });
         return cmd;
     }
@@ -107,7 +75,7 @@ internal static class CodecCommands
     {
         TorchSetup.Configure("cpu", 1);
         var loaded = ModelFile.Load(path);
-        var codec = new ModelCodec(loaded.Model);
+        var codec = new ModelCodec(loaded);
         if (loaded.UnfinishedWarning(path) is string warning) LtcApp.Warn(warning);
         return codec;
     }

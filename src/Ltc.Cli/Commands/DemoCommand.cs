@@ -1,11 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using Ltc.Codec;
-using Ltc.Coding;
-using Ltc.IO;
 using Ltc.Lattices;
-using Ltc.Metrics;
 using Ltc.Sources;
 using Ltc.Torch;
 
@@ -30,9 +26,13 @@ internal static class DemoCommand
     /// <summary>One model of the demo: what to train and how to evaluate it.</summary>
     private sealed record Run(string Label, string Data, VectorSource Source, ModelConfig Config, EvalOptions Eval, double? HighRateGapDb);
 
-    /// <summary>One row of the table.</summary>
-    private sealed record Row(Run Run, int Vectors, double FileBitsPerVector, double EstimatedBitsPerVector, double SnrDb,
-        double? GapFileDb, double? GapEstimatedDb, bool Exact, long HeaderBytes, double TrainSeconds, double OtherSeconds);
+    /// <summary>One row of the table: the coded evaluation of a run's test vectors.</summary>
+    private sealed record Row(Run Run, CodedEvalResult Coded, double TrainSeconds, double OtherSeconds)
+    {
+        public int Vectors => Coded.Estimated.TestVectors;
+        public double FileBitsPerVector => 8.0 * Coded.FileBytes / Vectors;
+        public double EstimatedBitsPerVector => Coded.Estimated.Rate * Run.Config.ScalarsPerSample;
+    }
 
     public static Command Create()
     {
@@ -50,14 +50,8 @@ internal static class DemoCommand
             var runs = Runs(err);
             var dir = Directory.CreateTempSubdirectory("ltc-demo-").FullName;
             var rows = new List<Row>();
-            try
-            {
-                foreach (var run in runs) rows.Add(Execute(run, dir, err));
-            }
-            finally
-            {
-                Directory.Delete(dir, true);
-            }
+            try { foreach (var run in runs) rows.Add(Execute(run, dir, err)); }
+            finally { Directory.Delete(dir, true); }
             Print(output, rows, total.Elapsed.TotalSeconds);
             return 0;
         });
@@ -71,25 +65,9 @@ internal static class DemoCommand
         ModelConfig Config(ModelKind model, string source, VectorSource s, int latentDim, string lattice, TransformKind transform, EntropyModelKind entropy,
             double lambda, int steps, double lr) => new()
         {
-            Model = model,
-            Source = source,
-            Dim = s.Dimension,
-            LatentDim = latentDim,
-            ScalarsPerSample = s.ScalarsPerSample,
-            Transform = transform,
-            Hidden = 100,
-            Lattice = lattice,
-            Entropy = entropy,
-            Proxy = QuantizationProxy.Ste,
-            Distortion = DistortionMeasure.Mse,
-            Lambda = lambda,
-            McSamples = quick.McSamples,
-            Mc = CellSampling.ScrambledSobol,
-            Steps = steps,
-            Batch = quick.Batch,
-            Lr = lr,
-            Seed = Seed,
-            Profile = "demo",
+            Model = model, Source = source, Dim = s.Dimension, LatentDim = latentDim, ScalarsPerSample = s.ScalarsPerSample, Transform = transform,
+            Hidden = 100, Lattice = lattice, Entropy = entropy, Proxy = QuantizationProxy.Ste, Distortion = DistortionMeasure.Mse, Lambda = lambda,
+            McSamples = quick.McSamples, Mc = CellSampling.ScrambledSobol, Steps = steps, Batch = quick.Batch, Lr = lr, Seed = Seed, Profile = "demo",
         };
         var g2 = SourceCatalog.Parse("gaussian", 2);
         var g8 = SourceCatalog.Parse("gaussian", 8);
@@ -97,7 +75,7 @@ internal static class DemoCommand
         var speech = SourceCatalog.Parse("speech", null);
         err.WriteLine(string.Format(Inv, "speech: {0} test frames of dimension {1} loaded in {2:F1} s", speech.Rows(SourceSplit.Test)!.Length / speech.Dimension,
             speech.Dimension, loading.Elapsed.TotalSeconds));
-        var speechTest = new TestSubset(speech, SpeechTestVectors);
+        var speechTest = new TestSubsetSource(speech, SpeechTestVectors);
         // High-rate theory: a quantizer with normalized second moment G is 10·log10(2πe·G) dB from R(D) (rounding: G = 1/12).
         double HighRate(double g) => 10 * Math.Log10(2 * Math.PI * Math.E * g);
         double e8 = LatticeCatalog.Parse("E8").PublishedNsm ?? throw new InvalidOperationException("E8 has a published NSM");
@@ -124,43 +102,15 @@ internal static class DemoCommand
         using (var view = new ModelCommands.TrainingView(err, $"{run.Data} {run.Label} λ={cfg.Lambda.ToString("R", Inv)}"))
             trained = TrainingRun.Train(cfg, run.Source, run.Eval, modelPath, checkpointEvery: 0, progress: view);
         var clock = Stopwatch.StartNew();
-
-        // The held-out vectors the estimate was computed on, as a .npy file; compressed to a real .ltc file.
-        var data = run.Source.Sample(SourceSplit.Test, run.Eval.Samples, run.Eval.Seed);
-        int d = cfg.Dim, count = data.Length / d;
-        string npyPath = Path.Combine(dir, name + ".npy"), ltcPath = Path.Combine(dir, name + ".ltc"), outPath = Path.Combine(dir, name + ".decoded.npy");
-        Npy.Write(npyPath, data, count, d);
-        var encoder = new ModelCodec(trained.Model);
-        var options = new CodecOptions();
-        using (var input = NpyMatrixReader.Open(npyPath))
-            AtomicFile.Write(ltcPath, s => FileCodec.Compress(encoder, input, s, options));
-        long fileBytes = new FileInfo(ltcPath).Length;
-
-        // The decoder has only the .ltc file and the saved model file.
-        var decoder = new ModelCodec(ModelFile.Load(modelPath).Model);
-        long headerBytes;
-        using (var reader = LtcReader.Open(ltcPath, decoder.Fingerprint))
-        {
-            headerBytes = reader.HeaderBytes;
-            AtomicFile.Write(outPath, s => FileCodec.Decompress(decoder, reader, s, options));
-        }
-        var decoded = Npy.ReadMatrix(outPath, d).Data;
-        var expected = FileCodec.Reconstruct(encoder, data, options.RowsPerChunk(encoder));
-        bool exact = decoded.AsSpan().SequenceEqual(expected);
-
+        // The held-out vectors the estimate was computed on, compressed to the bytes of a real .ltc file; the decoder
+        // has only those bytes and the saved model file.
+        var coded = CodedEvaluator.Compare(new ModelCodec(trained.Model), new ModelCodec(ModelFile.Load(modelPath)), run.Source, run.Eval, trained.Evaluation);
+        var row = new Row(run, coded, trained.TrainSeconds, whole.Elapsed.TotalSeconds - trained.TrainSeconds);
         var est = trained.Evaluation;
-        double se = 0;
-        for (int i = 0; i < data.Length; i++) se += (data[i] - decoded[i]) * (data[i] - decoded[i]);
-        double mse = se / data.Length;
-        double fileBits = 8.0 * fileBytes / count, estBits = est.Rate * cfg.ScalarsPerSample;
-        bool gaussian = run.Source is IidSource { Distribution: IidDistribution.Gaussian };
-        double? gapFile = gaussian ? Snr.GaussianGapDb(fileBits / cfg.ScalarsPerSample, mse, est.Variance) : null;
-        var row = new Row(run, count, fileBits, estBits, Snr.Db(est.Variance, mse), gapFile, est.GapToRdDb, exact, headerBytes,
-            trained.TrainSeconds, whole.Elapsed.TotalSeconds - trained.TrainSeconds);
         err.WriteLine(string.Format(Inv, "  {0}: {1} bytes ({2} of header) for {3} vectors, {4:F3} file bits/vector against {5:F3} estimated; " +
-            "SNR {6:F3} dB decoded, {7:F3} dB estimated; {8}; evaluation {9:F1} s, coding {10:F1} s", Path.GetFileName(ltcPath), fileBytes, headerBytes,
-            count, fileBits, estBits, row.SnrDb, est.SnrDb, exact ? "bit-exact" : "NOT equal", est.Seconds, clock.Elapsed.TotalSeconds));
-        foreach (var f in new[] { npyPath, ltcPath, outPath }) File.Delete(f);
+            "SNR {6:F3} dB decoded, {7:F3} dB estimated; {8}; evaluation {9:F1} s, coding {10:F1} s", name + ".ltc", coded.FileBytes, coded.HeaderBytes,
+            row.Vectors, row.FileBitsPerVector, row.EstimatedBitsPerVector, coded.DecodedSnrDb, est.SnrDb, coded.Exact ? "bit-exact" : "NOT equal",
+            est.Seconds, clock.Elapsed.TotalSeconds));
         return row;
     }
 
@@ -170,21 +120,21 @@ internal static class DemoCommand
         o.WriteLine(string.Format(Inv, "Budget: Gaussian NTC {0} steps, LTC E8 {1}; speech NTC {2}, LTC D4* {3} (batch 256, one torch thread, seed {4}). " +
             "Estimated rate: −log2 P of the same quantized vectors, N = {5} scrambled-Sobol cell samples × {6}.",
             GaussianNtcSteps, GaussianE8Steps, SpeechNtcSteps, SpeechLtcSteps, Seed, EvalMcSamples, EvalReplicates));
-        long h0 = rows.Min(r => r.HeaderBytes), h1 = rows.Max(r => r.HeaderBytes);
+        long h0 = rows.Min(r => r.Coded.HeaderBytes), h1 = rows.Max(r => r.Coded.HeaderBytes);
         o.WriteLine(string.Format(Inv, "Test vectors: fresh Gaussian draws; speech: {0} evenly spaced frames of the test split (recordings 0–4, " +
             "125,701 frames). File bits: the whole file per vector, its header ({1} bytes, {2:F3}–{3:F3} bits/vector here) included.", SpeechTestVectors,
-            h0 == h1 ? h0.ToString(Inv) : $"{h0}–{h1}", rows.Min(r => 8.0 * r.HeaderBytes / r.Vectors), rows.Max(r => 8.0 * r.HeaderBytes / r.Vectors)));
+            h0 == h1 ? h0.ToString(Inv) : $"{h0}–{h1}", rows.Min(r => 8.0 * r.Coded.HeaderBytes / r.Vectors), rows.Max(r => 8.0 * r.Coded.HeaderBytes / r.Vectors)));
         o.WriteLine();
         o.WriteLine(string.Format(Inv, "  {0,-15} {1,-13} {2,7} {3,10} {4,10} {5,16} {6,7} {7,18} {8,9} {9,-9} {10,13}",
             "model", "data", "vectors", "file b/vec", "est. b/vec", "file − est.", "SNR dB", "gap file/est. (dB)", "high-rate", "decoded", "train + rest"));
         foreach (var r in rows)
         {
             double diff = r.FileBitsPerVector - r.EstimatedBitsPerVector;
-            string gap = r.GapFileDb is double g && r.GapEstimatedDb is double ge ? string.Format(Inv, "{0:F2} / {1:F2}", g, ge) : "—";
+            string gap = r.Coded.DecodedGapToRdDb is double g && r.Coded.Estimated.GapToRdDb is double ge ? string.Format(Inv, "{0:F2} / {1:F2}", g, ge) : "—";
             string theory = r.Run.HighRateGapDb is double t ? string.Format(Inv, "{0:F2} dB", t) : "";
             o.WriteLine(string.Format(Inv, "  {0,-15} {1,-13} {2,7} {3,10:F3} {4,10:F3} {5,8:+0.000;-0.000} ({6,5:+0.0;-0.0}%) {7,7:F2} {8,18} {9,9} {10,-9} {11,6:F0} + {12,2:F0} s",
                 r.Run.Label, r.Run.Data, r.Vectors, r.FileBitsPerVector, r.EstimatedBitsPerVector, diff, 100 * diff / r.EstimatedBitsPerVector,
-                r.SnrDb, gap, theory, r.Exact ? "bit-exact" : "NOT EQUAL", r.TrainSeconds, r.OtherSeconds));
+                r.Coded.DecodedSnrDb, gap, theory, r.Coded.Exact ? "bit-exact" : "NOT EQUAL", r.TrainSeconds, r.OtherSeconds));
         }
         o.WriteLine();
         o.WriteLine("SNR: of the decoded files. Gap to R(D): 6.02·R − SNR at the file's and at the estimated bits per sample (Gaussian only;");
@@ -195,35 +145,5 @@ internal static class DemoCommand
         o.WriteLine("File bits can be below the estimate: the coding tables are fitted to the training latents of the finished model,");
         o.WriteLine("and −log2 of a Monte Carlo cell probability overestimates the rate.");
         o.WriteLine(string.Format(Inv, "Total {0:F0} s. Full curves: docs/results/iid.md, docs/results/vector-sources.md.", seconds));
-    }
-
-    /// <summary>A data set with a fixed, evenly spaced subset of its test split (every k-th row); training uses the whole train split.</summary>
-    private sealed class TestSubset : VectorSource
-    {
-        private readonly VectorSource _inner;
-        private readonly double[] _test;
-
-        public TestSubset(VectorSource inner, int rows)
-        {
-            _inner = inner;
-            var all = inner.Rows(SourceSplit.Test) ?? throw new ArgumentException("a data set is needed", nameof(inner));
-            int d = inner.Dimension, n = all.Length / d, take = Math.Min(rows, n);
-            _test = new double[take * d];
-            for (int i = 0; i < take; i++) all.AsSpan((int)((long)i * n / take) * d, d).CopyTo(_test.AsSpan(i * d));
-        }
-
-        public override string Name => _inner.Name;
-        public override int Dimension => _inner.Dimension;
-        public override int ScalarsPerSample => _inner.ScalarsPerSample;
-        public override string RateUnit => _inner.RateUnit;
-        public override bool IsSynthetic => false;
-        public override double Variance(SourceSplit split) =>
-            split == SourceSplit.Test ? SourceStatistics.MeanCoordinateVariance(_test, Dimension) : _inner.Variance(split);
-        public override void Draw(Span<double> destination, SourceSplit split, Random random)
-        {
-            if (split == SourceSplit.Test) SourceStatistics.DrawRows(_test, Dimension, destination, random);
-            else _inner.Draw(destination, split, random);
-        }
-        public override double[] Rows(SourceSplit split) => split == SourceSplit.Test ? _test : _inner.Rows(split)!;
     }
 }

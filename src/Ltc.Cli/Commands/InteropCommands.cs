@@ -66,7 +66,7 @@ internal static class InteropCommands
             {
                 Input = inPath,
                 Output = outPath,
-                model.Config.Model,
+                Model = model.Config.Model.Name(),
                 Tensors = tensors,
                 Weights = weights,
                 CodingTables = model.Codec is not null,
@@ -75,6 +75,6 @@ internal static class InteropCommands
             });
         string tables = model.Codec is null ? "no coding tables" : "coding tables";
         string size = bytes is long b ? $", {b} bytes" : "";
-        return $"{verb} {model.Config.Model} model {CliOutput.Escape(inPath)} → {CliOutput.Escape(outPath)}: {tensors} tensors, {weights} weights, {tables}{size}, fingerprint {fingerprint[..16]}";
+        return $"{verb} {model.Config.Model.Name()} model {CliOutput.Escape(inPath)} → {CliOutput.Escape(outPath)}: {tensors} tensors, {weights} weights, {tables}{size}, fingerprint {fingerprint[..16]}";
     }
 }

@@ -53,7 +53,7 @@ public static class FileCodec
     }
 
     /// <summary>
-    /// Decompresses <paramref name="input"/> (opened with the codec's fingerprint) into a <c>.npy</c> array of the
+    /// Decompresses <paramref name="input"/> (opened with the codec's <see cref="ITransformCodec.AcceptedFingerprints"/>) into a <c>.npy</c> array of the
     /// original element type and shape.
     /// </summary>
     /// <exception cref="LtcFormatException">The file is corrupt, truncated, or not made by this codec.</exception>
@@ -73,7 +73,7 @@ public static class FileCodec
     public static double[] Decompress(ITransformCodec codec, byte[] file, CodecOptions? options = null, string name = "<ltc>")
     {
         ArgumentNullException.ThrowIfNull(codec);
-        using var reader = LtcReader.Open(new MemoryStream(file, writable: false), name, codec.Fingerprint);
+        using var reader = LtcReader.Open(new MemoryStream(file, writable: false), name, codec.AcceptedFingerprints);
         var layout = Layout.Of(codec, reader.Header, name);
         if (layout.Vectors * layout.Dimension > Array.MaxLength) throw new LtcException($"{name}: too many values to decompress into memory; use the streaming overload");
         var result = new double[layout.Vectors * layout.Dimension];

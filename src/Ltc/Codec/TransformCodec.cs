@@ -13,6 +13,12 @@ public interface ITransformCodec
     /// <summary>The 32-byte SHA-256 fingerprint of the model; a file records it and only this model decodes it.</summary>
     ReadOnlySpan<byte> Fingerprint { get; }
 
+    /// <summary>
+    /// The fingerprints whose files this codec decodes: <see cref="Fingerprint"/> first, then any the same model had
+    /// under earlier definitions (files written by earlier builds record those; see docs/file-format.md).
+    /// </summary>
+    IReadOnlyList<byte[]> AcceptedFingerprints => [Fingerprint.ToArray()];
+
     /// <summary>Dimension d of one input vector.</summary>
     int VectorDimension { get; }
 

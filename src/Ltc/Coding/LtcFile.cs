@@ -402,9 +402,18 @@ public sealed class LtcReader : IDisposable
     public bool IsStream => _counter is not null;
 
     /// <summary>Opens <paramref name="path"/> and validates its header; if <paramref name="expectedFingerprint"/> is given, the file must come from that model.</summary>
-    public static LtcReader Open(string path, ReadOnlySpan<byte> expectedFingerprint = default)
+    public static LtcReader Open(string path, ReadOnlySpan<byte> expectedFingerprint = default) =>
+        Open(path, Accepting(expectedFingerprint));
+
+    /// <summary>
+    /// Opens <paramref name="path"/> and validates its header; the file must record one of
+    /// <paramref name="acceptedFingerprints"/> (the first is the model's own, named in the error; the others are
+    /// fingerprints the same model had under earlier definitions, see docs/file-format.md). Empty: any model.
+    /// </summary>
+    public static LtcReader Open(string path, IReadOnlyList<byte[]> acceptedFingerprints)
     {
         ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(acceptedFingerprints);
         if (path.Length == 0) throw new LtcException("the .ltc path is empty");
         var kind = AtomicFile.KindOf(path);
         if (kind == FileKind.Directory) throw new LtcException($"{path}: is a directory, not an .ltc file");
@@ -415,19 +424,27 @@ public sealed class LtcReader : IDisposable
         catch (DirectoryNotFoundException) { throw new LtcException($"{path}: file not found"); }
         catch (UnauthorizedAccessException) { throw new LtcException($"{path}: permission denied"); }
         catch (IOException e) { throw new LtcException($"{path}: cannot read ({e.Message})"); }
-        try { return Open(fs, path, expectedFingerprint, own: true, streaming: kind != FileKind.Regular || !fs.CanSeek); }
+        try { return Open(fs, path, acceptedFingerprints, own: true, streaming: kind != FileKind.Regular || !fs.CanSeek); }
         catch { fs.Dispose(); throw; }
     }
 
     /// <summary>Reads from a stream positioned at the start of the file; <paramref name="name"/> names it in errors.
     /// A stream that cannot seek is read as a stream of unknown length.</summary>
-    public static LtcReader Open(Stream stream, string name, ReadOnlySpan<byte> expectedFingerprint = default, bool own = false)
+    public static LtcReader Open(Stream stream, string name, ReadOnlySpan<byte> expectedFingerprint = default, bool own = false) =>
+        Open(stream, name, Accepting(expectedFingerprint), own);
+
+    /// <summary>Reads from a stream positioned at the start of the file, which must record one of
+    /// <paramref name="acceptedFingerprints"/> (as for <see cref="Open(string, IReadOnlyList{byte[]})"/>).</summary>
+    public static LtcReader Open(Stream stream, string name, IReadOnlyList<byte[]> acceptedFingerprints, bool own = false)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        return Open(stream, name, expectedFingerprint, own, streaming: !stream.CanSeek);
+        ArgumentNullException.ThrowIfNull(acceptedFingerprints);
+        return Open(stream, name, acceptedFingerprints, own, streaming: !stream.CanSeek);
     }
 
-    private static LtcReader Open(Stream stream, string name, ReadOnlySpan<byte> expectedFingerprint, bool own, bool streaming)
+    private static byte[][] Accepting(ReadOnlySpan<byte> fingerprint) => fingerprint.IsEmpty ? [] : [fingerprint.ToArray()];
+
+    private static LtcReader Open(Stream stream, string name, IReadOnlyList<byte[]> acceptedFingerprints, bool own, bool streaming)
     {
         CountingStream? counter = streaming ? new CountingStream(stream) : null;
         Stream input = counter ?? stream;
@@ -451,8 +468,12 @@ public sealed class LtcReader : IDisposable
         uint crc = BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan((int)hlen - 4));
         if (crc != Crc32C.Compute(header.AsSpan(0, (int)hlen - 4))) throw new LtcFormatException($"{name}: header checksum mismatch (file is corrupt)");
         var h = ParseHeader(header, name, length);
-        if (!expectedFingerprint.IsEmpty && !expectedFingerprint.SequenceEqual(h.ModelFingerprint.ToArray()))
-            throw new LtcFormatException($"{name}: written by model {h.FingerprintHex[..16]}…, not by the model given ({Convert.ToHexStringLower(expectedFingerprint)[..Math.Min(16, 2 * expectedFingerprint.Length)]}…)");
+        var recorded = h.ModelFingerprint.ToArray();
+        if (acceptedFingerprints.Count > 0 && !acceptedFingerprints.Any(f => f.AsSpan().SequenceEqual(recorded)))
+        {
+            var expected = acceptedFingerprints[0];
+            throw new LtcFormatException($"{name}: written by model {h.FingerprintHex[..16]}…, not by the model given ({Convert.ToHexStringLower(expected)[..Math.Min(16, 2 * expected.Length)]}…)");
+        }
         return new LtcReader(input, counter, own, name, h, length, hlen);
     }
 

@@ -1,0 +1,48 @@
+using System.CommandLine;
+using Ltc.Lattices;
+using Ltc.Torch;
+
+namespace Ltc.Cli.Commands;
+
+internal static partial class ModelCommands
+{
+    /// <summary><c>ltc eval</c>: <see cref="Evaluator.Evaluate"/> or, with <c>--coded</c>, <see cref="CodedEvaluator.Evaluate"/>.</summary>
+    public static Command CreateEval()
+    {
+        var model = new Option<string>("--model", "-m") { Description = "Model file (.ltcm).", Required = true };
+        var samples = new Option<int?>("--samples") { Description = $"Test vectors from a synthetic source (default: the model's profile; 1..{EvalOptions.MaxSamples}; data sets use their test split)." }.Range(1, EvalOptions.MaxSamples);
+        var cellSamples = new Option<int?>("--cell-samples") { Description = $"Cell samples per rate estimate (default: the model's profile; 1..{ModelConfig.MaxCellSamples}). (--mc-samples is a deprecated spelling.)" }.Range(1, ModelConfig.MaxCellSamples).DeprecatedAlias("--mc-samples");
+        var replicates = new Option<int?>("--replicates") { Description = $"Independent cell-sample sets for the Monte Carlo error (default: the profile's, 4; 1..{EvalOptions.MaxReplicates})." }.Range(1, EvalOptions.MaxReplicates);
+        var sampling = new Option<string>("--cell-sampling") { Description = $"Cell sampling: {CellSamplingCatalog.Names.Expected}. (--mc is a deprecated spelling.)", DefaultValueFactory = _ => "sobol-scrambled" }.DeprecatedAlias("--mc");
+        var seed = new Option<int?>("--seed") { Description = "Seed of the test draws and cell samples (default: the model's seed + 1000)." };
+        var source = new Option<string?>("--source") { Description = "Evaluate on another source of the same dimension (default: the model's); rates are in that source's unit." };
+        var device = new Option<string>("--device") { Description = "cpu or cuda.", DefaultValueFactory = _ => "cpu" };
+        var threads = new Option<int>("--threads") { Description = ModelOptions.ThreadsHelp, DefaultValueFactory = _ => TorchSetup.DefaultThreads }.Range(0, TorchSetup.MaxThreads);
+        var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout and nothing else." };
+        var coded = new Option<bool>("--coded") { Description = "Also compress the test vectors to a real .ltc file and decompress it: file bits next to the estimated rate." };
+        var cmd = new Command("eval", "Rate (with its Monte Carlo standard error), distortion, SNR and gap to R(D) of a trained model on held-out data. " +
+            "Warns when the model file is an unfinished training checkpoint.");
+        foreach (var opt in new Option[] { model, samples, cellSamples, replicates, sampling, seed, source, device, threads, coded, json }) cmd.Options.Add(opt);
+        cmd.SetAction(pr =>
+        {
+            string path = pr.GetValue(model)!;
+            var cellSampling = CellSamplingCatalog.Names.Parse(pr.GetValue(sampling), "--cell-sampling");
+            TorchSetup.Configure(pr.GetValue(device)!, pr.GetValue(threads));
+            var loaded = ModelFile.Load(path);
+            var cfg = loaded.Model.Config;
+            string sourceName = pr.GetValue(source) ?? cfg.Source;
+            var src = ModelSources.For(sourceName, cfg);
+            var options = EvalOptions.For(cfg, src, pr.GetValue(samples), pr.GetValue(cellSamples), pr.GetValue(replicates), cellSampling, pr.GetValue(seed));
+            if (loaded.UnfinishedWarning(path) is string warning) LtcApp.Warn(warning);
+            CliOptions.WarnDeprecated(pr);
+            string fingerprint = Convert.ToHexStringLower(ModelFile.Fingerprint(loaded.Model));
+            var output = pr.InvocationConfiguration.Output;
+            if (pr.GetValue(coded))
+                output.Write(RenderCoded(pr.GetValue(json), CodedEvaluationReport.Of(cfg, sourceName, CodedEvaluator.Evaluate(loaded.Model, src, options), path, fingerprint)));
+            else
+                output.Write(Render(pr.GetValue(json), EvaluationReport.Of(cfg, sourceName, Evaluator.Evaluate(loaded.Model, src, options), loaded.State.Seconds, path, fingerprint)));
+            return 0;
+        });
+        return cmd;
+    }
+}

@@ -1,0 +1,83 @@
+using System.CommandLine;
+using Ltc.Lattices;
+using Ltc.Sources;
+using Ltc.Torch;
+
+namespace Ltc.Cli.Commands;
+
+/// <summary>The options shared by <c>ltc train</c> and <c>ltc sweep</c>, and the <see cref="ModelSpec"/> they give.</summary>
+internal sealed class ModelOptions
+{
+    /// <summary>Largest learning rate accepted.</summary>
+    private const double MaxLr = 100;
+
+    public const string ThreadsHelp = "Torch intra-op threads (default 1: torch's threads spin-wait, so more than one slows " +
+        "everything down as soon as another process uses a core; 0: one per core).";
+
+    public readonly Option<string> Source = new("--source", "-s") { Description = $"Source: {SourceCatalog.Help}.", DefaultValueFactory = _ => "gaussian" };
+    public readonly Option<int?> Dim = new Option<int?>("--dim", "-d") { Description = $"Dimension (length of an i.i.d. sequence; data sets know theirs; at most {ModelConfig.MaxDim})." }.Range(1, ModelConfig.MaxDim);
+    public readonly Option<string> Kind = new Option<string>("--kind") { Description = $"Kind of model: {ModelCatalog.Kinds.Help}. (--model is a deprecated spelling.)", DefaultValueFactory = _ => "ltc" }.DeprecatedAlias("--model");
+    public readonly Option<int?> Block = new Option<int?>("--block") { Description = $"Block-LTC: source vectors per block n (the lattice's dimension, e.g. 8 for E8, 24 for Leech; 2..{ModelConfig.MaxBlock})." }.Range(2, ModelConfig.MaxBlock);
+    public readonly Option<string?> Lattice = new("--lattice", "-l") { Description = "Lattice of the latent (LTC, ECLQ): A2, D4*, E8, BW16, Leech, E8^2, ... Default: Z of the latent dimension." };
+    public readonly Option<int?> LatentDim = new Option<int?>("--latent-dim") { Description = $"Latent dimension dy (default: the lattice's, else --dim; at most {ModelConfig.MaxLatentDim})." }.Range(1, ModelConfig.MaxLatentDim);
+    public readonly Option<string?> Transform = new("--transform") { Description = "linear (two bias-free layers, the paper's choice for i.i.d. sources) or mlp (softplus). Default: linear for i.i.d. sequences, mlp otherwise." };
+    public readonly Option<int> Hidden = new Option<int>("--hidden") { Description = $"Hidden width of the transforms (1..{ModelConfig.MaxHidden}; the whole model has at most {ModelConfig.MaxParameters:N0} parameters).", DefaultValueFactory = _ => 100 }.Range(1, ModelConfig.MaxHidden);
+    public readonly Option<string?> Entropy = new("--entropy") { Description = "factorized or flow (RealNVP). Default: flow for LTC/ECLQ with a latent of dimension >= 2, else factorized." };
+    public readonly Option<string> Proxy = new("--proxy") { Description = $"Training proxy of the lattice quantizer: {ModelCatalog.Proxies.Expected}.", DefaultValueFactory = _ => "ste" };
+    public readonly Option<string> Distortion = new("--distortion") { Description = $"{ModelCatalog.Distortions.Expected}.", DefaultValueFactory = _ => "mse" };
+    public readonly Option<string> Profile = new("--profile") { Description = "Budget: quick (a minute or two), standard (docs/results), paper (the official settings).", DefaultValueFactory = _ => "quick" };
+    public readonly Option<int?> Steps = new Option<int?>("--steps") { Description = $"Training steps (default: the profile's; 0..{ModelConfig.MaxSteps})." }.Range(0, ModelConfig.MaxSteps);
+    public readonly Option<int?> Batch = new Option<int?>("--batch") { Description = $"Batch size (default: the profile's; 1..{ModelConfig.MaxBatch}, and batch × cell samples × latent size at most {ModelConfig.MaxStepValues:N0})." }.Range(1, ModelConfig.MaxBatch);
+    public readonly Option<double?> Lr = new Option<double?>("--lr") { Description = $"Adam learning rate (default: the profile's; at most {MaxLr})." }.Positive(MaxLr);
+    public readonly Option<int?> TrainCellSamples = new Option<int?>("--train-cell-samples") { Description = $"Cell samples N per training step (default: the profile's; 1..{ModelConfig.MaxCellSamples}). (--mc-samples is a deprecated spelling.)" }.Range(1, ModelConfig.MaxCellSamples).DeprecatedAlias("--mc-samples");
+    public readonly Option<string> TrainCellSampling = new("--train-cell-sampling") { Description = $"Cell sampling in training: {CellSamplingCatalog.Names.Expected}.", DefaultValueFactory = _ => "sobol-scrambled" };
+    public readonly Option<int> Seed = new("--seed") { Description = "Seed of initialization, data and cell samples.", DefaultValueFactory = _ => 1 };
+    public readonly Option<string> Device = new("--device") { Description = "cpu or cuda (this build is CPU-only; CUDA is untested).", DefaultValueFactory = _ => "cpu" };
+    public readonly Option<int> Threads = new Option<int>("--threads") { Description = ThreadsHelp, DefaultValueFactory = _ => TorchSetup.DefaultThreads }.Range(0, TorchSetup.MaxThreads);
+    public readonly Option<int?> EvalSamples = new Option<int?>("--eval-samples") { Description = $"Test vectors for the evaluation after training (default: the profile's; 1..{EvalOptions.MaxSamples})." }.Range(1, EvalOptions.MaxSamples);
+    public readonly Option<int?> EvalCellSamples = new Option<int?>("--eval-cell-samples") { Description = $"Cell samples per rate estimate in the evaluation after training (default: the profile's; 1..{ModelConfig.MaxCellSamples}). (--eval-mc-samples is a deprecated spelling.)" }.Range(1, ModelConfig.MaxCellSamples).DeprecatedAlias("--eval-mc-samples");
+    public readonly Option<bool> Json = new("--json") { Description = "Print one JSON object on stdout and nothing else." };
+
+    /// <summary>The λ of one model (train).</summary>
+    public static Option<double> Lambda() => new Option<double>("--lambda") { Description = "Trade-off λ in R + λ·D (R in bits per rate unit, D per coordinate); positive.", Required = true }.Positive(ModelSweep.MaxLambda);
+
+    /// <summary>Adds the shared options to <paramref name="command"/>.</summary>
+    public void AddTo(Command command)
+    {
+        foreach (var o in new Option[] { Source, Dim, Kind, Block, Lattice, LatentDim, Transform, Hidden, Entropy, Proxy, Distortion,
+            Profile, Steps, Batch, Lr, TrainCellSamples, TrainCellSampling, Seed, Device, Threads, EvalSamples, EvalCellSamples, Json })
+            command.Options.Add(o);
+    }
+
+    /// <summary>The files the options read (data of the source, a G: lattice), which no output may replace.</summary>
+    public string[] InputFiles(ParseResult pr) => [.. ModelSources.Files(pr.GetValue(Source) ?? "", pr.GetValue(Lattice))];
+
+    /// <summary>The spec the options describe; names are parsed here, so an unknown one is an error naming its option.</summary>
+    public ModelSpec Spec(ParseResult pr)
+    {
+        ModelSources.CheckDataFiles(InputFiles(pr)); // a device or FIFO is refused before anything else
+        return new ModelSpec
+        {
+            Profile = TrainingProfile.Parse(pr.GetValue(Profile)!),
+            Kind = ModelCatalog.Kinds.Parse(pr.GetValue(Kind), "--kind"),
+            Transform = pr.GetValue(Transform) is string t ? ModelCatalog.Transforms.Parse(t, "--transform") : null,
+            Entropy = pr.GetValue(Entropy) is string e ? ModelCatalog.EntropyModels.Parse(e, "--entropy") : null,
+            Proxy = ModelCatalog.Proxies.Parse(pr.GetValue(Proxy), "--proxy"),
+            Distortion = ModelCatalog.Distortions.Parse(pr.GetValue(Distortion), "--distortion"),
+            TrainCellSampling = CellSamplingCatalog.Names.Parse(pr.GetValue(TrainCellSampling), "--train-cell-sampling"),
+            Source = pr.GetValue(Source)!,
+            Dim = pr.GetValue(Dim),
+            Block = pr.GetValue(Block),
+            Lattice = pr.GetValue(Lattice),
+            LatentDim = pr.GetValue(LatentDim),
+            Hidden = pr.GetValue(Hidden),
+            Steps = pr.GetValue(Steps),
+            Batch = pr.GetValue(Batch),
+            Lr = pr.GetValue(Lr),
+            TrainCellSamples = pr.GetValue(TrainCellSamples),
+            Seed = pr.GetValue(Seed),
+            EvalSamples = pr.GetValue(EvalSamples),
+            EvalCellSamples = pr.GetValue(EvalCellSamples),
+        };
+    }
+}

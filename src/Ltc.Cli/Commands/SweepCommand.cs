@@ -1,0 +1,64 @@
+using System.CommandLine;
+using Ltc.Torch;
+
+namespace Ltc.Cli.Commands;
+
+internal static partial class ModelCommands
+{
+    /// <summary><c>ltc sweep</c>: one model per λ and results.csv, <see cref="ModelSweep.Run"/>.</summary>
+    public static Command CreateSweep()
+    {
+        var o = new ModelOptions();
+        var lambdas = new Option<string>("--lambdas") { Description = "Comma-separated λ values, e.g. 0.5,1,2,4,8 (positive, distinct).", Required = true };
+        var outDir = new Option<string>("--out-dir", "-o") { Description = "Folder for one model per λ and results.csv (created if missing).", Required = true };
+        var cmd = new Command("sweep", "Train one model per λ and write their evaluations to results.csv (columns rate_bits_per_sample, distortion_mse, ...). " +
+            "All or none: if one model fails, the sweep leaves the folder as it was. Ctrl-C (SIGINT) or SIGTERM keeps the finished models, " +
+            "results.csv and the current model's checkpoint (marked unfinished).");
+        o.AddTo(cmd);
+        cmd.Options.Add(lambdas);
+        cmd.Options.Add(outDir);
+        cmd.SetAction(pr =>
+        {
+            var values = ModelSweep.ParseLambdas(pr.GetValue(lambdas)!);
+            string dir = pr.GetValue(outDir)!;
+            ModelSweep.CheckFolder(dir);
+            var inputs = o.InputFiles(pr);
+            TorchSetup.Configure(pr.GetValue(o.Device)!, pr.GetValue(o.Threads));
+            // Every model is checked before anything is trained or written.
+            var plan = ModelSweep.Plan(o.Spec(pr), values, dir);
+            bool json = pr.GetValue(o.Json);
+            var err = pr.InvocationConfiguration.Error;
+            using var interruption = LtcApp.Interruption.Begin();
+            string text = "";
+            try
+            {
+                ModelSweep.Run(plan, inputs,
+                    json ? null : item => TrainingView.For(err, item.Config, $" → {Path.GetFileName(item.Path)}"),
+                    entry =>
+                    {
+                        var r = entry.Result.Evaluation;
+                        if (!json) err.WriteLine($"  rate {r.Rate:F4} ± {r.RateStderr:F4} {r.RateUnit}, MSE {r.DistortionMse:G5}, SNR {r.SnrDb:F3} dB" +
+                            (r.GapToRdDb is double g ? $", gap to R(D) {g:F3} dB" : "") + $", {entry.Result.TrainSeconds:F0} s");
+                    },
+                    // Rendered before the files are kept: a report that cannot be printed undoes the sweep.
+                    entries => text = json
+                        ? CliOutput.ToJson(new
+                        {
+                            Results = entries.Select(e => EvaluationReport.Of(e.Item.Config, e.Item.Config.Source, e.Result.Evaluation, e.Result.TrainSeconds, e.Item.Path, null)).ToList(),
+                            Csv = plan.ResultsPath,
+                        }) + Environment.NewLine
+                        : $"wrote {entries.Count} models and {CliOutput.Escape(plan.ResultsPath)}" + Environment.NewLine,
+                    interruption.Token);
+            }
+            catch (TrainingInterruptedException e) when (interruption.Fired)
+            {
+                err.WriteLine(InterruptedMessage(interruption, e));
+                return interruption.ExitCode;
+            }
+            CliOptions.WarnDeprecated(pr);
+            pr.InvocationConfiguration.Output.Write(text);
+            return 0;
+        });
+        return cmd;
+    }
+}

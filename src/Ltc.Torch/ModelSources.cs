@@ -1,0 +1,60 @@
+using Ltc.IO;
+using Ltc.Sources;
+
+namespace Ltc.Torch;
+
+/// <summary>The sources a model is trained and evaluated on, by name, and the data files those names read.</summary>
+public static class ModelSources
+{
+    /// <summary>
+    /// The source <paramref name="name"/> for a model of configuration <paramref name="config"/>: an i.i.d. sequence
+    /// gets the model's dimension, a block source (<c>block:n:...</c>) and a data set carry their own.
+    /// </summary>
+    /// <exception cref="LtcException">An unknown source, a data file that is not a regular file, or a source whose
+    /// dimension is not the model's <see cref="ModelConfig.Dim"/>.</exception>
+    public static VectorSource For(string name, ModelConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(config);
+        CheckDataFiles(Files(name, null));
+        var src = name.StartsWith("block:", StringComparison.OrdinalIgnoreCase) ? SourceCatalog.Parse(name, null) : SourceCatalog.Parse(name, config.Dim);
+        if (src.Dimension != config.Dim) throw new LtcException($"source '{name}' has dimension {src.Dimension}, but the model expects {config.Dim}");
+        return src;
+    }
+
+    /// <summary>
+    /// The files a source name (<c>npy:&lt;path&gt;</c>, <c>physics:&lt;path&gt;</c>, also inside <c>block:n:</c>) and
+    /// a <c>G:&lt;file&gt;</c> lattice name read, in that order; names that read no file give none.
+    /// </summary>
+    public static IEnumerable<string> Files(string source, string? lattice)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var s = source.Trim();
+        while (s.StartsWith("block:", StringComparison.OrdinalIgnoreCase))
+        {
+            int colon = s.IndexOf(':', 6);
+            if (colon < 0) { s = ""; break; }
+            s = s[(colon + 1)..];
+        }
+        if (s.StartsWith("npy:", StringComparison.OrdinalIgnoreCase)) yield return s[4..];
+        else if (s.StartsWith("physics:", StringComparison.OrdinalIgnoreCase)) yield return s[8..];
+        if (lattice is not null && lattice.StartsWith("G:", StringComparison.OrdinalIgnoreCase)) yield return lattice[2..];
+    }
+
+    /// <summary>
+    /// Data files (a source's .npy, a G: lattice's generator) are read whole and more than once: they must be regular
+    /// files (or missing, or a folder, which the reader reports in its own words). A device or FIFO (/dev/zero, a pipe)
+    /// is refused in one line instead of being read without end.
+    /// </summary>
+    /// <exception cref="LtcException">A file that is a pipe, a device or another special file.</exception>
+    public static void CheckDataFiles(IEnumerable<string> files)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        foreach (var f in files)
+        {
+            var kind = AtomicFile.KindOf(f);
+            if (kind is not (FileKind.Regular or FileKind.Missing or FileKind.Directory))
+                throw new LtcException($"{f}: a data file must be a regular file, not a {kind switch { FileKind.Fifo => "pipe", FileKind.CharacterDevice or FileKind.BlockDevice => "device", _ => "special file" }}");
+        }
+    }
+}

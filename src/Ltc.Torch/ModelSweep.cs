@@ -1,0 +1,214 @@
+using System.Globalization;
+using System.Text;
+using Ltc.IO;
+using Ltc.Metrics;
+using Ltc.Sources;
+
+namespace Ltc.Torch;
+
+/// <summary>One model of a sweep: its λ, configuration, data, evaluation and model file.</summary>
+/// <param name="Lambda">λ in R + λ·D.</param>
+/// <param name="Config">The model's configuration.</param>
+/// <param name="Source">Its training and test data.</param>
+/// <param name="Evaluation">The evaluation after training.</param>
+/// <param name="Path">Its model file, in the sweep's folder (<see cref="ModelSweep.ModelFileName"/>).</param>
+public sealed record SweepItem(double Lambda, ModelConfig Config, VectorSource Source, EvalOptions Evaluation, string Path);
+
+/// <summary>A finished model of a sweep.</summary>
+/// <param name="Item">What was trained.</param>
+/// <param name="Result">The trained model, its evaluation and training time.</param>
+public sealed record SweepEntry(SweepItem Item, TrainingRunResult Result);
+
+/// <summary>A sweep checked and ready to run: one model per λ, all written to <see cref="Folder"/>.</summary>
+/// <param name="Folder">The folder of the model files and of <see cref="ResultsPath"/>.</param>
+/// <param name="Items">The models, in the order of the λ values.</param>
+public sealed record SweepPlan(string Folder, IReadOnlyList<SweepItem> Items)
+{
+    /// <summary>The results file, <c>results.csv</c> in <see cref="Folder"/>.</summary>
+    public string ResultsPath => System.IO.Path.Combine(Folder, "results.csv");
+}
+
+/// <summary>
+/// A rate-distortion sweep: one model per trade-off λ of the same spec, each saved in its own model file, and their
+/// evaluations in <c>results.csv</c> (one RD point per model, sorted by rate; readable by <see cref="RdCsv.Read"/>).
+/// What <c>ltc sweep</c> runs.
+/// </summary>
+public static class ModelSweep
+{
+    /// <summary>Largest λ accepted.</summary>
+    public const double MaxLambda = 1e12;
+
+    /// <summary>Most λ values in one sweep.</summary>
+    public const int MaxLambdas = 1000;
+
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    /// <summary>The columns of <c>results.csv</c>, in order.</summary>
+    public const string CsvHeader = RdCsv.RateColumn + "," + RdCsv.DistortionColumn +
+        ",snr_db,rate_stderr,gap_to_rd_db,lambda,model,lattice,entropy,proxy,train_seconds,rate_unit";
+
+    /// <summary>Parses comma-separated λ values (<c>0.5,1,2</c>): positive, at most <see cref="MaxLambda"/>, distinct, at most <see cref="MaxLambdas"/>.</summary>
+    /// <exception cref="LtcException">No value, too many, one that is not a number in range, or one given twice.</exception>
+    public static double[] ParseLambdas(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (parts.Length == 0) throw new LtcException("--lambdas: give at least one value, e.g. 0.5,1,2");
+        if (parts.Length > MaxLambdas) throw new LtcException($"--lambdas: {parts.Length} values; at most {MaxLambdas}");
+        var values = parts.Select(p => double.TryParse(p, NumberStyles.Float, Inv, out double v) && v > 0 && v <= MaxLambda
+            ? v : throw new LtcException($"--lambdas: '{p}' is not a positive number (at most {MaxLambda:G})")).ToArray();
+        var twice = values.GroupBy(v => v).FirstOrDefault(g => g.Count() > 1);
+        if (twice is not null) throw new LtcException($"--lambdas: {twice.Key.ToString("R", Inv)} is given twice");
+        return values;
+    }
+
+    /// <summary>Checks that <paramref name="folder"/> can be a sweep's folder (it need not exist yet).</summary>
+    /// <exception cref="LtcException">An empty path, or a path that is a file.</exception>
+    public static void CheckFolder(string folder)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        if (folder.Length == 0) throw new LtcException("--out-dir is empty");
+        if (File.Exists(folder)) throw new LtcException($"{folder}: is a file, not a folder");
+    }
+
+    /// <summary>The model file of a configuration in a sweep: <c>kind-lattice-lambdaλ.ltcm</c>, the lattice's name with
+    /// <c>*</c> as <c>s</c> and other characters that are not letters or digits as <c>_</c>.</summary>
+    public static string ModelFileName(ModelConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        string lattice = new(config.Lattice.Name.Select(c => char.IsLetterOrDigit(c) ? c : c == '*' ? 's' : '_').ToArray());
+        return $"{config.Model.Name()}-{lattice}-lambda{config.Lambda.ToString("R", Inv)}.ltcm";
+    }
+
+    /// <summary>
+    /// Resolves <paramref name="spec"/> for every λ (<see cref="ModelSpec.Build"/>), so that every model is checked
+    /// before anything is trained or written.
+    /// </summary>
+    /// <exception cref="LtcException">A bad folder (<see cref="CheckFolder"/>) or a spec that does not build.</exception>
+    public static SweepPlan Plan(ModelSpec spec, IReadOnlyList<double> lambdas, string folder)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(lambdas);
+        CheckFolder(folder);
+        return new SweepPlan(folder, [.. lambdas.Select(l =>
+        {
+            var setup = spec.Build(l);
+            return new SweepItem(l, setup.Config, setup.Source, setup.Evaluation, System.IO.Path.Combine(folder, ModelFileName(setup.Config)));
+        })]);
+    }
+
+    /// <summary>
+    /// Trains the models of <paramref name="plan"/> one after another (<see cref="TrainingRun.Train"/>, fresh runs)
+    /// and rewrites <c>results.csv</c> after each. All or none: if a model fails (or <paramref name="accept"/> throws),
+    /// every file is put back as it was and a folder created for the sweep is removed. When <paramref name="cancel"/>
+    /// fires, the finished models, <c>results.csv</c> and the current model's checkpoint (marked unfinished) are kept,
+    /// and a <see cref="TrainingInterruptedException"/> says what they are.
+    /// </summary>
+    /// <param name="plan">The models (<see cref="Plan"/>).</param>
+    /// <param name="inputs">Files no output may replace (the source's data, a <c>G:</c> generator); checked with
+    /// <see cref="AtomicFile.CheckOutput"/> before anything is trained.</param>
+    /// <param name="progress">Gives each model's progress receiver (or null); one that is <see cref="IDisposable"/> is
+    /// disposed when its model's training ends.</param>
+    /// <param name="finished">Called after each model, once <c>results.csv</c> has it.</param>
+    /// <param name="accept">Called with every entry before the files are kept; an exception from it undoes the sweep.</param>
+    /// <param name="cancel">Observed as in <see cref="TrainingRun.Train"/>.</param>
+    /// <returns>The finished models, in the order of the plan.</returns>
+    /// <exception cref="LtcException">A folder that cannot be created, an output that would replace an input, or a
+    /// model that fails (after the first, the message names its λ and says that the sweep wrote nothing).</exception>
+    /// <exception cref="TrainingInterruptedException"><paramref name="cancel"/> fired.</exception>
+    public static IReadOnlyList<SweepEntry> Run(SweepPlan plan, IEnumerable<string> inputs, Func<SweepItem, IProgress<TrainingProgress>?>? progress = null,
+        Action<SweepEntry>? finished = null, Action<IReadOnlyList<SweepEntry>>? accept = null, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        string[] protectedInputs = [.. inputs];
+        string dir = plan.Folder, csv = plan.ResultsPath;
+        bool created = !Directory.Exists(dir);
+        if (created)
+        {
+            try { Directory.CreateDirectory(dir); }
+            catch (IOException e) { throw new LtcException($"{dir}: cannot create the folder ({e.Message})"); }
+        }
+        var restores = new List<FileRestorePoint>();
+        var entries = new List<SweepEntry>();
+        bool done = false;
+        try
+        {
+            foreach (var path in plan.Items.Select(r => r.Path).Append(csv))
+            {
+                AtomicFile.CheckOutput(path, protectedInputs);
+                restores.Add(new FileRestorePoint(path));
+            }
+            foreach (var item in plan.Items)
+            {
+                TrainingRunResult run;
+                var view = progress?.Invoke(item);
+                try
+                {
+                    run = TrainingRun.Train(item.Config, item.Source, item.Evaluation, item.Path, progress: view, cancel: cancel);
+                }
+                catch (LtcException e) when (entries.Count > 0)
+                {
+                    throw new LtcException($"λ = {item.Lambda.ToString("R", Inv)}: {e.Message}; the sweep wrote nothing (its {entries.Count} finished model{(entries.Count == 1 ? " was" : "s were")} removed)");
+                }
+                finally
+                {
+                    (view as IDisposable)?.Dispose();
+                }
+                var entry = new SweepEntry(item, run);
+                entries.Add(entry);
+                WriteCsv(csv, entries); // after every model, so an interrupted sweep keeps what it has
+                finished?.Invoke(entry);
+            }
+            accept?.Invoke(entries);
+            done = true;
+        }
+        catch (OperationCanceledException e) when (cancel.IsCancellationRequested)
+        {
+            int count = entries.Count;
+            bool written = count < plan.Items.Count && count < restores.Count && restores[count].Changed;
+            foreach (var r in restores) r.Keep();
+            string? current = count < plan.Items.Count ? plan.Items[count].Path : null;
+            throw new TrainingInterruptedException(current, written && current is not null ? ModelFile.TryReadState(current) : null, count, e);
+        }
+        finally
+        {
+            if (done) foreach (var r in restores) r.Keep();
+            else
+            {
+                // All or none: put every output back as it was.
+                foreach (var r in Enumerable.Reverse(restores)) r.Dispose();
+                if (created && !cancel.IsCancellationRequested) TryRemoveEmptyFolder(dir);
+            }
+        }
+        return entries;
+    }
+
+    /// <summary>The text of <c>results.csv</c>: <see cref="CsvHeader"/>, then one row per entry in order of rate.</summary>
+    public static string FormatCsv(IEnumerable<SweepEntry> entries)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        var sb = new StringBuilder(CsvHeader).Append('\n');
+        foreach (var e in entries.OrderBy(x => x.Result.Evaluation.Rate))
+        {
+            var (c, r, s) = (e.Item.Config, e.Result.Evaluation, e.Result.TrainSeconds);
+            sb.Append(Inv, $"{r.Rate:R},{r.DistortionMse:R},{r.SnrDb:F4},{r.RateStderr:G4},{(r.GapToRdDb is double g ? g.ToString("F4", Inv) : "")},{c.Lambda:R},{c.Model.Name()},{CsvField(c.Lattice.Name)},{c.Entropy.Name()},{c.Proxy.Name()},{s:F1},{r.RateUnit}\n");
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>Writes <see cref="FormatCsv"/> of <paramref name="entries"/> to <paramref name="path"/> atomically.</summary>
+    public static void WriteCsv(string path, IEnumerable<SweepEntry> entries) =>
+        AtomicFile.WriteAllBytes(path, Encoding.UTF8.GetBytes(FormatCsv(entries)));
+
+    private static string CsvField(string field) => field.IndexOfAny([',', '"', '\n', '\r']) < 0 ? field : $"\"{field.Replace("\"", "\"\"")}\"";
+
+    private static void TryRemoveEmptyFolder(string dir)
+    {
+        try
+        {
+            if (Directory.Exists(dir) && !Directory.EnumerateFileSystemEntries(dir).Any()) Directory.Delete(dir);
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+}
