@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using Ltc.Cli;
 using Ltc.Codec;
 using Ltc.Coding;
 
@@ -42,15 +41,6 @@ public class LegacyFingerprintTests : IDisposable
         var bytes = File.ReadAllBytes(Fixture("legacy-e8.ltc"));
         Assert.Equal(300 * 8, FileCodec.Decompress(codec, bytes).Length);
         Assert.Throws<LtcFormatException>(() => LtcReader.Open(new MemoryStream(bytes), "legacy", codec.Fingerprint));
-    }
-
-    [Fact]
-    public void LtcDecompressAcceptsTheOldFileAndItsModel()
-    {
-        string output = Path.Combine(_dir, "decoded.npy");
-        var (code, _, stderr) = LtcApp.RunCaptured("decompress", "--model", Fixture("legacy-e8.ltcm"), Fixture("legacy-e8.ltc"), output);
-        Assert.True(code == 0, stderr);
-        Assert.Equal(DecodedByTheOldBuild, Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(output))));
     }
 
     [Fact]

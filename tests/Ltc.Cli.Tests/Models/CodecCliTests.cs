@@ -3,8 +3,12 @@ using Ltc.Cli;
 using Ltc.Codec;
 using Ltc.IO;
 
-namespace Ltc.Torch.Tests;
+using Ltc.Torch;
+using Ltc.Torch.Tests;
 
+namespace Ltc.Cli.Tests.Models;
+
+[Collection("torch-serial")]
 public class CodecCliTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("ltc-codec-cli-").FullName;
@@ -75,7 +79,7 @@ public class CodecCliTests : IDisposable
         Assert.True(code == 0, stderr);
         Assert.Single(stdout.TrimEnd().Split('\n'));
         Assert.Contains($"compressed {count} vectors", stdout);
-        Assert.Equal(codec.Fingerprint.ToArray(), Coding.LtcFile.Read(P("y.ltc")).Header.ModelFingerprint);
+        Assert.Equal(codec.Fingerprint.ToArray(), Ltc.Coding.LtcFile.Read(P("y.ltc")).Header.ModelFingerprint);
     }
 
     [Fact]

@@ -6,12 +6,16 @@ using Ltc.Cli;
 using Ltc.IO;
 using static TorchSharp.torch;
 
-namespace Ltc.Torch.Tests;
+using Ltc.Torch;
+using Ltc.Torch.Tests;
+
+namespace Ltc.Cli.Tests.Models;
 
 /// <summary>
 /// The robustness kinds of the model commands: writes that destroy or lose (6), unbounded options and files (7),
 /// threads (8) and honest output (9). Every condition is generated here: tiny models, FIFOs, damaged copies.
 /// </summary>
+[Collection("torch-serial")]
 public sealed class RobustnessCliTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("ltc-robust-").FullName;
@@ -519,7 +523,7 @@ public sealed class RobustnessCliTests : IDisposable
         Assert.Equal("bits/vector", banana.RootElement.GetProperty("rate_unit").GetString());
         // The number is in that unit: bits per 2-d vector, as the evaluator computes it for banana.
         var loaded = ModelFile.Load(model);
-        var expected = Evaluator.Evaluate(loaded.Model, Sources.SourceCatalog.Parse("banana", 2),
+        var expected = Evaluator.Evaluate(loaded.Model, Ltc.Sources.SourceCatalog.Parse("banana", 2),
             new EvalOptions(256, 8, 4, Lattices.CellSampling.ScrambledSobol, loaded.Model.Config.Seed + 1000));
         Assert.Equal(expected.Rate, banana.RootElement.GetProperty("rate_bits_per_sample").GetDouble(), 9);
 

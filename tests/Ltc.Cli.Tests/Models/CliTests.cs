@@ -2,8 +2,12 @@ using System.Text.Json;
 using Ltc.Cli;
 using Ltc.IO;
 
-namespace Ltc.Torch.Tests;
+using Ltc.Torch;
+using Ltc.Torch.Tests;
 
+namespace Ltc.Cli.Tests.Models;
+
+[Collection("torch-serial")]
 public class CliTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("ltc-cli-").FullName;

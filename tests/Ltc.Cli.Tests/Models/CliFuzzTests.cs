@@ -4,7 +4,10 @@ using System.Text;
 using Ltc.Cli;
 using Ltc.IO;
 
-namespace Ltc.Torch.Tests;
+using Ltc.Torch;
+using Ltc.Torch.Tests;
+
+namespace Ltc.Cli.Tests.Models;
 
 /// <summary>
 /// Random command lines over every command, run in-process: wrong types, negative, zero and huge numbers, missing
@@ -13,6 +16,7 @@ namespace Ltc.Torch.Tests;
 /// line and writes nothing. Valid values are kept small (a few training steps, a few hundred samples) so that the
 /// commands that do run finish in about a second. Seeded: the same vectors every run.
 /// </summary>
+[Collection("torch-serial")]
 public sealed class CliFuzzTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("ltc-fuzz-").FullName;
