@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Trellis transform coding (TTC) of docs/results/trellis.md: i.i.d. Gaussian sequences, linear transforms, one torch
 # thread; file bits of 65 536 held-out vectors. CSV rows go to docs/results/trellis-data/ttc-*.csv.
-# Usage: bash experiments/trellis-transform.sh [all|short|chained|vector]   (about 5 minutes on one loaded core)
+# Usage: bash experiments/trellis-transform.sh [all|short|chained|vector|more]   (about 10 minutes on one loaded core)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WHAT=${1:-all}
@@ -33,5 +33,16 @@ if [[ $WHAT == all || $WHAT == vector ]]; then
       $X train $s $d 1 11 3000 3e-3 $MODELS/ttc-$s-d$d-r1-l11.ltcm 65536 | tail -1 | tee -a $OUT/ttc-per-vector.csv
     done
   done
+fi
+if [[ $WHAT == all || $WHAT == more ]]; then
+  # The low-rate end of the chained curves, a second seed at ≈ 2 bits, and one long vector (d = 128) on its own.
+  echo "$HEADER,seed" > $OUT/ttc-more.csv
+  for s in 8 256; do
+    for l in 2 4; do
+      $X train $s 8 512 $l 3000 3e-3 $MODELS/ttc-$s-d8-r512-l$l.ltcm 65536 | tail -1 | sed 's/$/,1/' | tee -a $OUT/ttc-more.csv
+    done
+    $X train $s 8 512 11 3000 3e-3 $MODELS/ttc-$s-d8-r512-l11-s2.ltcm 65536 2 | tail -1 | sed 's/$/,2/' | tee -a $OUT/ttc-more.csv
+  done
+  $X train 256 128 1 11 3000 3e-3 $MODELS/ttc-256-d128-r1-l11.ltcm 8192 | tail -1 | sed 's/$/,1/' | tee -a $OUT/ttc-more.csv
 fi
 echo "# done $(date -u +%Y-%m-%dT%H:%MZ) load $(cat /proc/loadavg)"
