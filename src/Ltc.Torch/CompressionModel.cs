@@ -112,7 +112,14 @@ public sealed class CompressionModel : nn.Module
         }
         else _logScale = new Parameter(zeros(1));
         // Block-LTC has one density per latent dimension, inside _block; the others one density over the latent.
-        if (_block is null) _density = config.Entropy == EntropyModelKind.Flow ? new FlowDensity(dy) : new FactorizedDensity(dy);
+        if (config.Model == ModelKind.Ttc)
+        {
+            // One density for every latent coordinate, of z = y/2: union codebooks have spacing 2Δ = 2, so the mass of
+            // the interval (ŷ − 1, ŷ + 1] of a union index is the unit interval of z around ŷ/2 (see TrellisBits).
+            _density = new FactorizedDensity(1);
+            TrellisCode = Trellis.TrellisCode.Create(config.States);
+        }
+        else if (_block is null) _density = config.Entropy == EntropyModelKind.Flow ? new FlowDensity(dy) : new FactorizedDensity(dy);
         if (config.Model.HasLattice())
         {
             var lattice = config.Lattice.Lattice.WithUnitVolume();
@@ -136,6 +143,9 @@ public sealed class CompressionModel : nn.Module
     /// <summary>The lattice entropy model (null for NTC and for Block-LTC, which has one per latent dimension).</summary>
     public LatticeEntropyModel? Entropy { get; }
 
+    /// <summary>The trellis of TTC (null for every other kind).</summary>
+    public Trellis.TrellisCode? TrellisCode { get; }
+
     /// <summary>The latent density (null for Block-LTC, which has one per latent dimension).</summary>
     public LatentDensity? Density => _density;
 
@@ -156,7 +166,15 @@ public sealed class CompressionModel : nn.Module
         if (_block is not null) return ForwardBlock(x, train, cellSamples);
         var y = Analyze(x);
         Tensor yhat, bits;
-        if (Config.Model == ModelKind.Ntc)
+        if (TrellisCode is not null)
+        {
+            // TTC: the Viterbi search forward, identity backward (STE); the rate is the code length of each union
+            // index under the density, which is differentiable in the density and, through ŷ, in the transform.
+            var q = TrellisQuantize(train ? DensityTrellis() : SearchTrellis(), y);
+            yhat = train ? y + (q - y).detach() : q;
+            bits = TrellisBits(yhat);
+        }
+        else if (Config.Model == ModelKind.Ntc)
         {
             var fd = (FactorizedDensity)_density!;
             if (train) yhat = y + (rand_like(y) - 0.5);
@@ -261,7 +279,8 @@ public sealed class CompressionModel : nn.Module
         ArgumentNullException.ThrowIfNull(x);
         var y = Latent(x);
         Tensor yhat;
-        if (Quantizer is not null) yhat = Quantizer.Quantize(y);
+        if (TrellisCode is not null) yhat = TrellisQuantize(SearchTrellis(), y);
+        else if (Quantizer is not null) yhat = Quantizer.Quantize(y);
         else
         {
             var med = ((FactorizedDensity)_density!).Medians.to(y.device);
@@ -288,12 +307,68 @@ public sealed class CompressionModel : nn.Module
     /// </summary>
     public LatentQuantizer CreateLatentQuantizer()
     {
+        if (TrellisCode is not null) return LatentQuantizer.ForTrellis(SearchTrellis(), LatentSize, Config.SequenceRows);
         if (Quantizer is null)
         {
             var med = ((FactorizedDensity)_density!).Medians.to(float64).cpu().data<double>().ToArray();
             return LatentQuantizer.Rounding(med);
         }
         return LatentQuantizer.ForLattice(CodecLattice!);
+    }
+
+    /// <summary>
+    /// TTC's search quantizer: the fitted codec's (whose tables code the file), or before fitting the one of
+    /// <see cref="DensityTrellis"/>.
+    /// </summary>
+    public Trellis.TrellisQuantizer SearchTrellis() => Codec?.Quantizer.Trellis ?? DensityTrellis();
+
+    /// <summary>
+    /// TTC's search quantizer from the current density: for union u and index k the table gets the density's mass of
+    /// (2k + u − 1, 2k + u + 1], over the indices with mass of at least 10⁻⁷ (the rest to the escape), and the
+    /// search weighs their code lengths by <see cref="TrellisLatent.SearchLambda"/>. Rebuilt at every training step.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Not a TTC model.</exception>
+    public Trellis.TrellisQuantizer DensityTrellis()
+    {
+        var code = TrellisCode ?? throw new InvalidOperationException("not a trellis model");
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        // The CDF of z = y/2 on the half-integers j/2, |j| ≤ 2K + 1: union u, index k covers j from 2k + u − 1 to 2k + u + 1.
+        const int K = 128;
+        var grid = (arange(-2 * K - 1, 2 * K + 2, dtype: float32) / 2).reshape(-1, 1);
+        var cdf = ((FactorizedDensity)_density!).Cdf(grid).to(float64).cpu().data<double>().ToArray();
+        var tables = new Coding.IntegerTable[2];
+        for (int u = 0; u < 2; u++)
+        {
+            int lo = -K, hi = K - u;
+            double Mass(int k) => Math.Max(0, cdf[2 * k + u + 1 + 2 * K + 1] - cdf[2 * k + u - 1 + 2 * K + 1]);
+            const double floor = 1e-7;
+            while (lo < hi && Mass(lo) < floor) lo++;
+            while (hi > lo && Mass(hi) < floor) hi--;
+            var pmf = new double[hi - lo + 1];
+            double sum = 0;
+            for (int k = lo; k <= hi; k++) sum += pmf[k - lo] = Mass(k);
+            tables[u] = Coding.IntegerTable.FromProbabilities(lo, pmf, Math.Max(0, 1 - sum));
+        }
+        return TrellisLatent.Quantizer(code, tables);
+    }
+
+    // ŷ of latents y ([B, m], rows in order): one trellis sequence per SequenceRows rows, each from state 0.
+    private Tensor TrellisQuantize(Trellis.TrellisQuantizer search, Tensor y)
+    {
+        var flat = y.detach().to(float64).cpu().contiguous().data<double>().ToArray();
+        var idx = new long[flat.Length];
+        int length = Config.SequenceRows * LatentSize;
+        search.QuantizeSequences(flat, idx, length, threads: 1);
+        search.Reconstruct(idx, flat, length);
+        return tensor(flat, y.shape[0], y.shape[1]).to(y.dtype).to(y.device);
+    }
+
+    // −log2 P(k | u) per row: the density's mass of (ŷ − 1, ŷ + 1] = the unit interval of z = y/2 around ŷ/2.
+    private Tensor TrellisBits(Tensor yhat)
+    {
+        var fd = (FactorizedDensity)_density!;
+        return -fd.IntervalLikelihood((yhat / 2).reshape(-1, 1)).log2().reshape(yhat.shape[0], yhat.shape[1]).sum(1);
     }
 
     /// <summary>The lattice the codec quantizes a whole latent with (null for NTC).</summary>

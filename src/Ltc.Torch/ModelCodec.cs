@@ -110,8 +110,14 @@ public sealed class ModelCodec : ITransformCodec
             int rows = Math.Min(chunk, samples - start);
             Apply(data.AsSpan(start * d, rows * d), rows, d, y.AsSpan(start * m, rows * m), m, model.Latent);
         }
-        quantizer.Quantize(y, t);
-        var codec = LatentCodec.Fit(quantizer, t);
+        LatentCodec codec;
+        // TTC: the search uses the tables it codes with, so fitting alternates search and tables (ECTCQ design).
+        if (quantizer.Trellis is not null) codec = TrellisLatent.Design(quantizer, y);
+        else
+        {
+            quantizer.Quantize(y, t);
+            codec = LatentCodec.Fit(quantizer, t);
+        }
         model.Codec = codec;
         return codec;
     }

@@ -50,6 +50,18 @@ public sealed record ModelConfig
     public int Seed { get; init; } = 1;
     /// <summary>Training profile name, for the record.</summary>
     public string Profile { get; init; } = "custom";
+    /// <summary>Trellis states of TTC (4, 8, …, 256); 0 for every other kind. Not written when 0, so files of other
+    /// kinds are unchanged and older files read as 0.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public int States { get; init; }
+    /// <summary>TTC: consecutive rows (vectors) one trellis sequence runs over, each sequence starting in state 0
+    /// (1: every vector on its own); 0 for every other kind and means 1 for TTC. Not written when 0.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public int TrellisRows { get; init; }
+
+    /// <summary>Rows per trellis sequence of TTC: <see cref="TrellisRows"/>, at least 1.</summary>
+    [JsonIgnore]
+    public int SequenceRows => Math.Max(1, TrellisRows);
 
     internal static readonly JsonSerializerOptions Json = new()
     {
@@ -144,6 +156,17 @@ public sealed record ModelConfig
         if (Model.HasLattice()) step = Math.Max(step, (long)Batch * McSamples * latentSize);
         if (step > MaxStepValues)
             throw new LtcException($"{origin}: one training step would need tensors of {step:N0} values (batch {Batch} × cell samples {McSamples} × latent {latentSize}, or batch × dimension/hidden); at most {MaxStepValues:N0}: lower --batch or --train-cell-samples");
+        if (Model == ModelKind.Ttc)
+        {
+            if (!Trellis.TrellisCode.SupportedStates.Contains(States))
+                throw new LtcException($"{origin}: ttc needs --states {string.Join(", ", Trellis.TrellisCode.SupportedStates)}, got {States}");
+            if (TrellisRows < 0 || (long)SequenceRows * LatentDim > Codec.TrellisLatent.MaxSequenceLength)
+                throw new LtcException($"{origin}: trellis rows must be between 1 and {Codec.TrellisLatent.MaxSequenceLength / LatentDim} for latent dimension {LatentDim}, got {TrellisRows}");
+            if (Lattice.Lattice is not Lattices.IntegerLattice) throw new LtcException($"{origin}: ttc quantizes with a trellis and takes no lattice, got '{Lattice.Name}'");
+            if (Entropy != EntropyModelKind.Factorized) throw new LtcException($"{origin}: ttc uses the factorized entropy model");
+            if (Proxy != QuantizationProxy.Ste) throw new LtcException($"{origin}: ttc trains with the straight-through estimator (--proxy ste)");
+        }
+        else if (States != 0 || TrellisRows != 0) throw new LtcException($"{origin}: --states and trellis rows are for ttc only");
         if (Model == ModelKind.Ntc && Entropy != EntropyModelKind.Factorized) throw new LtcException($"{origin}: ntc uses the factorized entropy model");
         if (Model == ModelKind.Eclq && LatentDim != Dim) throw new LtcException($"{origin}: eclq has no transform, so the lattice dimension must equal --dim {Dim}");
         if (block)
@@ -178,7 +201,8 @@ public sealed record ModelConfig
         long d = Dim, dy = LatentDim, h = Hidden;
         static long Factorized(long c) => 61 * c; // Ballé's density, filters 3,3,3,3: 33 + 13 + 12 weights and 3 quantiles per channel
         static long Flow(long n) => 30 * (n * n + n); // RealNVP: 5 layers × (scale, shift) × 3 linear n → n
-        long Density(long n) => Entropy == EntropyModelKind.Flow ? Flow(n) : Factorized(n);
+        // TTC has one density shared by all latent coordinates (the trellis's code-length tables are shared too).
+        long Density(long n) => Model == ModelKind.Ttc ? Factorized(1) : Entropy == EntropyModelKind.Flow ? Flow(n) : Factorized(n);
         switch (Model)
         {
             case ModelKind.Eclq:

@@ -158,7 +158,8 @@ public static class ModelFile
     /// The canonical encoding of what in <paramref name="config"/> determines the network and its quantizer: a format
     /// tag, then the model kind, source dimension d, latent dimension dy, block length n, transform, hidden width,
     /// entropy model, proxy and distortion (names as UTF-8 strings with a length prefix, numbers as little-endian
-    /// int32), then the lattice's name, dimension and n × n generator matrix (float64, little-endian, row-major).
+    /// int32), then the lattice's name, dimension and n × n generator matrix (float64, little-endian, row-major); for
+    /// TTC then the trellis states and the rows per trellis sequence (int32).
     /// </summary>
     public static byte[] ArchitectureBytes(ModelConfig config)
     {
@@ -180,6 +181,12 @@ public static class ModelFile
             w.Write(config.Lattice.Name);
             w.Write(lattice.Dimension);
             foreach (double g in lattice.Generator) w.Write(g);
+            // Only TTC has a trellis: every other kind keeps the bytes (and fingerprints) it always had.
+            if (config.Model == ModelKind.Ttc)
+            {
+                w.Write(config.States);
+                w.Write(config.SequenceRows);
+            }
         }
         return ms.ToArray();
     }

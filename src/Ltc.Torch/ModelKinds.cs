@@ -11,6 +11,9 @@ public enum ModelKind
     Eclq,
     /// <summary>Block-LTC: n source vectors coded jointly, a lattice across the block per latent dimension (<c>block-ltc</c>).</summary>
     BlockLtc,
+    /// <summary>Trellis transform coding: a trellis-coded quantizer between learned transforms (<c>ttc</c>, with
+    /// <see cref="ModelConfig.States"/>).</summary>
+    Ttc,
 }
 
 /// <summary>The analysis and synthesis transforms (names in <see cref="ModelCatalog.Transforms"/>).</summary>
@@ -57,12 +60,13 @@ public enum DistortionMeasure
 /// </summary>
 public static class ModelCatalog
 {
-    /// <summary>ntc, ltc, eclq, block-ltc.</summary>
+    /// <summary>ntc, ltc, eclq, block-ltc, ttc.</summary>
     public static NameCatalog<ModelKind> Kinds { get; } = new("model kind",
         new(ModelKind.Ntc, "ntc", "scalar rounding"),
         new(ModelKind.Ltc, "ltc", "lattice"),
         new(ModelKind.Eclq, "eclq", "lattice, no transform"),
-        new(ModelKind.BlockLtc, "block-ltc", "n vectors coded jointly"));
+        new(ModelKind.BlockLtc, "block-ltc", "n vectors coded jointly"),
+        new(ModelKind.Ttc, "ttc", "trellis-coded quantization"));
 
     /// <summary>linear, mlp.</summary>
     public static NameCatalog<TransformKind> Transforms { get; } = new("transform",
@@ -99,6 +103,6 @@ public static class ModelCatalog
     /// <summary>The canonical name of <paramref name="distortion"/>.</summary>
     public static string Name(this DistortionMeasure distortion) => Distortions.Name(distortion);
 
-    /// <summary>Whether models of <paramref name="kind"/> quantize with a lattice (all but NTC).</summary>
-    public static bool HasLattice(this ModelKind kind) => kind != ModelKind.Ntc;
+    /// <summary>Whether models of <paramref name="kind"/> quantize with a lattice (all but NTC and TTC).</summary>
+    public static bool HasLattice(this ModelKind kind) => kind is not (ModelKind.Ntc or ModelKind.Ttc);
 }

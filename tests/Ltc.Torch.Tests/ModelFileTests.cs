@@ -148,7 +148,7 @@ public class ModelFileTests : IDisposable
         // Older spellings of the cell sampling still read.
         Assert.Equal(CellSampling.MonteCarlo, ModelConfig.FromJson(json.Replace("\"sobol-scrambled\"", "\"mc\""), "m").Mc);
         var e = Assert.Throws<LtcException>(() => ModelConfig.FromJson(json.Replace("\"block-ltc\"", "\"blockltc\""), "m.ltcm"));
-        Assert.Equal("m.ltcm: unknown model kind 'blockltc' (expected ntc, ltc, eclq or block-ltc)", e.Message);
+        Assert.Equal("m.ltcm: unknown model kind 'blockltc' (expected ntc, ltc, eclq, block-ltc or ttc)", e.Message);
         e = Assert.Throws<LtcException>(() => ModelCatalog.Proxies.Parse("noise", "--proxy"));
         Assert.Equal("--proxy: unknown proxy 'noise' (expected ste or dither)", e.Message);
         e = Assert.Throws<LtcException>(() => (cfg with { Model = (ModelKind)17 }).Validate("x"));

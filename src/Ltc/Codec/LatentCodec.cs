@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Ltc.Coding;
+using Ltc.Trellis;
 
 namespace Ltc.Codec;
 
@@ -15,6 +16,9 @@ namespace Ltc.Codec;
 /// outside each table — and stored as integers with the model. Encoder and decoder read the same integers, so the
 /// coding distribution involves no floating-point arithmetic at coding time and is identical on every machine and
 /// thread count. See docs/file-format.md, "Latent codec".
+/// <para>The trellis form (<see cref="LatentForm.Trellis"/>, trellis transform coding) is coded differently: its
+/// quantizer's two union tables code the union indices in trellis order, and fitting replaces those tables (the search
+/// uses the same tables, see <see cref="TrellisLatent"/>).</para>
 /// </remarks>
 public sealed class LatentCodec
 {
@@ -58,7 +62,10 @@ public sealed class LatentCodec
     public int Dimension => Quantizer.Dimension;
 
     /// <summary>Number of frequency tables.</summary>
-    public int TableCount => _tables.Sum(t => t.Length);
+    public int TableCount => Quantizer.Trellis is not null ? 2 : _tables.Sum(t => t.Length);
+
+    // Latent samples per trellis sequence (trellis form).
+    private int TrellisLength => Quantizer.SequenceRows * Quantizer.Dimension;
 
     /// <summary>
     /// Fits the coding tables to integer latents <paramref name="t"/> (rows × m, from <see cref="LatentQuantizer.Quantize"/>
@@ -70,6 +77,11 @@ public sealed class LatentCodec
         ArgumentNullException.ThrowIfNull(quantizer);
         int m = quantizer.Dimension;
         if (t.Length == 0 || t.Length % m != 0) throw new ArgumentException("fitting needs at least one whole row", nameof(t));
+        if (quantizer.Trellis is { } trellis)
+        {
+            var fitted = TrellisLatent.FitTables(trellis.Code, t, quantizer.SequenceRows * m);
+            return new LatentCodec(LatentQuantizer.ForTrellis(TrellisLatent.Quantizer(trellis.Code, fitted), m, quantizer.SequenceRows), EmptyTables(m));
+        }
         var shell = new LatentCodec(quantizer, new IntegerTable[m][]);
         var counts = new Dictionary<long, long>[m][];
         for (int j = 0; j < m; j++)
@@ -106,6 +118,7 @@ public sealed class LatentCodec
     {
         int m = Dimension;
         if (t.Length % m != 0) throw new ArgumentException("t must hold whole rows", nameof(t));
+        if (Quantizer.Trellis is { } trellis) return trellis.Encode(t, TrellisLength);
         var enc = new RansEncoder();
         var k = new long[m];
         for (int row = 0; row < t.Length / m; row++)
@@ -126,6 +139,11 @@ public sealed class LatentCodec
     {
         int m = Dimension;
         if (t.Length % m != 0) throw new ArgumentException("t must hold whole rows", nameof(t));
+        if (Quantizer.Trellis is { } trellis)
+        {
+            trellis.Decode(block, t, TrellisLength, name);
+            return;
+        }
         var dec = new RansDecoder(block, name);
         var k = new long[m];
         for (int row = 0; row < t.Length / m; row++)
@@ -149,6 +167,7 @@ public sealed class LatentCodec
     public double CodeLength(ReadOnlySpan<long> t)
     {
         int m = Dimension;
+        if (Quantizer.Trellis is { } trellis) return trellis.CodeLength(t, TrellisLength);
         var k = new long[m];
         double bits = 0;
         for (int row = 0; row < t.Length / m; row++)
@@ -176,21 +195,32 @@ public sealed class LatentCodec
             w.Write(FormatVersion);
             w.Write((byte)q.Form);
             w.Write((ushort)m);
+            if (q.Trellis is { } trellis)
+            {
+                w.Write((ushort)trellis.Code.States);
+                w.Write(q.SequenceRows);
+                foreach (var table in trellis.Tables!) WriteTable(w, table);
+                return ms.ToArray();
+            }
             foreach (var s in q.Scales) w.Write(s);
             foreach (var o in q.Offsets) w.Write(o);
             foreach (var b in q.Basis) w.Write(b);
             if (q.Generator is not null) foreach (var g in q.Generator) w.Write(g);
             for (int j = 0; j < m; j++)
-                foreach (var table in _tables[j])
-                {
-                    w.Write(table.Lowest);
-                    w.Write((byte)table.Table.Precision);
-                    w.Write((ushort)table.Table.Count);
-                    for (int s = 0; s < table.Table.Count; s++) w.Write((ushort)table.Table.Frequency(s));
-                }
+                foreach (var table in _tables[j]) WriteTable(w, table);
         }
         return ms.ToArray();
     }
+
+    private static void WriteTable(BinaryWriter w, IntegerTable table)
+    {
+        w.Write(table.Lowest);
+        w.Write((byte)table.Table.Precision);
+        w.Write((ushort)table.Table.Count);
+        for (int s = 0; s < table.Table.Count; s++) w.Write((ushort)table.Table.Frequency(s));
+    }
+
+    private static IntegerTable[][] EmptyTables(int m) => Enumerable.Repeat(Array.Empty<IntegerTable>(), m).ToArray();
 
     /// <summary>Reads what <see cref="ToBytes"/> wrote; the result decodes, and quantizes once bound to a lattice.</summary>
     /// <exception cref="LtcException">Malformed bytes (one line naming <paramref name="origin"/>).</exception>
@@ -203,6 +233,19 @@ public sealed class LatentCodec
         if (!Enum.IsDefined(form)) throw r.Bad("unknown latent form");
         int m = r.U16();
         if (m < 1) throw r.Bad("latent dimension 0");
+        if (form == LatentForm.Trellis)
+        {
+            int states = r.U16();
+            if (!TrellisCode.SupportedStates.Contains(states)) throw r.Bad($"no trellis with {states} states");
+            r.Need(4);
+            int rows = BinaryPrimitives.ReadInt32LittleEndian(r.Bytes(4));
+            if (rows < 1 || (long)rows * m > TrellisLatent.MaxSequenceLength) throw r.Bad("trellis sequence length out of range");
+            var unionTables = new[] { ReadTable(ref r), ReadTable(ref r) };
+            if (!r.AtEnd) throw r.Bad("trailing bytes");
+            if (unionTables.Any(t => t.Highest - t.Lowest + 1 > TrellisLatent.MaxAlphabet)) throw r.Bad("bad table size");
+            var trellis = TrellisLatent.Quantizer(TrellisCode.Create(states), unionTables);
+            return new LatentCodec(LatentQuantizer.ForTrellis(trellis, m, rows), EmptyTables(m));
+        }
         r.Need(8L * (2 * m + (long)m * m));
         var scales = new double[m];
         var offsets = new double[m];
@@ -234,22 +277,24 @@ public sealed class LatentCodec
         for (int j = 0; j < m; j++)
         {
             tables[j] = new IntegerTable[ClassCount(basis[j * m + j])];
-            for (int c = 0; c < tables[j].Length; c++)
-            {
-                long lowest = r.I64();
-                int precision = r.U8();
-                int count = r.U16();
-                if (precision is < 1 or > FrequencyTable.MaxPrecision || count < 2 || count > MaxAlphabet + 1) throw r.Bad("bad table size");
-                if (Math.Abs(lowest) > LatentQuantizer.MaxMagnitude) throw r.Bad("table range out of bounds");
-                r.Need(2L * count);
-                var freq = new uint[count];
-                for (int s = 0; s < count; s++) freq[s] = r.U16();
-                try { tables[j][c] = new IntegerTable(lowest, FrequencyTable.FromFrequencies(freq, precision)); }
-                catch (ArgumentException) { throw r.Bad("frequencies do not form a table"); }
-            }
+            for (int c = 0; c < tables[j].Length; c++) tables[j][c] = ReadTable(ref r);
         }
         if (!r.AtEnd) throw r.Bad("trailing bytes");
         return new LatentCodec(quantizer, tables);
+    }
+
+    private static IntegerTable ReadTable(ref SpanReader r)
+    {
+        long lowest = r.I64();
+        int precision = r.U8();
+        int count = r.U16();
+        if (precision is < 1 or > FrequencyTable.MaxPrecision || count < 2 || count > MaxAlphabet + 1) throw r.Bad("bad table size");
+        if (Math.Abs(lowest) > LatentQuantizer.MaxMagnitude) throw r.Bad("table range out of bounds");
+        r.Need(2L * count);
+        var freq = new uint[count];
+        for (int s = 0; s < count; s++) freq[s] = r.U16();
+        try { return new IntegerTable(lowest, FrequencyTable.FromFrequencies(freq, precision)); }
+        catch (ArgumentException) { throw r.Bad("frequencies do not form a table"); }
     }
 
     // (class, symbol) of t_j given the lattice coordinates k_{j+1..m} of the coordinates already coded; sets k_j.

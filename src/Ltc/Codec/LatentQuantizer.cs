@@ -1,5 +1,6 @@
 using System.Numerics;
 using Ltc.Lattices;
+using Ltc.Trellis;
 
 namespace Ltc.Codec;
 
@@ -19,6 +20,9 @@ namespace Ltc.Codec;
 /// the marginal of ŷ_j.</item>
 /// <item><b>Lattice coordinates</b> (a generator with no such column scales, e.g. a random <c>G:</c> file): t = k, the
 /// integer coordinates in the lattice's own basis, ŷ = k·G; B = I. Exact, but codes less well.</item>
+/// <item><b>Trellis</b> (TTC): t_j is the union index of a trellis-coded quantizer whose sequence runs over the latent
+/// coordinates of consecutive rows (<see cref="TrellisLatent"/>); ŷ replays the trellis from the indices. Coded by the
+/// trellis's own union-conditioned tables, not by the triangular basis (B = I is unused).</item>
 /// </list>
 /// Dequantization uses only the stored σ, o (or G) as float64 with a fixed order of operations, so the decoder's ŷ is
 /// the same on every machine; the lattice decoder is needed only to quantize.
@@ -32,8 +36,11 @@ public sealed class LatentQuantizer
     private const int MaxDenominator = 64;
     private readonly Lattice? _lattice;
 
-    private LatentQuantizer(LatentForm form, int dimension, double[] scales, double[] offsets, long[] basis, double[]? generator, Lattice? lattice)
+    private LatentQuantizer(LatentForm form, int dimension, double[] scales, double[] offsets, long[] basis, double[]? generator, Lattice? lattice,
+        TrellisQuantizer? trellis = null, int sequenceRows = 0)
     {
+        Trellis = trellis;
+        SequenceRows = sequenceRows;
         Form = form;
         Dimension = dimension;
         Scales = scales;
@@ -62,7 +69,32 @@ public sealed class LatentQuantizer
     public IReadOnlyList<double>? Generator { get; }
 
     /// <summary>Whether <see cref="Quantize"/> can run (a quantizer read from a file decodes only until a lattice is bound).</summary>
-    public bool CanQuantize => Form == LatentForm.Rounding || _lattice is not null;
+    public bool CanQuantize => Form is LatentForm.Rounding or LatentForm.Trellis || _lattice is not null;
+
+    /// <summary>The trellis-coded quantizer of the trellis form (its tables are the coding tables); null otherwise.</summary>
+    public TrellisQuantizer? Trellis { get; }
+
+    /// <summary>Rows per trellis sequence in the trellis form (each sequence starts in state 0); 0 otherwise.</summary>
+    public int SequenceRows { get; }
+
+    // Latent samples per trellis sequence.
+    private int SequenceLength => SequenceRows * Dimension;
+
+    /// <summary>
+    /// The trellis form: <paramref name="trellis"/> (unit step, with its coding tables) over latents of
+    /// <paramref name="dimension"/> coordinates, one sequence per <paramref name="sequenceRows"/> consecutive rows.
+    /// </summary>
+    /// <exception cref="LtcException">A dimension or sequence outside 1..<see cref="TrellisLatent.MaxSequenceLength"/>
+    /// samples, or a trellis without tables or with another step than <see cref="TrellisLatent.Step"/>.</exception>
+    public static LatentQuantizer ForTrellis(TrellisQuantizer trellis, int dimension, int sequenceRows)
+    {
+        ArgumentNullException.ThrowIfNull(trellis);
+        if (dimension < 1 || sequenceRows < 1 || (long)dimension * sequenceRows > TrellisLatent.MaxSequenceLength)
+            throw new LtcException($"a trellis latent needs 1..{TrellisLatent.MaxSequenceLength} samples per sequence, got {sequenceRows} rows of {dimension}");
+        if (trellis.Tables is null) throw new LtcException("a trellis latent needs the coding tables in its quantizer");
+        if (trellis.Codebook.Step != TrellisLatent.Step) throw new LtcException($"a trellis latent has step {TrellisLatent.Step}, got {trellis.Codebook.Step}");
+        return new LatentQuantizer(LatentForm.Trellis, dimension, Ones(dimension), new double[dimension], Identity(dimension), null, null, trellis, sequenceRows);
+    }
 
     /// <summary>Rounding to integers around <paramref name="offsets"/> (NTC's quantizer, with its medians).</summary>
     public static LatentQuantizer Rounding(ReadOnlySpan<double> offsets)
@@ -95,7 +127,7 @@ public sealed class LatentQuantizer
     /// <summary>This quantizer, quantizing with <paramref name="lattice"/>, whose integer structure must be the stored one.</summary>
     internal LatentQuantizer Bind(Lattice? lattice)
     {
-        if (Form == LatentForm.Rounding) return this;
+        if (Form is LatentForm.Rounding or LatentForm.Trellis) return this;
         if (lattice is null || lattice.Dimension != Dimension) throw new LtcException("the coder does not match the model's lattice");
         var fresh = ForLattice(lattice);
         if (fresh.Form != Form || !fresh.Basis.SequenceEqual(Basis)) throw new LtcException("the coder does not match the model's lattice");
@@ -114,6 +146,12 @@ public sealed class LatentQuantizer
         int m = Dimension;
         for (int i = 0; i < y.Length; i++)
             if (!double.IsFinite(y[i])) throw new LtcException($"latent value {y[i]} at row {i / m} is not finite (the input is far outside what the model was trained on)");
+        if (Form == LatentForm.Trellis)
+        {
+            // One thread: the caller (the file codec) already runs chunks in parallel.
+            Trellis!.QuantizeSequences(y, t, SequenceLength, threads: 1);
+            return;
+        }
         if (Form == LatentForm.Rounding)
         {
             for (int i = 0; i < y.Length; i++) t[i] = Checked(Math.Round(y[i] - Offsets[i % m], MidpointRounding.ToEven), i / m);
@@ -139,6 +177,11 @@ public sealed class LatentQuantizer
     {
         if (y.Length != t.Length || y.Length % Dimension != 0) throw new ArgumentException("y and t must both hold whole rows of the latent dimension");
         int m = Dimension;
+        if (Form == LatentForm.Trellis)
+        {
+            Trellis!.Reconstruct(t, y, SequenceLength);
+            return;
+        }
         if (Form != LatentForm.LatticeCoordinates)
         {
             var s = (double[])Scales;
@@ -275,4 +318,6 @@ public enum LatentForm : byte
     ScaledIntegers = 2,
     /// <summary>ŷ = t·G with t the lattice coordinates.</summary>
     LatticeCoordinates = 3,
+    /// <summary>t are union indices of a trellis-coded quantizer; ŷ replays the trellis (trellis transform coding).</summary>
+    Trellis = 4,
 }
