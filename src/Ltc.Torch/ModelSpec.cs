@@ -64,6 +64,12 @@ public sealed record ModelSpec
     /// <summary>Cell samples per rate estimate in the evaluation after training; null: the profile's.</summary>
     public int? EvalCellSamples { get; init; }
 
+    /// <summary>TTC: trellis states (4, 8, 16, 32, 64, 128 or 256); null for the other kinds.</summary>
+    public int? States { get; init; }
+
+    /// <summary>TTC: consecutive vectors one trellis sequence runs over (null: 1, every vector on its own).</summary>
+    public int? TrellisRows { get; init; }
+
     /// <summary>The files the spec reads (a source's data, a <c>G:</c> lattice's generator); see <see cref="ModelSources.Files"/>.</summary>
     public IReadOnlyList<string> InputFiles => [.. ModelSources.Files(Source, Lattice)];
 
@@ -95,6 +101,8 @@ public sealed record ModelSpec
             source = new BlockSource(source, block);
         }
         else if (Block is not null) throw new LtcException("--block is for --kind block-ltc");
+        if (Kind != ModelKind.Ttc && (States is not null || TrellisRows is not null)) throw new LtcException("--states and --trellis-rows are for --kind ttc");
+        if (Kind == ModelKind.Ttc && States is null) throw new LtcException($"ttc needs --states ({string.Join(", ", Trellis.TrellisCode.SupportedStates)})");
         int d = source.Dimension;
         if (Kind == ModelKind.Ntc && lattice is not null && lattice is not IntegerLattice)
             throw new LtcException($"ntc rounds to integers; --lattice {Lattice} needs --kind ltc");
@@ -123,6 +131,8 @@ public sealed record ModelSpec
             Lr = Lr ?? Profile.Lr,
             Seed = Seed,
             Profile = Profile.Name,
+            States = States ?? 0,
+            TrellisRows = TrellisRows ?? 0,
         };
         config.Validate("options");
         return new ModelSetup(config, source, EvalOptions.For(config, source, EvalSamples, EvalCellSamples, profile: Profile));
