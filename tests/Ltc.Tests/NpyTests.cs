@@ -5,6 +5,14 @@ namespace Ltc.Tests;
 public class NpyTests
 {
     [Fact]
+    public void AShapeWithANegativeExtentIsRefusedEvenWhenItMultipliesOut()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"ltc-neg-{Guid.NewGuid():N}.npy");
+        Assert.Contains("negative", Assert.Throws<ArgumentException>(() => Npy.Write(path, new double[4], -2, -2)).Message);
+        Assert.False(File.Exists(path));
+    }
+
+    [Fact]
     public void RoundTripsFloat64AndFloat32AndInt64()
     {
         var dir = Directory.CreateTempSubdirectory("ltc-npy");

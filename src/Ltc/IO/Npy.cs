@@ -330,7 +330,12 @@ public static class Npy
     public static byte[] Encode(string descr, ReadOnlySpan<byte> payload, long elementCount, long[] shape)
     {
         long product = 1;
-        foreach (var d in shape) product *= d;
+        foreach (var d in shape)
+        {
+            // A negative extent could multiply out to the element count ((-2, -2) holds 4) and write a file numpy refuses.
+            if (d < 0) throw new ArgumentException($"shape ({string.Join(", ", shape)}) has a negative extent");
+            product *= d;
+        }
         if (product != elementCount) throw new ArgumentException($"shape ({string.Join(", ", shape)}) does not hold {elementCount} elements");
         var header = EncodeHeader(descr, shape);
         var bytes = new byte[header.Length + payload.Length];
