@@ -382,6 +382,19 @@ public class CodecTests : IDisposable
     /// change of the table arithmetic or the file format must update these constants (and docs/file-format.md).
     /// </summary>
     [Fact]
+    public void ReconstructRefusesZeroRowsPerChunkAndPartialVectors()
+    {
+        var quantizer = LatentQuantizer.ForLattice(LatticeCatalog.Parse("E8").WithUnitVolume());
+        var train = CodecTestSupport.Gaussian(500, 8, 1.5, seed: 11);
+        var t = new long[train.Length];
+        quantizer.Quantize(train, t);
+        var codec = new IdentityCodec(LatentCodec.Fit(quantizer, t), "reconstruct arguments");
+        Assert.Throws<ArgumentOutOfRangeException>(() => FileCodec.Reconstruct(codec, train, 0)); // used to loop forever
+        Assert.Contains("whole number", Assert.Throws<LtcException>(() => FileCodec.Reconstruct(codec, new double[7], 256)).Message);
+        Assert.Equal(train.Length, FileCodec.Reconstruct(codec, train, 64).Length);
+    }
+
+    [Fact]
     public void GoldenFileOfTheIdentityTransformIsByteForByteStable()
     {
         var lattice = LatticeCatalog.Parse("E8").WithUnitVolume();

@@ -87,10 +87,14 @@ public static class FileCodec
     /// compressed file gives, computed without coding (same chunks of <paramref name="chunkRows"/> rows, see
     /// <see cref="CodecOptions.RowsPerChunk"/>, and the same transforms).
     /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="chunkRows"/> is not positive.</exception>
+    /// <exception cref="LtcException">The length of <paramref name="vectors"/> is not a whole number of vectors.</exception>
     public static double[] Reconstruct(ITransformCodec codec, ReadOnlySpan<double> vectors, int chunkRows)
     {
         ArgumentNullException.ThrowIfNull(codec);
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunkRows, 1); // zero rows per chunk would never advance
         int d = codec.VectorDimension, n = codec.VectorsPerRow, m = codec.Latent.Dimension;
+        if (vectors.Length % d != 0) throw new LtcException($"{vectors.Length} values are not a whole number of {d}-dimensional vectors");
         long count = vectors.Length / d;
         var result = new double[vectors.Length];
         long vectorsPerChunk = (long)chunkRows * n;
