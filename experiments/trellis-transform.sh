@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 WHAT=${1:-all}
 OUT=docs/results/trellis-data
-MODELS=${MODELS:-/tmp/ttc-models}
+MODELS=${MODELS:-out/ttc-models}   # models are not committed (out/ is ignored)
 mkdir -p $OUT $MODELS
 dotnet build experiments/TrellisTransform -c Release -v q -nologo > /dev/null
 X=experiments/TrellisTransform/bin/Release/net10.0/linux-x64/TrellisTransform

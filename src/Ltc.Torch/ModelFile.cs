@@ -279,7 +279,7 @@ public static class ModelFile
                 return all;
             }
             var head = new byte[8];
-            int got = ReadUpTo(fs, head);
+            int got = fs.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
             if (got < 4 || !head.AsSpan(0, 4).SequenceEqual(Magic)) throw new LtcException($"{path}: not an ltc model file (bad magic)");
             var ms = new MemoryStream();
             ms.Write(head, 0, got);
@@ -297,18 +297,6 @@ public static class ModelFile
         catch (UnauthorizedAccessException) { throw new LtcException($"{path}: permission denied"); }
         catch (EndOfStreamException) { throw new LtcException($"{path}: truncated model file"); }
         catch (IOException e) { throw new LtcException($"{path}: cannot read ({e.Message})"); }
-    }
-
-    private static int ReadUpTo(Stream s, Span<byte> buffer)
-    {
-        int total = 0;
-        while (total < buffer.Length)
-        {
-            int n = s.Read(buffer[total..]);
-            if (n == 0) break;
-            total += n;
-        }
-        return total;
     }
 
     /// <summary>

@@ -450,7 +450,7 @@ public sealed class LtcReader : IDisposable
         Stream input = counter ?? stream;
         long length = streaming ? long.MaxValue : stream.Length - stream.Position;
         Span<byte> fixedPart = stackalloc byte[LtcFormat.FixedHeaderBytes];
-        int got = ReadUpTo(input, fixedPart);
+        int got = input.ReadAtLeast(fixedPart, fixedPart.Length, throwOnEndOfStream: false);
         if (got < LtcFormat.Magic.Length || !fixedPart[..8].SequenceEqual(LtcFormat.Magic))
             throw new LtcFormatException($"{name}: not an .ltc file (bad magic)");
         string size = streaming ? $"{got} bytes read" : $"{length} bytes";
@@ -463,7 +463,7 @@ public sealed class LtcReader : IDisposable
         if (hlen > length || got < LtcFormat.FixedHeaderBytes) throw new LtcFormatException($"{name}: truncated header (needs {hlen} bytes, {(streaming ? $"got {got}" : $"file has {length}")})");
         var header = new byte[hlen];
         fixedPart.CopyTo(header);
-        if (ReadUpTo(input, header.AsSpan(LtcFormat.FixedHeaderBytes)) != hlen - LtcFormat.FixedHeaderBytes)
+        if (input.ReadAtLeast(header.AsSpan(LtcFormat.FixedHeaderBytes), (int)hlen - LtcFormat.FixedHeaderBytes, throwOnEndOfStream: false) != hlen - LtcFormat.FixedHeaderBytes)
             throw new LtcFormatException($"{name}: truncated header");
         uint crc = BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan((int)hlen - 4));
         if (crc != Crc32C.Compute(header.AsSpan(0, (int)hlen - 4))) throw new LtcFormatException($"{name}: header checksum mismatch (file is corrupt)");
@@ -486,7 +486,7 @@ public sealed class LtcReader : IDisposable
             return null;
         }
         Span<byte> head = stackalloc byte[8];
-        if (ReadUpTo(_stream, head) != 8) throw new LtcFormatException($"{_name}: truncated at chunk {_read} of {Header.ChunkCount}");
+        if (_stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false) != 8) throw new LtcFormatException($"{_name}: truncated at chunk {_read} of {Header.ChunkCount}");
         uint len = BinaryPrimitives.ReadUInt32LittleEndian(head);
         if (len > LtcFormat.MaxChunkBytes) throw new LtcFormatException($"{_name}: chunk {_read} claims {len} bytes, more than a chunk may hold (corrupt)");
         byte[] data;
@@ -496,7 +496,7 @@ public sealed class LtcReader : IDisposable
             if (len > remaining)
                 throw new LtcFormatException($"{_name}: chunk {_read} claims {len} bytes but only {remaining} remain (truncated or corrupt)");
             data = new byte[len];
-            if (ReadUpTo(_stream, data) != len) throw new LtcFormatException($"{_name}: truncated in chunk {_read}");
+            if (_stream.ReadAtLeast(data, data.Length, throwOnEndOfStream: false) != len) throw new LtcFormatException($"{_name}: truncated in chunk {_read}");
         }
         else data = ReadPieces(len);
         if (BinaryPrimitives.ReadUInt32LittleEndian(head[4..]) != Crc32C.Compute(data))
@@ -511,7 +511,7 @@ public sealed class LtcReader : IDisposable
         if (len <= StreamPiece)
         {
             var small = new byte[len];
-            if (ReadUpTo(_stream, small) != len) throw new LtcFormatException($"{_name}: truncated in chunk {_read}");
+            if (_stream.ReadAtLeast(small, small.Length, throwOnEndOfStream: false) != len) throw new LtcFormatException($"{_name}: truncated in chunk {_read}");
             return small;
         }
         var ms = new MemoryStream();
@@ -520,7 +520,7 @@ public sealed class LtcReader : IDisposable
         while (left > 0)
         {
             int want = (int)Math.Min(left, piece.Length);
-            int got = ReadUpTo(_stream, piece.AsSpan(0, want));
+            int got = _stream.ReadAtLeast(piece.AsSpan(0, want), want, throwOnEndOfStream: false);
             ms.Write(piece, 0, got);
             if (got < want) throw new LtcFormatException($"{_name}: truncated in chunk {_read} ({len} bytes claimed, {ms.Length} present)");
             left -= got;
@@ -626,18 +626,6 @@ public sealed class LtcReader : IDisposable
         if (pos != end) throw new LtcFormatException($"{name}: {end - pos} unexpected bytes at the end of the header");
         var h = new LtcHeader(s.Slice(16, 32), model, (LtcElementType)et, shape, rec, extras) { ChunkCount = (int)chunks };
         return h;
-    }
-
-    private static int ReadUpTo(Stream s, Span<byte> buffer)
-    {
-        int total = 0;
-        while (total < buffer.Length)
-        {
-            int n = s.Read(buffer[total..]);
-            if (n == 0) break;
-            total += n;
-        }
-        return total;
     }
 }
 
