@@ -20,6 +20,13 @@ public abstract class LatentDensity : nn.Module
     /// <summary>log p(t) for each row of <paramref name="t"/> (shape [M, n]); returns shape [M].</summary>
     public abstract Tensor LogDensity(Tensor t);
 
+    /// <summary>
+    /// Whether <see cref="LogDensity"/> runs the fused C# kernel (forward and backward in one pass over the points,
+    /// true by default) or the composition of torch operations it replaces. Both compute the same function; the torch
+    /// composition stays as the reference that tests and <c>ltc bench train</c> compare the kernel with.
+    /// </summary>
+    public bool Fused { get; set; } = true;
+
     /// <summary>An auxiliary loss trained alongside (quantile estimates); zero when there is none.</summary>
     public virtual Tensor AuxLoss() => zeros(1);
 }
