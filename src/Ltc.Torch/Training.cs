@@ -124,14 +124,16 @@ public sealed class Trainer
     }
 
     /// <summary>
-    /// Runs from <paramref name="state"/> to the configured number of steps, reporting to <paramref name="progress"/>
-    /// and calling <paramref name="checkpoint"/> every <paramref name="checkpointEvery"/> steps (0: never) and at the end.
+    /// Runs from <paramref name="state"/> to the configured number of steps (or to step <paramref name="stopAt"/> if
+    /// that comes first), reporting to <paramref name="progress"/> and calling <paramref name="checkpoint"/> every
+    /// <paramref name="checkpointEvery"/> steps (0: never) and at the end.
     /// </summary>
     public TrainingState Run(TrainingState state, IProgress<TrainingProgress>? progress = null,
-        Action<TrainingState, byte[]>? checkpoint = null, int checkpointEvery = 0, CancellationToken cancel = default)
+        Action<TrainingState, byte[]>? checkpoint = null, int checkpointEvery = 0, CancellationToken cancel = default, int? stopAt = null)
     {
         var cfg = _model.Config;
         int steps = cfg.Steps, batch = cfg.Batch, d = cfg.Dim;
+        int last = Math.Min(steps, stopAt ?? steps);
         var lattice = _model.Quantizer?.Lattice;
         var sampling = cfg.Mc;
         var buffer = new double[batch * d];
@@ -144,7 +146,7 @@ public sealed class Trainer
         double spr = cfg.ScalarsPerSample;
         _model.train();
         int step = state.Step;
-        for (; step < steps && !cancel.IsCancellationRequested; step++)
+        for (; step < last && !cancel.IsCancellationRequested; step++)
         {
             using var scope = NewDisposeScope();
             SetLearningRate(step, steps);

@@ -1,5 +1,8 @@
 using System.CommandLine;
+using System.Globalization;
 using Ltc.Coding;
+using Ltc.Simd;
+using Ltc.Torch;
 
 namespace Ltc.Cli.Commands;
 
@@ -11,8 +14,9 @@ internal static class BenchCommands
 
     public static Command Create()
     {
-        var bench = new Command("bench", "Benchmarks: coder.");
+        var bench = new Command("bench", "Benchmarks: coder, train.");
         bench.Subcommands.Add(Coder());
+        bench.Subcommands.Add(Train());
         return bench;
     }
 
@@ -43,6 +47,51 @@ internal static class BenchCommands
             output.WriteLine($"  overhead       {r.OverheadPercent,12:F4} %");
             output.WriteLine($"  quantization   {r.QuantizationLossPercent,12:F4} % (integer tables against the float PMFs)");
             return 0;
+        });
+        return cmd;
+    }
+
+    private static Command Train()
+    {
+        var all = TrainingBenchmark.StandardCases(includeData: true);
+        var cases = new Option<string[]>("--case") { Description = $"Cases to time (repeatable; default all): {string.Join(", ", all.Select(c => c.Key))}.", AllowMultipleArgumentsPerToken = true };
+        var rounds = new Option<int>("--rounds") { Description = "Alternating rounds of reference and fused steps (1..1000).", DefaultValueFactory = _ => 5 }.Range(1, 1000);
+        var steps = new Option<int>("--steps-per-round") { Description = "Steps per timed block (1..10000).", DefaultValueFactory = _ => 10 }.Range(1, 10000);
+        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
+        var cmd = new Command("train", "Training step time (forward, backward, Adam; one torch thread) of NTC, LTC-A2, LTC-E8, Physics LTC-D4* and " +
+            "Block-LTC E8, with the torch reference densities and with the fused kernels, measured in alternating rounds.");
+        foreach (var o in new Option[] { cases, rounds, steps, json }) cmd.Options.Add(o);
+        cmd.SetAction(pr =>
+        {
+            var keys = pr.GetValue(cases) ?? [];
+            var chosen = keys.Length == 0 ? all : keys.Select(k => all.FirstOrDefault(c => string.Equals(c.Key, k, StringComparison.OrdinalIgnoreCase))
+                ?? throw new LtcException($"unknown case '{k}' (expected {string.Join(", ", all.Select(c => c.Key))})")).ToList();
+            TorchSetup.Configure("cpu", 1);
+            var before = MachineInfo.Current();
+            var err = pr.InvocationConfiguration.Error;
+            var results = new List<StepTimeResult>();
+            foreach (var c in chosen)
+            {
+                if (!pr.GetValue(json)) err.WriteLine($"timing {c.Name} ...");
+                results.Add(TrainingBenchmark.Measure(c, pr.GetValue(rounds), pr.GetValue(steps)));
+            }
+            double? loadAfter = MachineInfo.Load();
+            var output = pr.InvocationConfiguration.Output;
+            if (pr.GetValue(json))
+            {
+                CliOutput.WriteJson(output, new { Machine = before, LoadAverageAfter = loadAfter, TorchThreads = TorchSetup.Threads, Results = results });
+                return 0;
+            }
+            var inv = CultureInfo.InvariantCulture;
+            output.WriteLine($"Training step time, one torch thread; {before.Cpu}, {before.LogicalCores} cores, path {before.Path}, " +
+                $"load {Fmt(before.LoadAverage)} before, {Fmt(loadAfter)} after");
+            output.WriteLine(string.Format(inv, "  {0,-17} {1,12} {2,12} {3,8}   {4}", "case", "torch ms", "fused ms", "ratio", "model"));
+            foreach (var r in results)
+                output.WriteLine(string.Format(inv, "  {0,-17} {1,12:F2} {2,12:F2} {3,7:F2}×   {4}", r.Name, r.ReferenceMs, r.FusedMs, r.Speedup, r.Description));
+            output.WriteLine($"Median of {results.FirstOrDefault()?.Rounds} rounds of {results.FirstOrDefault()?.StepsPerRound} steps per variant.");
+            return 0;
+
+            static string Fmt(double? v) => v is double x ? x.ToString("F2", CultureInfo.InvariantCulture) : "unknown";
         });
         return cmd;
     }
