@@ -16,6 +16,8 @@ public enum RandomStream
     EvaluationCells,
     /// <summary>The dither of the evaluation chunk that starts at test row i (dithered models).</summary>
     EvaluationDither,
+    /// <summary>The held-out draws and cell samples of a run's convergence checks (<see cref="ConvergenceOptions"/>).</summary>
+    ConvergenceCheck,
 }
 
 /// <summary>
@@ -30,6 +32,7 @@ public static class ModelRandomness
     // Salts that separate the streams of one step seed (hash constants of MurmurHash and Mersenne twister lineage:
     // arbitrary but fixed, since every published figure depends on them).
     private const int TrainingCellsSalt = 0x3c6ef372;
+    private const int ConvergenceCheckSalt = 0x27d4eb2f;
     private const int TrainingDitherSalt = 0x1b873593;
     private const int EvaluationDitherSalt = 0x5bd1e995;
 
@@ -48,6 +51,7 @@ public static class ModelRandomness
         RandomStream.TrainingDither => Seeds.Step(seed, index) ^ TrainingDitherSalt,
         RandomStream.EvaluationCells => Seeds.Step(seed, -1 - index),
         RandomStream.EvaluationDither => Seeds.Step(seed, index) ^ EvaluationDitherSalt,
+        RandomStream.ConvergenceCheck => Seeds.Step(seed, index) ^ ConvergenceCheckSalt,
         _ => throw new ArgumentOutOfRangeException(nameof(stream), stream, "unknown random stream"),
     };
 

@@ -7,7 +7,11 @@ namespace Ltc.Torch;
 /// <param name="Config">The validated model configuration.</param>
 /// <param name="Source">The training and test data; a <see cref="BlockSource"/> for Block-LTC.</param>
 /// <param name="Evaluation">The evaluation after training, checked (ranges and memory) against the source.</param>
-public sealed record ModelSetup(ModelConfig Config, VectorSource Source, EvalOptions Evaluation);
+public sealed record ModelSetup(ModelConfig Config, VectorSource Source, EvalOptions Evaluation)
+{
+    /// <summary>Train until converged with this criterion (<see cref="ModelSpec.Convergence"/>); null: a fixed number of steps.</summary>
+    public ConvergenceOptions? Convergence { get; init; }
+}
 
 /// <summary>
 /// What a user asks for when training a model, with everything else left to defaults, and the rules that turn it into
@@ -69,6 +73,12 @@ public sealed record ModelSpec
 
     /// <summary>TTC: consecutive vectors one trellis sequence runs over (null: 1, every vector on its own).</summary>
     public int? TrellisRows { get; init; }
+
+    /// <summary>
+    /// Train until the held-out loss stops improving (<see cref="ConvergenceOptions"/>), with <see cref="Steps"/> (or
+    /// the profile's) as the most steps; null: exactly that many steps.
+    /// </summary>
+    public ConvergenceOptions? Convergence { get; init; }
 
     /// <summary>The files the spec reads (a source's data, a <c>G:</c> lattice's generator); see <see cref="ModelSources.Files"/>.</summary>
     public IReadOnlyList<string> InputFiles => [.. ModelSources.Files(Source, Lattice)];
@@ -135,6 +145,9 @@ public sealed record ModelSpec
             TrellisRows = TrellisRows ?? 0,
         };
         config.Validate("options");
-        return new ModelSetup(config, source, EvalOptions.For(config, source, EvalSamples, EvalCellSamples, profile: Profile));
+        return new ModelSetup(config, source, EvalOptions.For(config, source, EvalSamples, EvalCellSamples, profile: Profile))
+        {
+            Convergence = Convergence?.Validated(),
+        };
     }
 }

@@ -12,7 +12,14 @@ namespace Ltc.Torch;
 /// <param name="Source">Its training and test data.</param>
 /// <param name="Evaluation">The evaluation after training.</param>
 /// <param name="Path">Its model file, in the sweep's folder (<see cref="ModelSweep.ModelFileName"/>).</param>
-public sealed record SweepItem(double Lambda, ModelConfig Config, VectorSource Source, EvalOptions Evaluation, string Path);
+public sealed record SweepItem(double Lambda, ModelConfig Config, VectorSource Source, EvalOptions Evaluation, string Path)
+{
+    /// <summary>The convergence criterion (null: a fixed number of steps).</summary>
+    public ConvergenceOptions? Convergence { get; init; }
+
+    /// <summary>The held-out loss curve of a run trained until converged, beside its model file (<c>.curve.csv</c>).</summary>
+    public string CurvePath => System.IO.Path.ChangeExtension(Path, ".curve.csv");
+}
 
 /// <summary>A finished model of a sweep.</summary>
 /// <param name="Item">What was trained.</param>
@@ -93,7 +100,10 @@ public static class ModelSweep
         return new SweepPlan(folder, [.. lambdas.Select(l =>
         {
             var setup = spec.Build(l);
-            return new SweepItem(l, setup.Config, setup.Source, setup.Evaluation, System.IO.Path.Combine(folder, ModelFileName(setup.Config)));
+            return new SweepItem(l, setup.Config, setup.Source, setup.Evaluation, System.IO.Path.Combine(folder, ModelFileName(setup.Config)))
+            {
+                Convergence = setup.Convergence,
+            };
         })]);
     }
 
@@ -133,7 +143,8 @@ public static class ModelSweep
         bool done = false;
         try
         {
-            foreach (var path in plan.Items.Select(r => r.Path).Append(csv))
+            var outputs = plan.Items.SelectMany(r => r.Convergence is null ? [r.Path] : new[] { r.Path, r.CurvePath });
+            foreach (var path in outputs.Append(csv))
             {
                 AtomicFile.CheckOutput(path, protectedInputs);
                 restores.Add(new FileRestorePoint(path));
@@ -144,7 +155,7 @@ public static class ModelSweep
                 var view = progress?.Invoke(item);
                 try
                 {
-                    run = TrainingRun.Train(item.Config, item.Source, item.Evaluation, item.Path, progress: view, cancel: cancel);
+                    run = TrainingRun.Train(item.Config, item.Source, item.Evaluation, item.Path, progress: view, cancel: cancel, convergence: item.Convergence);
                 }
                 catch (LtcException e) when (entries.Count > 0)
                 {
@@ -154,6 +165,7 @@ public static class ModelSweep
                 {
                     (view as IDisposable)?.Dispose();
                 }
+                if (run.State.Convergence is { } curve) AtomicFile.WriteAllText(item.CurvePath, curve.ToCsv());
                 var entry = new SweepEntry(item, run);
                 entries.Add(entry);
                 WriteCsv(csv, entries); // after every model, so an interrupted sweep keeps what it has

@@ -61,6 +61,10 @@ public sealed record TrainingState(int Step, double Seconds, double Loss, double
     /// </summary>
     public bool Unfinished { get; init; }
 
+    /// <summary>The convergence monitor of a run trained until converged (<see cref="ConvergenceOptions"/>), with its
+    /// held-out loss curve; null for a run of a fixed number of steps.</summary>
+    public ConvergenceState? Convergence { get; init; }
+
     /// <summary>JSON text of the state.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
@@ -128,9 +132,14 @@ public sealed class Trainer
     /// that comes first), reporting to <paramref name="progress"/> and calling <paramref name="checkpoint"/> every
     /// <paramref name="checkpointEvery"/> steps (0: never) and at the end.
     /// </summary>
+    /// <remarks>With <see cref="TrainingState.Convergence"/> set in <paramref name="state"/> (see
+    /// <see cref="ConvergenceOptions"/>), the held-out loss is checked as it says, the learning rate follows its decays
+    /// instead of the profile's schedule, and the run stops once converged.</remarks>
     public TrainingState Run(TrainingState state, IProgress<TrainingProgress>? progress = null,
         Action<TrainingState, byte[]>? checkpoint = null, int checkpointEvery = 0, CancellationToken cancel = default, int? stopAt = null)
     {
+        var monitor = state.Convergence is { } cs ? new ConvergenceMonitor(cs, _source, _model.Config) : null;
+        if (monitor?.State.Converged == true) return state;
         var cfg = _model.Config;
         int steps = cfg.Steps, batch = cfg.Batch, d = cfg.Dim;
         int last = Math.Min(steps, stopAt ?? steps);
@@ -149,7 +158,7 @@ public sealed class Trainer
         for (; step < last && !cancel.IsCancellationRequested; step++)
         {
             using var scope = NewDisposeScope();
-            SetLearningRate(step, steps);
+            double lr = SetLearningRate(step, steps, monitor);
             int stepSeed = ModelRandomness.Seed(RandomStream.TrainingStep, cfg.Seed, step);
             manual_seed(stepSeed);
             _source.Draw(buffer, SourceSplit.Train, new Random(stepSeed));
@@ -185,11 +194,14 @@ public sealed class Trainer
                 lastReport = now;
                 reportedStep = step + 1;
             }
-            if (checkpoint is not null && checkpointEvery > 0 && (step + 1) % checkpointEvery == 0 && step + 1 < steps)
-                checkpoint(new TrainingState(step + 1, seconds + clock.Elapsed.TotalSeconds, emaLoss, emaRate, emaDist) { Unfinished = true }, OptimizerState());
+            bool stop = monitor is not null && (step + 1) % monitor.Options.CheckEvery == 0 &&
+                monitor.Check(_model, step + 1, seconds + clock.Elapsed.TotalSeconds, emaLoss, lr);
+            if (checkpoint is not null && checkpointEvery > 0 && (step + 1) % checkpointEvery == 0 && step + 1 < steps && !stop)
+                checkpoint(new TrainingState(step + 1, seconds + clock.Elapsed.TotalSeconds, emaLoss, emaRate, emaDist) { Unfinished = true, Convergence = monitor?.State }, OptimizerState());
+            if (stop) { step++; break; }
         }
         // Saved as unfinished: the run's owner (TrainingRun) marks it finished once the coding tables are fitted.
-        var final = new TrainingState(step, seconds + clock.Elapsed.TotalSeconds, emaLoss, emaRate, emaDist) { Unfinished = true };
+        var final = new TrainingState(step, seconds + clock.Elapsed.TotalSeconds, emaLoss, emaRate, emaDist) { Unfinished = true, Convergence = monitor?.State };
         progress?.Report(new TrainingProgress(step, steps, emaRate, emaDist, emaLoss, 0));
         checkpoint?.Invoke(final, OptimizerState());
         return final;
@@ -228,12 +240,14 @@ public sealed class Trainer
         }
     }
 
-    private void SetLearningRate(int step, int steps)
+    private double SetLearningRate(int step, int steps, ConvergenceMonitor? monitor)
     {
         var cfg = _model.Config;
-        bool decay = TrainingProfile.DecaysLearningRate(cfg.Profile) && step >= steps - steps / 5;
-        double lr = decay ? cfg.Lr * 0.1 : cfg.Lr;
+        // A run trained until converged decays at its plateaus; a fixed budget over its last fifth (not the paper's).
+        double lr = monitor is not null ? cfg.Lr * monitor.State.LearningRateFactor
+            : TrainingProfile.DecaysLearningRate(cfg.Profile) && step >= steps - steps / 5 ? cfg.Lr * 0.1 : cfg.Lr;
         foreach (var g in _optimizer.ParamGroups) g.LearningRate = lr;
+        return lr;
     }
 
     internal static Tensor ToTensor(double[] values, long rows, long cols)

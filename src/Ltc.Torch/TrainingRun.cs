@@ -49,6 +49,9 @@ public static class TrainingRun
     /// unfinished, <see cref="TrainingState.Unfinished"/>, so the run can be resumed) and
     /// <see cref="OperationCanceledException"/> is thrown; tables are not fitted and nothing is evaluated. When it fires
     /// during the evaluation, the finished model is already saved.</param>
+    /// <param name="convergence">Train until the held-out loss stops improving (see <see cref="ConvergenceOptions"/>),
+    /// with <see cref="ModelConfig.Steps"/> as the most steps; null: exactly that many steps. The criterion and the
+    /// held-out curve are saved in the model file's training state (<see cref="TrainingState.Convergence"/>).</param>
     /// <returns>The model, its evaluation and the training time.</returns>
     /// <exception cref="LtcException">An invalid configuration or evaluation setting, a source of another dimension,
     /// <paramref name="resume"/> with a missing, malformed or differently configured model file, a negative
@@ -57,7 +60,8 @@ public static class TrainingRun
     /// <exception cref="ArgumentException"><paramref name="resume"/> without a <paramref name="path"/>.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancel"/> fired during training.</exception>
     public static TrainingRunResult Train(ModelConfig config, VectorSource source, EvalOptions evaluation, string? path = null,
-        bool resume = false, int? checkpointEvery = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
+        bool resume = false, int? checkpointEvery = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default,
+        ConvergenceOptions? convergence = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(source);
@@ -68,6 +72,7 @@ public static class TrainingRun
         if (source.Dimension != config.Dim)
             throw new LtcException($"source '{source.Name}' has dimension {source.Dimension}, but the model expects {config.Dim}");
         evaluation.Validated(source, config.LatentSize);
+        convergence?.Validated();
         if (path is not null) Ltc.IO.AtomicFile.CheckOutput(path);
         cancel.ThrowIfCancellationRequested();
 
@@ -83,6 +88,8 @@ public static class TrainingRun
             using (no_grad())
                 foreach (var (name, t) in loaded.Model.state_dict()) model.state_dict()[name].copy_(t);
             state = loaded.State;
+            if (state.Convergence?.Options != convergence)
+                throw new LtcException($"{path}: --resume needs the same convergence criterion as the saved run ({Describe(state.Convergence?.Options)} saved, {Describe(convergence)} given)");
             optimizerState = loaded.OptimizerState;
         }
         else
@@ -90,6 +97,7 @@ public static class TrainingRun
             if (resume) throw new LtcException($"{path}: nothing to resume (file not found)");
             manual_seed(config.Seed);
             model = new CompressionModel(config);
+            if (convergence is not null) state = state with { Convergence = ConvergenceState.Start(convergence) };
         }
         var trainer = new Trainer(model, source);
         trainer.LoadOptimizerState(optimizerState, path ?? "<model>");
@@ -124,17 +132,19 @@ public static class TrainingRun
     /// <param name="accept">Called with the result before the file is kept (e.g. to render a report that must not
     /// fail after the file is written); an exception from it restores <paramref name="path"/>.</param>
     /// <param name="cancel">As for <see cref="Train"/>.</param>
+    /// <param name="convergence">As for <see cref="Train"/>.</param>
     /// <exception cref="TrainingInterruptedException"><paramref name="cancel"/> fired.</exception>
     /// <exception cref="LtcException">As for <see cref="Train"/>.</exception>
     public static TrainingRunResult TrainToFile(ModelConfig config, VectorSource source, EvalOptions evaluation, string path, bool resume = false,
-        int? checkpointEvery = null, IProgress<TrainingProgress>? progress = null, Action<TrainingRunResult>? accept = null, CancellationToken cancel = default)
+        int? checkpointEvery = null, IProgress<TrainingProgress>? progress = null, Action<TrainingRunResult>? accept = null, CancellationToken cancel = default,
+        ConvergenceOptions? convergence = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         using var restore = new Ltc.IO.FileRestorePoint(path);
         TrainingRunResult run;
         try
         {
-            run = Train(config, source, evaluation, path, resume, checkpointEvery, progress, cancel);
+            run = Train(config, source, evaluation, path, resume, checkpointEvery, progress, cancel, convergence);
         }
         catch (OperationCanceledException e) when (cancel.IsCancellationRequested)
         {
@@ -146,6 +156,9 @@ public static class TrainingRun
         restore.Keep();
         return run;
     }
+
+    private static string Describe(ConvergenceOptions? o) => o is null ? "a fixed number of steps" :
+        $"check every {o.CheckEvery} steps, patience {o.Patience}, tolerance {o.Tolerance}, {o.Vectors} vectors, N = {o.CellSamples}, {o.Decays} decays";
 }
 
 /// <summary>

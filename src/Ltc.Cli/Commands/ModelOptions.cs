@@ -39,6 +39,11 @@ internal sealed class ModelOptions
     public readonly Option<int?> EvalSamples = new Option<int?>("--eval-samples") { Description = $"Test vectors for the evaluation after training (default: the profile's; 1..{EvalOptions.MaxSamples})." }.Range(1, EvalOptions.MaxSamples);
     public readonly Option<int?> EvalCellSamples = new Option<int?>("--eval-cell-samples") { Description = $"Cell samples per rate estimate in the evaluation after training (default: the profile's; 1..{ModelConfig.MaxCellSamples}). (--eval-mc-samples is a deprecated spelling.)" }.Range(1, ModelConfig.MaxCellSamples).DeprecatedAlias("--eval-mc-samples");
     public readonly Option<bool> Json = new("--json") { Description = "Print one JSON object on stdout and nothing else." };
+    public readonly Option<bool> UntilConverged = new("--until-converged") { Description = "Train until the held-out loss R + λ·D stops improving: checked every --check-every " +
+        "steps on 4096 held-out vectors; after --patience checks without a 0.2 % improvement the learning rate drops ×0.1 once, after the next such plateau " +
+        "the run stops (--steps is the most steps). The curve is saved in the model file (ltc train --loss-curve; ltc sweep writes <model>.curve.csv)." };
+    public readonly Option<int?> CheckEvery = new Option<int?>("--check-every") { Description = "With --until-converged: steps between held-out checks (default 250)." }.Range(1, ModelConfig.MaxSteps);
+    public readonly Option<int?> Patience = new Option<int?>("--patience") { Description = "With --until-converged: checks without improvement that make a plateau (default 6)." }.Range(1, 1000);
 
     /// <summary>The λ of one model (train).</summary>
     public static Option<double> Lambda() => new Option<double>("--lambda") { Description = "Trade-off λ in R + λ·D (R in bits per rate unit, D per coordinate); positive.", Required = true }.Positive(ModelSweep.MaxLambda);
@@ -47,7 +52,7 @@ internal sealed class ModelOptions
     public void AddTo(Command command)
     {
         foreach (var o in new Option[] { Source, Dim, Kind, Block, States, TrellisRows, Lattice, LatentDim, Transform, Hidden, Entropy, Proxy, Distortion,
-            Profile, Steps, Batch, Lr, TrainCellSamples, TrainCellSampling, Seed, Device, Threads, EvalSamples, EvalCellSamples, Json })
+            Profile, Steps, Batch, Lr, TrainCellSamples, TrainCellSampling, Seed, Device, Threads, EvalSamples, EvalCellSamples, Json, UntilConverged, CheckEvery, Patience })
             command.Options.Add(o);
     }
 
@@ -82,6 +87,16 @@ internal sealed class ModelOptions
             Seed = pr.GetValue(Seed),
             EvalSamples = pr.GetValue(EvalSamples),
             EvalCellSamples = pr.GetValue(EvalCellSamples),
+            Convergence = Convergence(pr),
         };
+    }
+
+    private ConvergenceOptions? Convergence(ParseResult pr)
+    {
+        int? every = pr.GetValue(CheckEvery), patience = pr.GetValue(Patience);
+        if (!pr.GetValue(UntilConverged))
+            return every is null && patience is null ? null : throw new LtcException("--check-every and --patience are for --until-converged");
+        var d = new ConvergenceOptions();
+        return d with { CheckEvery = every ?? d.CheckEvery, Patience = patience ?? d.Patience };
     }
 }

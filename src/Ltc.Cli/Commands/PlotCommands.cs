@@ -14,6 +14,7 @@ internal static class PlotCommands
         var plot = new Command("plot", "Plots of results.");
         plot.Subcommands.Add(Rd());
         plot.Subcommands.Add(Cells());
+        plot.Subcommands.Add(Loss());
         return plot;
     }
 
@@ -119,6 +120,54 @@ internal static class PlotCommands
                 p.AddGaussianRd(Math.Max(p.MaxRate, 0.5));
             }
             p.Save(outPath);
+            var o = Ltc.IO.AtomicFile.IsStandardOutput(outPath) ? pr.InvocationConfiguration.Error : pr.InvocationConfiguration.Output;
+            o.WriteLine($"wrote {CliOutput.Escape(outPath)}");
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static Command Loss()
+    {
+        var csv = new Option<string[]>("--csv") { Description = "A held-out loss curve as name=path.curve.csv (ltc train --loss-curve, ltc sweep --until-converged); repeatable.", Required = true, AllowMultipleArgumentsPerToken = true };
+        var output = new Option<string>("--out", "-o") { Description = "Output file, .png or .svg.", Required = true };
+        var title = new Option<string?>("--title") { Description = "Plot title." };
+        var train = new Option<bool>("--train") { Description = "Also draw the training loss (moving average), dashed." };
+        var cmd = new Command("loss", "Held-out loss R + λ·D against training steps, one line per curve: the evidence that a run converged.");
+        foreach (var o in new Option[] { csv, output, title, train }) cmd.Options.Add(o);
+        cmd.SetAction(pr =>
+        {
+            string outPath = pr.GetValue(output)!;
+            var specs = pr.GetValue(csv) ?? [];
+            PlotFile.Check(outPath, [.. specs.Select(spec => spec.LastIndexOf('=') is int eq and > 0 ? spec[(eq + 1)..] : spec)]);
+            var plt = new ScottPlot.Plot();
+            var palette = new ScottPlot.Palettes.Category10();
+            int ci = 0;
+            foreach (var spec in specs)
+            {
+                int eq = spec.LastIndexOf('=');
+                if (eq <= 0 || eq == spec.Length - 1) throw new LtcException($"--csv '{spec}': expected name=path.curve.csv");
+                var points = Ltc.Torch.ConvergenceCurve.Read(spec[(eq + 1)..]);
+                var color = palette.GetColor(ci++);
+                double[] steps = [.. points.Select(p => (double)p.Step)];
+                var held = plt.Add.Scatter(steps, points.Select(p => p.Loss).ToArray());
+                held.LegendText = spec[..eq];
+                held.Color = color;
+                held.MarkerSize = 3;
+                if (pr.GetValue(train))
+                {
+                    var tr = plt.Add.Scatter(steps, points.Select(p => p.TrainLoss).ToArray());
+                    tr.LegendText = spec[..eq] + " (training)";
+                    tr.Color = color;
+                    tr.LinePattern = ScottPlot.LinePattern.Dashed;
+                    tr.MarkerSize = 0;
+                }
+            }
+            plt.XLabel("training step");
+            plt.YLabel("held-out loss R + λ·D");
+            if (pr.GetValue(title) is { Length: > 0 } t) plt.Title(t);
+            plt.ShowLegend(ScottPlot.Alignment.UpperRight);
+            PlotFile.Save(plt, outPath, 900, 600);
             var o = Ltc.IO.AtomicFile.IsStandardOutput(outPath) ? pr.InvocationConfiguration.Error : pr.InvocationConfiguration.Output;
             o.WriteLine($"wrote {CliOutput.Escape(outPath)}");
             return 0;

@@ -14,6 +14,7 @@ internal static partial class ModelCommands
         var output = new Option<string>("--out", "-o") { Description = "Model file to write (.ltcm). Checkpoints go to the same file, marked unfinished until the run completes " +
             "(eval and compress warn when given one); a device or FIFO (e.g. /dev/stdout) gets only the finished model.", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue the run saved in --out (same configuration) instead of starting over." };
+        var curve = new Option<string?>("--loss-curve") { Description = "With --until-converged: write the held-out loss curve as CSV (step, seconds, train_loss, heldout_loss, heldout_rate, heldout_distortion, lr)." };
         var every = new Option<int?>("--checkpoint-every") { Description = "Steps between checkpoints (default: a tenth of the run; 0: only at the end)." }.Range(0, ModelConfig.MaxSteps);
         var cmd = new Command("train", "Train one NTC, LTC, ECLQ or Block-LTC model, save it, and evaluate it on held-out data. " +
             "Ctrl-C (SIGINT) or SIGTERM stops at the next step and leaves a checkpoint in --out, marked unfinished, to continue with --resume. " +
@@ -23,25 +24,34 @@ internal static partial class ModelCommands
         cmd.Options.Add(output);
         cmd.Options.Add(resume);
         cmd.Options.Add(every);
+        cmd.Options.Add(curve);
         cmd.SetAction(pr =>
         {
             string path = pr.GetValue(output)!;
             AtomicFile.CheckOutput(path, o.InputFiles(pr));
             TorchSetup.Configure(pr.GetValue(o.Device)!, pr.GetValue(o.Threads));
-            var (cfg, source, eval) = o.Spec(pr).Build(pr.GetValue(lambda));
+            var setup = o.Spec(pr).Build(pr.GetValue(lambda));
+            var (cfg, source, eval) = setup;
+            string? curvePath = pr.GetValue(curve);
+            if (curvePath is not null && setup.Convergence is null) throw new LtcException("--loss-curve needs --until-converged");
+            if (curvePath is not null) AtomicFile.CheckOutput(curvePath, [.. o.InputFiles(pr), path]);
             bool json = pr.GetValue(o.Json);
             var err = pr.InvocationConfiguration.Error;
             // A model written to standard output leaves it to the model: the report goes to stderr.
             var report = AtomicFile.IsStandardOutput(path) ? err : pr.InvocationConfiguration.Output;
             using var interruption = LtcApp.Interruption.Begin();
             string text = "";
+            ConvergenceState? convergence = null;
             try
             {
                 using var view = json ? null : TrainingView.For(err, cfg);
                 // Rendered before the model is kept: a report that cannot be printed (NaN in JSON) fails the command whole.
-                TrainingRun.TrainToFile(cfg, source, eval, path, pr.GetValue(resume), pr.GetValue(every), view, run => text = Render(json,
-                    EvaluationReport.Of(cfg, cfg.Source, run.Evaluation, run.TrainSeconds, path, Convert.ToHexStringLower(ModelFile.Fingerprint(run.Model)))),
-                    interruption.Token);
+                TrainingRun.TrainToFile(cfg, source, eval, path, pr.GetValue(resume), pr.GetValue(every), view, run =>
+                {
+                    text = Render(json, EvaluationReport.Of(cfg, cfg.Source, run.Evaluation, run.TrainSeconds, path, Convert.ToHexStringLower(ModelFile.Fingerprint(run.Model))));
+                    convergence = run.State.Convergence;
+                    if (curvePath is not null && convergence is not null) AtomicFile.WriteAllText(curvePath, convergence.ToCsv());
+                }, interruption.Token, setup.Convergence);
             }
             catch (TrainingInterruptedException e) when (interruption.Fired)
             {
@@ -49,9 +59,20 @@ internal static partial class ModelCommands
                 return interruption.ExitCode;
             }
             CliOptions.WarnDeprecated(pr);
+            if (convergence is { } c && !json) err.WriteLine(ConvergenceLine(c, cfg.Steps));
             report.Write(text);
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>One line on how a run trained until converged ended.</summary>
+    internal static string ConvergenceLine(ConvergenceState c, int maxSteps)
+    {
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        int last = c.Curve.Count > 0 ? c.Curve[^1].Step : 0;
+        return c.Converged
+            ? string.Format(inv, "converged at step {0}: best held-out loss {1:F4} at step {2}, {3} learning-rate decay(s), {4} checks", last, c.Best, c.BestStep, c.DecaysDone, c.Curve.Count)
+            : string.Format(inv, "NOT converged within {0} steps: best held-out loss {1:F4} at step {2}, {3} learning-rate decay(s); raise --steps", maxSteps, c.Best, c.BestStep, c.DecaysDone);
     }
 }

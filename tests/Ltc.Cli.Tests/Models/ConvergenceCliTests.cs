@@ -1,0 +1,43 @@
+namespace Ltc.Cli.Tests.Models;
+
+public class ConvergenceCliTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("ltc-converge-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, true);
+
+    private static (int Code, string Out, string Err) Run(params string[] args) => LtcApp.RunCaptured(args);
+
+    [Fact]
+    public void TrainUntilConvergedWritesTheHeldOutCurveAndSaysHowItEnded()
+    {
+        string model = Path.Combine(_dir, "m.ltcm"), curve = Path.Combine(_dir, "curve.csv");
+        var (code, _, err) = Run("train", "--kind", "ntc", "--dim", "2", "--lambda", "4", "--hidden", "16", "--lr", "0.01", "--steps", "3000",
+            "--until-converged", "--check-every", "20", "--patience", "3", "--eval-samples", "512", "--out", model, "--loss-curve", curve);
+        Assert.True(code == 0, err);
+        var lines = File.ReadAllLines(curve);
+        Assert.Equal("step,seconds,train_loss,heldout_loss,heldout_rate,heldout_distortion,lr", lines[0]);
+        Assert.True(lines.Length >= 7, "at least two plateaus of three checks");
+        Assert.StartsWith("20,", lines[1]);
+        Assert.Contains("converged at step " + lines[^1].Split(',')[0], err);
+        string png = Path.Combine(_dir, "loss.png");
+        (code, _, err) = Run("plot", "loss", "--csv", "ntc=" + curve, "--train", "--out", png);
+        Assert.True(code == 0, err);
+        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, File.ReadAllBytes(png)[..4]);
+        (code, _, err) = Run("plot", "loss", "--csv", "x=" + model, "--out", png);
+        Assert.Equal(2, code);
+        Assert.Contains("not a loss curve", err);
+    }
+
+    [Fact]
+    public void ConvergenceOptionsWithoutUntilConvergedAreAOneLineError()
+    {
+        var (code, _, err) = Run("train", "--kind", "ntc", "--dim", "2", "--lambda", "4", "--patience", "3", "--out", Path.Combine(_dir, "m.ltcm"));
+        Assert.Equal(2, code);
+        Assert.Contains("--check-every and --patience are for --until-converged", err);
+        (code, _, err) = Run("train", "--kind", "ntc", "--dim", "2", "--lambda", "4", "--loss-curve", Path.Combine(_dir, "c.csv"), "--out", Path.Combine(_dir, "m.ltcm"));
+        Assert.Equal(2, code);
+        Assert.Contains("--loss-curve needs --until-converged", err);
+        Assert.False(File.Exists(Path.Combine(_dir, "m.ltcm")));
+    }
+}
