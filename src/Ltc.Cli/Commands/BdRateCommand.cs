@@ -9,8 +9,8 @@ internal static class BdRateCommand
 {
     public static Command Create()
     {
-        var a = new Argument<string>("anchor") { Description = "Anchor curve CSV (rate_bits_per_sample,distortion_mse)." };
-        var b = new Argument<string>("test") { Description = "Test curve CSV." };
+        var a = new Argument<string>("anchor") { Description = "Anchor curve CSV (rate_bits_per_sample,distortion_mse), or several separated by commas (e.g. one per seed)." };
+        var b = new Argument<string>("test") { Description = "Test curve CSV, or as many as anchors separated by commas, paired in order: the deltas of each pair, then their mean ± standard deviation." };
         var variance = new Option<double>("--variance") { Description = "σ² for SNR = 10·log10(σ²/D), positive and finite.", DefaultValueFactory = _ => 1.0 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object (bd_snr_db is null when the rate ranges do not overlap)." };
         var minRate = new Option<double>("--min-rate") { Description = "Ignore points below this rate (log rates of near-zero-rate points dominate the average otherwise); non-negative.", DefaultValueFactory = _ => 0.0 };
@@ -30,27 +30,58 @@ internal static class BdRateCommand
             if (!(v > 0) || !double.IsFinite(v)) throw new LtcException($"--variance must be positive and finite, got {v}");
             double floor = pr.GetValue(minRate);
             if (!(floor >= 0) || !double.IsFinite(floor)) throw new LtcException($"--min-rate must be a non-negative number, got {floor}");
-            var pa = pr.GetValue(a)!;
-            var pb = pr.GetValue(b)!;
-            BjontegaardDelta r;
+            var anchors = pr.GetValue(a)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            var tests = pr.GetValue(b)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            if (anchors.Length == 0 || anchors.Length != tests.Length)
+                throw new LtcException($"give as many test curves as anchor curves ({anchors.Length} anchor, {tests.Length} test)");
             RdPoint[] Load(string path)
             {
                 var pts = RdCsv.Read(path).Where(p => p.Rate >= floor).ToArray();
                 return pts.Length >= 2 ? pts : throw new LtcException($"{path}: fewer than 2 points at rates >= {floor}");
             }
-            try { r = Bjontegaard.Compute(Load(pa), Load(pb), v); }
-            catch (LtcException e) when (!e.Message.StartsWith(pa, StringComparison.Ordinal) && !e.Message.StartsWith(pb, StringComparison.Ordinal))
+            BjontegaardDelta Pair(string pa, string pb)
             {
-                throw new LtcException($"{pa} vs {pb}: {e.Message}", e);
+                BjontegaardDelta r;
+                try { r = Bjontegaard.Compute(Load(pa), Load(pb), v); }
+                catch (LtcException e) when (!e.Message.StartsWith(pa, StringComparison.Ordinal) && !e.Message.StartsWith(pb, StringComparison.Ordinal))
+                {
+                    throw new LtcException($"{pa} vs {pb}: {e.Message}", e);
+                }
+                if (!double.IsFinite(r.RatePercent) || !double.IsFinite(r.RateBits))
+                    throw new LtcException($"{pa} vs {pb}: the BD-rate is not finite (rate {r.RatePercent} %, {r.RateBits} bits)");
+                foreach (var w in r.Warnings)
+                {
+                    string which = w.StartsWith("anchor", StringComparison.Ordinal) ? $"{pa}: " : w.StartsWith("test", StringComparison.Ordinal) ? $"{pb}: " : "";
+                    LtcApp.Warn(which + w);
+                }
+                return r;
             }
-            if (!double.IsFinite(r.RatePercent) || !double.IsFinite(r.RateBits))
-                throw new LtcException($"{pa} vs {pb}: the BD-rate is not finite (rate {r.RatePercent} %, {r.RateBits} bits)");
-            foreach (var w in r.Warnings)
-            {
-                string which = w.StartsWith("anchor", StringComparison.Ordinal) ? $"{pa}: " : w.StartsWith("test", StringComparison.Ordinal) ? $"{pb}: " : "";
-                LtcApp.Warn(which + w);
-            }
+            var deltas = anchors.Zip(tests, Pair).ToArray();
             var output = pr.InvocationConfiguration.Output;
+            if (deltas.Length > 1)
+            {
+                var spread = Bjontegaard.Spread(deltas);
+                if (pr.GetValue(json))
+                    CliOutput.WriteJson(output, new
+                    {
+                        spread.Pairs,
+                        BdRatePercentMean = spread.RatePercentMean,
+                        BdRatePercentSd = spread.RatePercentSd,
+                        BdSnrDbMean = CliOutput.FiniteOrNull(spread.SnrDbMean),
+                        BdSnrDbSd = CliOutput.FiniteOrNull(spread.SnrDbSd),
+                        PerPair = deltas.Select((d, i) => new { Anchor = anchors[i], Test = tests[i], BdRatePercent = d.RatePercent, BdSnrDb = CliOutput.FiniteOrNull(d.SnrDb), SnrOverlap = d.Overlap }).ToArray(),
+                    });
+                else
+                {
+                    for (int i = 0; i < deltas.Length; i++)
+                        output.WriteLine($"{CliOutput.Escape(tests[i])} vs {CliOutput.Escape(anchors[i])}: BD-rate {deltas[i].RatePercent:F3} %, BD-SNR " +
+                            (double.IsFinite(deltas[i].SnrDb) ? $"{deltas[i].SnrDb:F3} dB" : "none"));
+                    output.WriteLine($"BD-rate {spread.RatePercentMean:F3} ± {spread.RatePercentSd:F3} %  (mean ± standard deviation over {spread.Pairs} pairs)");
+                    output.WriteLine(double.IsFinite(spread.SnrDbMean) ? $"BD-SNR  {spread.SnrDbMean:F3} ± {spread.SnrDbSd:F3} dB" : "BD-SNR  none (no pair's rate ranges overlap)");
+                }
+                return 0;
+            }
+            var r = deltas[0];
             object Dropped(IEnumerable<DroppedPoint> ds) => ds.Select(d => new { RateBitsPerSample = d.Point.Rate, DistortionMse = d.Point.Distortion, d.Reason }).ToArray();
             if (pr.GetValue(json))
                 CliOutput.WriteJson(output, new

@@ -29,6 +29,14 @@ public sealed record BjontegaardDelta(double RatePercent, double RateBits, doubl
     public IReadOnlyList<string> Warnings { get; init; } = [];
 }
 
+/// <summary>The mean and spread of Bjøntegaard deltas of paired curves (e.g. one pair per training seed).</summary>
+/// <param name="Pairs">Pairs of curves.</param>
+/// <param name="RatePercentMean">Mean BD-rate (%).</param>
+/// <param name="RatePercentSd">Sample standard deviation of the BD-rates (0 for one pair).</param>
+/// <param name="SnrDbMean">Mean BD-SNR (dB) over the pairs whose rate ranges overlap; NaN when none do.</param>
+/// <param name="SnrDbSd">Sample standard deviation of those BD-SNRs (0 for one, NaN for none).</param>
+public sealed record BjontegaardSpread(int Pairs, double RatePercentMean, double RatePercentSd, double SnrDbMean, double SnrDbSd);
+
 /// <summary>A point of an RD curve that the Bjøntegaard computation did not use, and why.</summary>
 /// <param name="Point">The point as read.</param>
 /// <param name="Reason">Why it was dropped, e.g. "dominated by (0.5 bits, mse 0.5)".</param>
@@ -44,6 +52,19 @@ public static class Bjontegaard
     // PCHIP through two points is the straight line; MathNet's PCHIP wants three.
     private static MathNet.Numerics.Interpolation.IInterpolation Pchip(double[] x, double[] y) =>
         x.Length >= 3 ? CubicSpline.InterpolatePchipSorted(x, y) : MathNet.Numerics.Interpolation.LinearSpline.InterpolateSorted(x, y);
+
+    /// <summary>Mean and sample standard deviation of the deltas of paired curves.</summary>
+    /// <exception cref="ArgumentException">No deltas.</exception>
+    public static BjontegaardSpread Spread(IReadOnlyList<BjontegaardDelta> deltas)
+    {
+        ArgumentNullException.ThrowIfNull(deltas);
+        if (deltas.Count == 0) throw new ArgumentException("no deltas to summarize", nameof(deltas));
+        static (double Mean, double Sd) Stats(double[] v) => v.Length == 0 ? (double.NaN, double.NaN)
+            : (v.Average(), v.Length == 1 ? 0 : Math.Sqrt(v.Sum(x => (x - v.Average()) * (x - v.Average())) / (v.Length - 1)));
+        var (rm, rs) = Stats([.. deltas.Select(d => d.RatePercent)]);
+        var (sm, ss) = Stats([.. deltas.Select(d => d.SnrDb).Where(double.IsFinite)]);
+        return new BjontegaardSpread(deltas.Count, rm, rs, sm, ss);
+    }
 
     /// <summary>The overlap below which <see cref="Compute"/> warns (<see cref="BjontegaardDelta.Overlap"/>).</summary>
     public const double MinimumOverlap = 0.5;

@@ -85,4 +85,28 @@ public sealed class BdRateNoticeCliTests : IDisposable
         Assert.Contains("stderr", help);
         Assert.Contains("overlap", help);
     }
+
+    [Fact]
+    public void PairedCurvesGiveTheMeanAndSpreadOfTheirDeltas()
+    {
+        // Test curves 5 % and 15 % cheaper than their anchors at every SNR: BD-rates −5 and −15, mean −10, sd √50.
+        (double, double) Cheaper(double r, double f) => (r * f, Math.Pow(2, -2 * r));
+        double[] rates = [0.5, 1, 1.5, 2];
+        var a1 = Csv("a1.csv", [.. rates.Select(G)]);
+        var a2 = Csv("a2.csv", [.. rates.Select(G)]);
+        var t1 = Csv("t1.csv", [.. rates.Select(r => Cheaper(r, 0.95))]);
+        var t2 = Csv("t2.csv", [.. rates.Select(r => Cheaper(r, 0.85))]);
+        var (code, stdout, err) = LtcApp.RunCaptured("bdrate", $"{a1},{a2}", $"{t1},{t2}", "--json");
+        Assert.True(code == 0, err);
+        using var doc = JsonDocument.Parse(stdout);
+        var r = doc.RootElement;
+        Assert.Equal(2, r.GetProperty("pairs").GetInt32());
+        Assert.Equal(-10, r.GetProperty("bd_rate_percent_mean").GetDouble(), 6);
+        Assert.Equal(Math.Sqrt(50), r.GetProperty("bd_rate_percent_sd").GetDouble(), 6);
+        Assert.Equal(-5, r.GetProperty("per_pair")[0].GetProperty("bd_rate_percent").GetDouble(), 6);
+        Assert.True(r.GetProperty("bd_snr_db_mean").GetDouble() > 0);
+        (code, _, err) = LtcApp.RunCaptured("bdrate", $"{a1},{a2}", t1);
+        Assert.Equal(2, code);
+        Assert.Contains("as many test curves as anchor curves (2 anchor, 1 test)", err);
+    }
 }
