@@ -58,6 +58,8 @@ internal static class FactorizedLogDensity
 
     private static Tensor Forward(Settings s, Tensor t, IReadOnlyList<Tensor> parameters, out FactorizedKernel kernel)
     {
+        // Temporaries (contiguous copies, parameter reads) die here; only the output leaves.
+        using var scope = NewDisposeScope();
         int n = (int)t.shape[1];
         long m = t.shape[0];
         kernel = new FactorizedKernel(n, s.Dims,
@@ -66,9 +68,8 @@ internal static class FactorizedLogDensity
             [.. parameters.Skip(2 * s.Layers).Take(s.Hidden).Select(Values)]) { Threads = s.Threads, UseVectors = s.Vectors };
         var tc = t.detach().contiguous();
         var output = s.SumRows ? empty(m, dtype: float32) : empty(m, n, dtype: float32);
-        kernel.Forward(Floats(tc),
-            Floats(output), s.SumRows);
-        return output;
+        kernel.Forward(Floats(tc), Floats(output), s.SumRows);
+        return output.MoveToOuterDisposeScope();
     }
 
     /// <summary>The autograd node: inputs (settings, t, matrices…, biases…, factors…), one output.</summary>
@@ -93,17 +94,18 @@ internal static class FactorizedLogDensity
         {
             var s = (Settings)ctx.get_data("settings");
             var kernel = (FactorizedKernel)ctx.get_data("kernel");
+            using var scope = NewDisposeScope();
             var t = ctx.get_saved_variables()[0].detach().contiguous();
             var g = grad_output.detach().to(float32).contiguous();
             var gradT = empty_like(t);
-            var (gm, gb, ga) = kernel.Backward(Floats(t),
-                Floats(g), s.SumRows,
-                Floats(gradT));
+            var (gm, gb, ga) = kernel.Backward(Floats(t), Floats(g), s.SumRows, Floats(gradT));
             int n = kernel.Channels;
             var grads = new List<Tensor> { null!, gradT };
             for (int k = 0; k < s.Layers; k++) grads.Add(tensor(gm[k], n, s.Dims[k + 1], s.Dims[k]));
             for (int k = 0; k < s.Layers; k++) grads.Add(tensor(gb[k], n, s.Dims[k + 1], 1));
             for (int k = 0; k < s.Hidden; k++) grads.Add(tensor(ga[k], n, s.Dims[k + 1], 1));
+            // The gradients outlive this scope: autograd reads them after backward returns.
+            foreach (var grad in grads.Skip(1)) grad.MoveToOuterDisposeScope();
             return grads;
         }
     }
