@@ -90,10 +90,29 @@ public sealed class FactorizedDensity : LatentDensity
     }
 
     /// <inheritdoc/>
-    public override Tensor LogDensity(Tensor t) => LogDensityPerCoordinate(t).sum(1);
+    public override Tensor LogDensity(Tensor t) => UsesKernel(t) ? KernelLogDensity(t, sumRows: true) : ReferenceLogDensityPerCoordinate(t).sum(1);
 
     /// <summary>log p_i(t_i) per coordinate, shape [M, n] for t of shape [M, n].</summary>
-    public Tensor LogDensityPerCoordinate(Tensor t)
+    public Tensor LogDensityPerCoordinate(Tensor t) => UsesKernel(t) ? KernelLogDensity(t, sumRows: false) : ReferenceLogDensityPerCoordinate(t);
+
+    /// <summary>Worker threads of the fused kernel; its results do not depend on it.</summary>
+    internal int KernelThreads { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>Whether the fused kernel runs its vector path (else its scalar fallback); for tests.</summary>
+    internal bool KernelVectors { get; set; } = System.Numerics.Vector.IsHardwareAccelerated;
+
+    // The kernel takes float32 CPU points; anything else (and malformed input, for the reference's error) goes to torch.
+    private bool UsesKernel(Tensor t) => Fused && Kernels.FactorizedLogDensity.Supports(t, _n);
+
+    private Tensor KernelLogDensity(Tensor t, bool sumRows)
+    {
+        var dims = new int[Filters.Length + 2];
+        dims[0] = dims[^1] = 1;
+        Filters.CopyTo(dims, 1);
+        return Kernels.FactorizedLogDensity.Apply(dims, t, [.. _matrices], [.. _biases], [.. _factors], sumRows, KernelThreads, KernelVectors);
+    }
+
+    private Tensor ReferenceLogDensityPerCoordinate(Tensor t)
     {
         var x = t.t().unsqueeze(1); // [n, 1, M]
         var (l, d) = Cumulative(x, derivative: true);
