@@ -190,6 +190,35 @@ public class FlowKernelTests
         for (int i = 0; i < reference.Length; i++) AssertClose(reference[i], fused[i], $"gradient {i}");
     }
 
+    [Fact]
+    public unsafe void TheKernelsTanhIsWithinTwoUlpOfTheExactValueOnBothPaths()
+    {
+        // Every 389th float in [0, 12], both signs, and tiny values: the series branch, its boundary at 0.4, the
+        // exponential branch and saturation.
+        var xs = new List<float> { 0f, -0f, 1e-30f, -1e-30f, 1e-8f, 0.4f, MathF.BitDecrement(0.4f), 10f, 11f, float.PositiveInfinity, float.NegativeInfinity };
+        for (int bits = BitConverter.SingleToInt32Bits(1e-6f); bits <= BitConverter.SingleToInt32Bits(12f); bits += 389)
+        {
+            float x = BitConverter.Int32BitsToSingle(bits);
+            xs.Add(x);
+            xs.Add(-x);
+        }
+        while (xs.Count % 64 != 0) xs.Add(0.5f);
+        var vector = xs.ToArray();
+        var scalar = xs.ToArray();
+        fixed (float* v = vector) FlowKernel.Tanh(v, vector.Length, simd: true);
+        fixed (float* s = scalar) FlowKernel.Tanh(s, scalar.Length, simd: false);
+        Assert.Equal(scalar, vector);
+        double worst = 0;
+        for (int i = 0; i < xs.Count; i++)
+        {
+            float exact = (float)Math.Tanh(xs[i]);
+            double ulp = Math.Abs((double)vector[i] - Math.Tanh(xs[i])) / (MathF.BitIncrement(MathF.Abs(exact)) - MathF.Abs(exact));
+            Assert.True(MathF.Sign(vector[i]) == MathF.Sign(exact) || exact == 0, $"tanh({xs[i]}) = {vector[i]}");
+            worst = Math.Max(worst, ulp);
+        }
+        Assert.True(worst <= 2, $"worst error {worst:F2} ulp");
+    }
+
     private static float[] KernelParameters(FlowDensity flow, FlowKernel kernel)
     {
         // The module's parameters, in the kernel's layout: layer k, scale (r = 0) or shift (r = 1) network, Linear j.
