@@ -19,14 +19,7 @@ internal static class FlowAutograd
     {
         if (parameters.Count != kernel.Layers * 12) throw new LtcException($"the flow kernel needs {kernel.Layers * 12} parameter tensors, got {parameters.Count}");
         bool tracked = is_grad_enabled() && (points.requires_grad || parameters.Any(p => p.requires_grad));
-        if (!tracked)
-        {
-            var prm = Flatten(kernel, parameters);
-            var pts = ToArray(points);
-            var logp = new float[pts.Length / kernel.Dimension];
-            kernel.Forward(prm, pts, logp, threads);
-            return tensor(logp, [logp.Length], float32);
-        }
+        if (!tracked) return Forward(kernel, Flatten(kernel, parameters), points, threads);
         var vars = new object[parameters.Count + 3];
         vars[0] = kernel;
         vars[1] = threads;
@@ -34,6 +27,20 @@ internal static class FlowAutograd
         for (int i = 0; i < parameters.Count; i++) vars[i + 3] = parameters[i];
         return Function.apply(vars);
     }
+
+    /// <summary>The kernel's forward pass reading the points' memory and writing the result's, without copies.</summary>
+    private static unsafe Tensor Forward(FlowKernel kernel, float[] parameters, Tensor points, int threads)
+    {
+        using var pts = Contiguous(points);
+        int m = checked((int)pts.shape[0]);
+        var logp = empty([m], float32);
+        fixed (byte* t = pts.bytes)
+        fixed (byte* l = logp.bytes)
+            kernel.Forward(parameters, (float*)t, m, (float*)l, threads);
+        return logp;
+    }
+
+    private static Tensor Contiguous(Tensor t) => t.detach().to(float32).cpu().contiguous();
 
     /// <summary>The parameters in the kernel's flat layout; each tensor is [n, n] (weight) or [n] (bias).</summary>
     private static float[] Flatten(FlowKernel kernel, IReadOnlyList<Tensor> parameters)
@@ -58,12 +65,6 @@ internal static class FlowAutograd
         MemoryMarshal.Cast<byte, float>(c.bytes).CopyTo(destination);
     }
 
-    private static float[] ToArray(Tensor t)
-    {
-        using var c = t.detach().to(float32).cpu().contiguous();
-        return MemoryMarshal.Cast<byte, float>(c.bytes).ToArray();
-    }
-
     private sealed class Function : autograd.SingleTensorFunction<Function>
     {
         public override string Name => nameof(FlowAutograd);
@@ -73,32 +74,31 @@ internal static class FlowAutograd
             var kernel = (FlowKernel)vars[0];
             int threads = (int)vars[1];
             var points = (Tensor)vars[2];
-            var parameters = vars.Skip(3).Cast<Tensor>().ToList();
-            var prm = Flatten(kernel, parameters);
-            var pts = ToArray(points);
-            var logp = new float[pts.Length / kernel.Dimension];
-            kernel.Forward(prm, pts, logp, threads);
+            var prm = Flatten(kernel, vars.Skip(3).Cast<Tensor>().ToList());
+            // The backward pass recomputes the activations from the points, saved as a tensor (no copy).
+            ctx.save_for_backward([points]);
             ctx.save_data("kernel", kernel);
             ctx.save_data("threads", threads);
             ctx.save_data("parameters", prm);
-            ctx.save_data("points", pts);
-            ctx.save_data("shape", points.shape);
-            return tensor(logp, [logp.Length], float32);
+            return Forward(kernel, prm, points, threads);
         }
 
-        public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput)
+        public override unsafe List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput)
         {
             var kernel = (FlowKernel)ctx.get_data("kernel");
             int threads = (int)ctx.get_data("threads");
             var prm = (float[])ctx.get_data("parameters");
-            var pts = (float[])ctx.get_data("points");
-            var shape = (long[])ctx.get_data("shape");
-            var g = ToArray(gradOutput);
-            var gradPoints = new float[pts.Length];
+            using var pts = Contiguous(ctx.get_saved_variables()[0]);
+            using var g = Contiguous(gradOutput);
+            int m = checked((int)pts.shape[0]);
+            var gradPoints = empty(pts.shape, float32);
             var gradParameters = new float[prm.Length];
-            kernel.Backward(prm, pts, g, gradPoints, gradParameters, threads);
+            fixed (byte* t = pts.bytes)
+            fixed (byte* gp = g.bytes)
+            fixed (byte* gt = gradPoints.bytes)
+                kernel.Backward(prm, (float*)t, m, (float*)gp, (float*)gt, gradParameters, threads);
             int n = kernel.Dimension;
-            var result = new List<Tensor> { null!, null!, tensor(gradPoints, shape, float32) };
+            var result = new List<Tensor> { null!, null!, gradPoints };
             for (int k = 0; k < kernel.Layers; k++)
                 for (int net = 0; net < 2; net++)
                     for (int j = 0; j < 3; j++)

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Collections.Concurrent;
 using System.Numerics;
 using System.Numerics.Tensors;
 using Ltc.Simd;
@@ -55,6 +57,7 @@ public sealed class FlowKernel
     private readonly int[] _all;
     private readonly bool _simd;
     private readonly float _logNormalizer;
+    private readonly ConcurrentBag<Workspace> _workspaces = new();
 
     /// <summary>Creates the kernel for a flow on Rⁿ with <paramref name="layers"/> coupling layers.</summary>
     /// <param name="n">Latent dimension (at least 2).</param>
@@ -104,22 +107,32 @@ public sealed class FlowKernel
     /// <param name="logDensity">Output log p(t), [M].</param>
     /// <param name="threads">Degree of parallelism; 0 for one per core. The result does not depend on it.</param>
     /// <exception cref="LtcException">The array lengths do not match n, M or the parameter count.</exception>
-    public void Forward(float[] parameters, float[] points, float[] logDensity, int threads = 0)
+    public unsafe void Forward(float[] parameters, float[] points, float[] logDensity, int threads = 0)
     {
         int m = Rows(parameters, points);
         if (logDensity.Length != m) throw new LtcException($"log-density output has {logDensity.Length} entries, expected {m}");
+        fixed (float* pts = points)
+        fixed (float* logp = logDensity)
+            Forward(parameters, pts, m, logp, threads);
+    }
+
+    /// <summary><see cref="Forward(float[], float[], float[], int)"/> on memory the caller owns (e.g. a tensor's): points [m, n], log-density [m].</summary>
+    internal unsafe void Forward(float[] parameters, float* points, int m, float* logDensity, int threads)
+    {
+        nint pointsAddress = (nint)points, logpAddress = (nint)logDensity;
         int chunks = (m + ChunkSize - 1) / ChunkSize;
-        Parallel.For(0, chunks, Options(threads), () => new Workspace(_n, _layers), (c, _, ws) =>
+        Parallel.For(0, chunks, Options(threads), RentWorkspace, (c, _, ws) =>
         {
+            float* logp = (float*)logpAddress;
             int end = Math.Min(m, (c + 1) * ChunkSize);
             for (int start = c * ChunkSize; start < end; start += T)
             {
                 int count = Math.Min(T, end - start);
-                ForwardTile(parameters, points, start, count, ws);
-                for (int p = 0; p < count; p++) logDensity[start + p] = ws.Buffer[ws.LogP + p];
+                ForwardTile(parameters, (float*)pointsAddress, start, count, ws);
+                for (int p = 0; p < count; p++) logp[start + p] = ws.Buffer[ws.LogP + p];
             }
             return ws;
-        }, _ => { });
+        }, ReturnWorkspace);
     }
 
     /// <summary>
@@ -133,41 +146,68 @@ public sealed class FlowKernel
     /// <param name="gradParameters">Output ∂L/∂θ (<see cref="ParameterCount"/> floats), overwritten.</param>
     /// <param name="threads">Degree of parallelism; 0 for one per core. The result does not depend on it.</param>
     /// <exception cref="LtcException">The array lengths do not match n, M or the parameter count.</exception>
-    public void Backward(float[] parameters, float[] points, float[] gradLogDensity, float[]? gradPoints, float[] gradParameters, int threads = 0)
+    public unsafe void Backward(float[] parameters, float[] points, float[] gradLogDensity, float[]? gradPoints, float[] gradParameters, int threads = 0)
     {
         int m = Rows(parameters, points);
         if (gradLogDensity.Length != m) throw new LtcException($"upstream gradient has {gradLogDensity.Length} entries, expected {m}");
         if (gradPoints is not null && gradPoints.Length != points.Length) throw new LtcException($"point gradient has {gradPoints.Length} entries, expected {points.Length}");
         if (gradParameters.Length != ParameterCount) throw new LtcException($"parameter gradient has {gradParameters.Length} entries, expected {ParameterCount}");
+        fixed (float* pts = points)
+        fixed (float* g = gradLogDensity)
+        fixed (float* gt = gradPoints)
+            Backward(parameters, pts, m, g, gt, gradParameters, threads);
+    }
+
+    /// <summary>
+    /// <see cref="Backward(float[], float[], float[], float[], float[], int)"/> on memory the caller owns: points
+    /// [m, n], g [m], ∂L/∂t [m, n] (null pointer: not computed).
+    /// </summary>
+    internal unsafe void Backward(float[] parameters, float* points, int m, float* gradLogDensity, float* gradPoints, float[] gradParameters, int threads)
+    {
+        nint pointsAddress = (nint)points, gAddress = (nint)gradLogDensity, gradPointsAddress = (nint)gradPoints;
         int chunks = (m + ChunkSize - 1) / ChunkSize;
-        int pc = ParameterCount;
+        int pc = ParameterCount, n = _n;
         Array.Clear(gradParameters);
-        var partial = new float[Math.Min(chunks, ChunksPerGroup) * pc];
-        for (int group = 0; group < chunks; group += ChunksPerGroup)
+        int held = Math.Min(chunks, ChunksPerGroup) * pc;
+        var partial = ArrayPool<float>.Shared.Rent(held);
+        try
         {
-            int groupEnd = Math.Min(chunks, group + ChunksPerGroup);
-            Array.Clear(partial);
-            Parallel.For(group, groupEnd, Options(threads), () => new Workspace(_n, _layers), (c, _, ws) =>
+            for (int group = 0; group < chunks; group += ChunksPerGroup)
             {
-                var gp = new Span<float>(partial, (c - group) * pc, pc);
-                int end = Math.Min(m, (c + 1) * ChunkSize);
-                for (int start = c * ChunkSize; start < end; start += T)
+                int groupEnd = Math.Min(chunks, group + ChunksPerGroup);
+                Array.Clear(partial, 0, held);
+                Parallel.For(group, groupEnd, Options(threads), RentWorkspace, (c, _, ws) =>
                 {
-                    int count = Math.Min(T, end - start);
-                    ForwardTile(parameters, points, start, count, ws);
-                    BackwardTile(parameters, gradLogDensity, start, count, ws, gp);
-                    if (gradPoints is not null)
-                        for (int i = 0; i < _n; i++)
-                            for (int p = 0; p < count; p++)
-                                gradPoints[(start + p) * _n + i] = ws.Buffer[ws.A + i * T + p];
-                }
-                return ws;
-            }, _ => { });
-            // Chunk order, whatever thread ran each chunk.
-            for (int c = 0; c < groupEnd - group; c++)
-                TensorPrimitives.Add(gradParameters, new ReadOnlySpan<float>(partial, c * pc, pc), gradParameters);
+                    var gp = new Span<float>(partial, (c - group) * pc, pc);
+                    float* gradT = (float*)gradPointsAddress;
+                    int end = Math.Min(m, (c + 1) * ChunkSize);
+                    for (int start = c * ChunkSize; start < end; start += T)
+                    {
+                        int count = Math.Min(T, end - start);
+                        ForwardTile(parameters, (float*)pointsAddress, start, count, ws);
+                        BackwardTile(parameters, (float*)gAddress, start, count, ws, gp);
+                        if (gradT is not null)
+                            for (int i = 0; i < n; i++)
+                                for (int p = 0; p < count; p++)
+                                    gradT[(long)(start + p) * n + i] = ws.Buffer[ws.A + i * T + p];
+                    }
+                    return ws;
+                }, ReturnWorkspace);
+                // Chunk order, whatever thread ran each chunk.
+                for (int c = 0; c < groupEnd - group; c++)
+                    TensorPrimitives.Add(gradParameters, new ReadOnlySpan<float>(partial, c * pc, pc), gradParameters);
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(partial);
         }
     }
+
+    // Workspaces are reused across calls: a tile's activations take up to a few hundred kilobytes (large-object heap).
+    private Workspace RentWorkspace() => _workspaces.TryTake(out var ws) ? ws : new Workspace(_n, _layers);
+
+    private void ReturnWorkspace(Workspace ws) => _workspaces.Add(ws);
 
     private int Rows(float[] parameters, float[] points)
     {
@@ -210,11 +250,10 @@ public sealed class FlowKernel
         }
     }
 
-    private unsafe void ForwardTile(float[] parameters, float[] points, int start, int count, Workspace ws)
+    private unsafe void ForwardTile(float[] parameters, float* pts, int start, int count, Workspace ws)
     {
         int n = _n, nt = n * T;
         fixed (float* prm = parameters)
-        fixed (float* pts = points)
         fixed (float* buf = ws.Buffer)
         {
             float* z0 = buf + ws.Z;
@@ -275,7 +314,7 @@ public sealed class FlowKernel
         }
     }
 
-    private unsafe void BackwardTile(float[] parameters, float[] gradLogDensity, int start, int count, Workspace ws, Span<float> gradParameters)
+    private unsafe void BackwardTile(float[] parameters, float* gradLogDensity, int start, int count, Workspace ws, Span<float> gradParameters)
     {
         int n = _n, nt = n * T;
         fixed (float* prm = parameters)
