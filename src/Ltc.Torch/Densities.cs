@@ -182,6 +182,7 @@ public sealed class FlowDensity : LatentDensity
     private readonly ModuleList<nn.Module<Tensor, Tensor>> _scale = new();
     private readonly ModuleList<nn.Module<Tensor, Tensor>> _shift = new();
     private readonly Tensor[] _masks;
+    private readonly Kernels.FlowKernel _kernel;
 
     /// <summary>Creates a flow on Rⁿ with <paramref name="layers"/> coupling layers.</summary>
     public FlowDensity(int n, int layers = 5) : base(nameof(FlowDensity))
@@ -198,6 +199,7 @@ public sealed class FlowDensity : LatentDensity
             _shift.Add(nn.Sequential(nn.Linear(n, n), nn.Tanh(), nn.Linear(n, n), nn.Tanh(), nn.Linear(n, n)));
         }
         RegisterComponents();
+        _kernel = new Kernels.FlowKernel(n, layers);
     }
 
     /// <inheritdoc/>
@@ -206,6 +208,12 @@ public sealed class FlowDensity : LatentDensity
     /// <inheritdoc/>
     public override Tensor LogDensity(Tensor t)
     {
+        if (Fused && t.device_type == DeviceType.CPU && t.dtype == ScalarType.Float32 && t.dim() == 2 && t.shape[1] == _n)
+        {
+            var parameters = KernelParameters();
+            if (parameters.All(p => p.device_type == DeviceType.CPU && p.dtype == ScalarType.Float32))
+                return Kernels.FlowAutograd.LogDensity(_kernel, t, parameters);
+        }
         var z = t;
         var logdet = zeros(t.shape[0], device: t.device);
         for (int k = 0; k < _masks.Length; k++)
@@ -219,5 +227,18 @@ public sealed class FlowDensity : LatentDensity
         }
         var logBase = -0.5 * (z * z).sum(1) - 0.5 * _n * Math.Log(2 * Math.PI);
         return logBase + logdet;
+    }
+
+    /// <summary>
+    /// The parameter tensors in the kernel's order: for each layer the scale then the shift network, each with the
+    /// weight and bias of its three Linear layers (fetched per call: loading or moving the model may replace them).
+    /// </summary>
+    private List<Tensor> KernelParameters()
+    {
+        var list = new List<Tensor>(_masks.Length * 12);
+        for (int k = 0; k < _masks.Length; k++)
+            foreach (var net in new[] { _scale[k], _shift[k] })
+                list.AddRange(net.parameters());
+        return list;
     }
 }
