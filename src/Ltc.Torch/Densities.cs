@@ -27,6 +27,23 @@ public abstract class LatentDensity : nn.Module
     /// </summary>
     public bool Fused { get; set; } = true;
 
+    /// <summary>
+    /// Worker threads of the fused kernel: 0 (default) for one per core. Its results do not depend on it (fixed
+    /// chunks, partial gradients summed in chunk order); unlike torch's OpenMP pool, .NET workers do not spin-wait, so
+    /// all cores are safe on a shared machine.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A negative count.</exception>
+    public int KernelThreads
+    {
+        get => _kernelThreads;
+        set => _kernelThreads = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "kernel threads must be >= 0");
+    }
+
+    private int _kernelThreads;
+
+    /// <summary>The worker count <see cref="KernelThreads"/> stands for.</summary>
+    protected int EffectiveKernelThreads => _kernelThreads == 0 ? Environment.ProcessorCount : _kernelThreads;
+
     /// <summary>An auxiliary loss trained alongside (quantile estimates); zero when there is none.</summary>
     public virtual Tensor AuxLoss() => zeros(1);
 }
@@ -95,9 +112,6 @@ public sealed class FactorizedDensity : LatentDensity
     /// <summary>log p_i(t_i) per coordinate, shape [M, n] for t of shape [M, n].</summary>
     public Tensor LogDensityPerCoordinate(Tensor t) => UsesKernel(t) ? KernelLogDensity(t, sumRows: false) : ReferenceLogDensityPerCoordinate(t);
 
-    /// <summary>Worker threads of the fused kernel; its results do not depend on it.</summary>
-    internal int KernelThreads { get; set; } = Environment.ProcessorCount;
-
     /// <summary>Whether the fused kernel runs its vector path (else its scalar fallback); for tests.</summary>
     internal bool KernelVectors { get; set; } = System.Numerics.Vector.IsHardwareAccelerated;
 
@@ -109,7 +123,7 @@ public sealed class FactorizedDensity : LatentDensity
         var dims = new int[Filters.Length + 2];
         dims[0] = dims[^1] = 1;
         Filters.CopyTo(dims, 1);
-        return Kernels.FactorizedLogDensity.Apply(dims, t, [.. _matrices], [.. _biases], [.. _factors], sumRows, KernelThreads, KernelVectors);
+        return Kernels.FactorizedLogDensity.Apply(dims, t, [.. _matrices], [.. _biases], [.. _factors], sumRows, EffectiveKernelThreads, KernelVectors);
     }
 
     private Tensor ReferenceLogDensityPerCoordinate(Tensor t)
@@ -212,7 +226,7 @@ public sealed class FlowDensity : LatentDensity
         {
             var parameters = KernelParameters();
             if (parameters.All(p => p.device_type == DeviceType.CPU && p.dtype == ScalarType.Float32))
-                return Kernels.FlowAutograd.LogDensity(_kernel, t, parameters);
+                return Kernels.FlowAutograd.LogDensity(_kernel, t, parameters, KernelThreads);
         }
         var z = t;
         var logdet = zeros(t.shape[0], device: t.device);

@@ -13,11 +13,14 @@ public sealed record StepTimeCase(string Key, string Name, ModelSpec Spec);
 /// <param name="Name">The case's label.</param>
 /// <param name="Description">Source, kind, lattice, entropy model, batch and cell samples.</param>
 /// <param name="ReferenceMs">Median milliseconds per step with every density's <see cref="LatentDensity.Fused"/> false.</param>
-/// <param name="FusedMs">Median milliseconds per step with the fused kernels.</param>
+/// <param name="FusedOneThreadMs">Median milliseconds per step with the fused kernels on one worker thread.</param>
+/// <param name="FusedMs">Median milliseconds per step with the fused kernels on every core (the default).</param>
+/// <param name="SpeedupOneThread">ReferenceMs / FusedOneThreadMs.</param>
 /// <param name="Speedup">ReferenceMs / FusedMs.</param>
 /// <param name="Rounds">Alternating rounds measured (each: <see cref="StepsPerRound"/> steps of each variant).</param>
 /// <param name="StepsPerRound">Steps per timed block.</param>
-public sealed record StepTimeResult(string Name, string Description, double ReferenceMs, double FusedMs, double Speedup, int Rounds, int StepsPerRound);
+public sealed record StepTimeResult(string Name, string Description, double ReferenceMs, double FusedOneThreadMs, double FusedMs,
+    double SpeedupOneThread, double Speedup, int Rounds, int StepsPerRound);
 
 /// <summary>
 /// Measures the wall time of a training step (forward, backward, Adam) of models built as <c>ltc train</c> builds them,
@@ -54,9 +57,10 @@ public static class TrainingBenchmark
     }
 
     /// <summary>
-    /// Times <paramref name="rounds"/> alternating blocks of <paramref name="stepsPerRound"/> steps of the reference and
-    /// the fused variant (two models of the same initialization, after <paramref name="warmup"/> untimed steps each)
-    /// and reports the median time per step of each.
+    /// Times <paramref name="rounds"/> alternating blocks of <paramref name="stepsPerRound"/> steps of the reference,
+    /// the fused kernels on one thread and the fused kernels on every core (three models of the same initialization,
+    /// after <paramref name="warmup"/> untimed steps each) and reports the median time per step of each. Torch itself
+    /// runs on one intra-op thread throughout.
     /// </summary>
     /// <exception cref="LtcException">A count below 1, or a case that does not build (e.g. missing data).</exception>
     public static StepTimeResult Measure(StepTimeCase testCase, int rounds = 5, int stepsPerRound = 10, int warmup = 20)
@@ -65,30 +69,34 @@ public static class TrainingBenchmark
         if (rounds < 1 || stepsPerRound < 1 || warmup < 0) throw new LtcException("the benchmark needs at least one round of at least one step");
         int total = warmup + rounds * stepsPerRound;
         var setup = (testCase.Spec with { Steps = total }).Build(lambda: 8);
-        var variants = new[] { Prepare(setup, fused: false), Prepare(setup, fused: true) };
-        var states = new TrainingState[2];
-        for (int v = 0; v < 2; v++) states[v] = variants[v].Run(TrainingState.Start, stopAt: warmup);
-        var perStep = new List<double>[] { new(), new() };
+        var variants = new[] { Prepare(setup, fused: false, 1), Prepare(setup, fused: true, 1), Prepare(setup, fused: true, 0) };
+        var states = new TrainingState[variants.Length];
+        for (int v = 0; v < variants.Length; v++) states[v] = variants[v].Run(TrainingState.Start, stopAt: warmup);
+        var perStep = variants.Select(_ => new List<double>()).ToArray();
         for (int r = 0; r < rounds; r++)
-            for (int v = 0; v < 2; v++)
+            for (int v = 0; v < variants.Length; v++)
             {
                 var clock = Stopwatch.StartNew();
                 states[v] = variants[v].Run(states[v], stopAt: states[v].Step + stepsPerRound);
                 perStep[v].Add(clock.Elapsed.TotalMilliseconds / stepsPerRound);
             }
-        double reference = Median(perStep[0]), fused = Median(perStep[1]);
+        double reference = Median(perStep[0]), fusedOne = Median(perStep[1]), fused = Median(perStep[2]);
         var c = setup.Config;
         string description = $"{c.Source}, {c.Model.Name()}" + (c.Model.HasLattice() ? $" {c.Lattice.Name}" : "") +
             $", {c.Entropy.Name()}, {c.Transform.Name()} width {c.Hidden}, batch {c.Batch}" + (c.Model.HasLattice() ? $", N = {c.McSamples}" : "");
-        return new StepTimeResult(testCase.Name, description, reference, fused, reference / fused, rounds, stepsPerRound);
+        return new StepTimeResult(testCase.Name, description, reference, fusedOne, fused, reference / fusedOne, reference / fused, rounds, stepsPerRound);
     }
 
-    private static Trainer Prepare(ModelSetup setup, bool fused)
+    private static Trainer Prepare(ModelSetup setup, bool fused, int kernelThreads)
     {
         TorchSetup.EnsureConfigured();
         manual_seed(setup.Config.Seed);
         var model = new CompressionModel(setup.Config);
-        foreach (var density in model.modules().OfType<LatentDensity>()) density.Fused = fused;
+        foreach (var density in model.modules().OfType<LatentDensity>())
+        {
+            density.Fused = fused;
+            density.KernelThreads = kernelThreads;
+        }
         return new Trainer(model, setup.Source);
     }
 

@@ -23,6 +23,7 @@ public class BenchTrainCliTests
         double reference = r.GetProperty("reference_ms").GetDouble(), fused = r.GetProperty("fused_ms").GetDouble();
         Assert.True(reference > 0 && fused > 0);
         Assert.Equal(reference / fused, r.GetProperty("speedup").GetDouble(), 9);
+        Assert.Equal(reference / r.GetProperty("fused_one_thread_ms").GetDouble(), r.GetProperty("speedup_one_thread").GetDouble(), 9);
     }
 
     [Fact]
