@@ -16,7 +16,7 @@ internal static class DemoCommand
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    // Budgets, chosen so that the whole demo takes about two minutes on an idle 2-core machine (one torch thread).
+    // Budgets, chosen so that the whole demo takes well under two minutes on a 2-core machine without AVX-512 (one torch thread).
     private const int GaussianNtcSteps = 2000, GaussianE8Steps = 600, SpeechNtcSteps = 1500, SpeechLtcSteps = 1000;
     // Test vectors: the estimate of a lattice model's rate costs far more than coding, so E8 gets fewer; the speech test
     // split (125,701 frames) would take about a minute to estimate, so an evenly spaced subset is used.
@@ -38,7 +38,7 @@ internal static class DemoCommand
     {
         var cmd = new Command("demo", "Run the main job on built-in defaults: train NTC and LTC on i.i.d. Gaussian sequences and on FSDD " +
             "speech frames, compress held-out data to .ltc files and back, and compare file bits with the estimated rate " +
-            "(about two minutes on 2 cores).");
+            "(about a minute on 2 cores).");
         cmd.SetAction(pr =>
         {
             var output = pr.InvocationConfiguration.Output;
