@@ -26,7 +26,7 @@ if [[ $WHAT == all || $WHAT == speed ]]; then
   for simd in avx2 scalar; do
     for s in 8 64 256; do
       for t in 1 2; do
-        if [[ $simd == scalar ]]; then LTC_SIMD=scalar $X speed $s $t 1000000; else $X speed $s $t 1000000; fi
+        if [[ $simd == scalar ]]; then LTC_SIMD=scalar $X speed $s $t 8000000; else $X speed $s $t 8000000; fi
         echo "  load $(cut -d' ' -f1 /proc/loadavg)"
       done
     done
