@@ -53,7 +53,7 @@ public sealed record ConvergencePoint(int Step, double Seconds, double TrainLoss
 /// <param name="Options">The criterion.</param>
 /// <param name="Best">Lowest held-out loss so far (NaN before the first check).</param>
 /// <param name="BestStep">Step of <see cref="Best"/>.</param>
-/// <param name="SinceBest">Checks since the last improvement.</param>
+/// <param name="SinceBest">Checks since the last improvement by more than the tolerance.</param>
 /// <param name="DecaysDone">Learning-rate decays made.</param>
 /// <param name="Converged">True once the final plateau is reached.</param>
 /// <param name="Curve">Every check so far, in order.</param>
@@ -140,7 +140,7 @@ internal sealed class ConvergenceMonitor
         bool improved = double.IsNaN(s.Best) || loss < s.Best - Options.Tolerance * Math.Abs(s.Best);
         s = improved
             ? s with { Best = loss, BestStep = step, SinceBest = 0, Curve = curve }
-            : s with { Best = Math.Min(s.Best, loss), SinceBest = s.SinceBest + 1, Curve = curve };
+            : s with { Best = Math.Min(s.Best, loss), BestStep = loss < s.Best ? step : s.BestStep, SinceBest = s.SinceBest + 1, Curve = curve };
         if (s.SinceBest >= Options.Patience)
             s = s.DecaysDone < Options.Decays ? s with { DecaysDone = s.DecaysDone + 1, SinceBest = 0 } : s with { Converged = true };
         State = s;

@@ -21,9 +21,9 @@ public sealed record LoadedModel(CompressionModel Model, TrainingState State, by
     /// <summary>
     /// Whether the file is a checkpoint of a training that did not finish (interrupted, failed or still running):
     /// marked so by <see cref="TrainingState.Unfinished"/>, or, in files written before the mark existed, a saved step
-    /// count below the configured steps.
+    /// count below the configured steps (a run trained until converged, which stops early by design, always has the mark).
     /// </summary>
-    public bool Unfinished => State.Unfinished || (State.Step > 0 && State.Step < Model.Config.Steps);
+    public bool Unfinished => State.Unfinished || (State.Convergence is null && State.Step > 0 && State.Step < Model.Config.Steps);
 
     /// <summary>One line saying that <paramref name="path"/> is an unfinished checkpoint, or null when it is not.</summary>
     public string? UnfinishedWarning(string path) => Unfinished

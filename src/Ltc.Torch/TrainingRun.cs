@@ -73,6 +73,8 @@ public static class TrainingRun
             throw new LtcException($"source '{source.Name}' has dimension {source.Dimension}, but the model expects {config.Dim}");
         evaluation.Validated(source, config.LatentSize);
         convergence?.Validated();
+        if (convergence is not null && convergence.CheckEvery > config.Steps)
+            throw new LtcException($"--check-every {convergence.CheckEvery} is more than the {config.Steps} steps of the run: no held-out check would run (raise --steps, the most steps the run may take)");
         if (path is not null) Ltc.IO.AtomicFile.CheckOutput(path);
         cancel.ThrowIfCancellationRequested();
 
@@ -89,7 +91,7 @@ public static class TrainingRun
                 foreach (var (name, t) in loaded.Model.state_dict()) model.state_dict()[name].copy_(t);
             state = loaded.State;
             if (state.Convergence?.Options != convergence)
-                throw new LtcException($"{path}: --resume needs the same convergence criterion as the saved run ({Describe(state.Convergence?.Options)} saved, {Describe(convergence)} given)");
+                throw new LtcException($"{path}: --resume needs the same convergence criterion as the saved run (saved: {Describe(state.Convergence?.Options)}; given: {Describe(convergence)})");
             optimizerState = loaded.OptimizerState;
         }
         else

@@ -42,6 +42,7 @@ public class ConvergenceTests : IDisposable
         }
         Assert.Equal(1, c.DecaysDone);
         Assert.Equal(c.Curve.Min(p => p.Loss), c.Best);
+        Assert.Equal(c.Curve.MinBy(p => p.Loss)!.Step, c.BestStep);
     }
 
     [Fact]

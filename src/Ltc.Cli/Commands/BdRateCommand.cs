@@ -30,8 +30,10 @@ internal static class BdRateCommand
             if (!(v > 0) || !double.IsFinite(v)) throw new LtcException($"--variance must be positive and finite, got {v}");
             double floor = pr.GetValue(minRate);
             if (!(floor >= 0) || !double.IsFinite(floor)) throw new LtcException($"--min-rate must be a non-negative number, got {floor}");
-            var anchors = pr.GetValue(a)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-            var tests = pr.GetValue(b)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            var anchors = pr.GetValue(a)!.Split(',', StringSplitOptions.TrimEntries);
+            var tests = pr.GetValue(b)!.Split(',', StringSplitOptions.TrimEntries);
+            // An empty entry (",," or a trailing comma) would shift the pairing silently.
+            if (anchors.Concat(tests).Any(p => p.Length == 0)) throw new LtcException("a curve list has an empty entry (two commas in a row, or one at an end)");
             if (anchors.Length == 0 || anchors.Length != tests.Length)
                 throw new LtcException($"give as many test curves as anchor curves ({anchors.Length} anchor, {tests.Length} test)");
             RdPoint[] Load(string path)

@@ -39,6 +39,7 @@ internal static partial class ModelCommands
                         var r = entry.Result.Evaluation;
                         if (!json) err.WriteLine($"  rate {r.Rate:F4} ± {r.RateStderr:F4} {r.RateUnit}, MSE {r.DistortionMse:G5}, SNR {r.SnrDb:F3} dB" +
                             (r.GapToRdDb is double g ? $", gap to R(D) {g:F3} dB" : "") + $", {entry.Result.TrainSeconds:F0} s");
+                        if (!json && entry.Result.State.Convergence is { } c) err.WriteLine("  " + ConvergenceLine(c, entry.Item.Config.Steps));
                     },
                     // Rendered before the files are kept: a report that cannot be printed undoes the sweep.
                     entries => text = json
@@ -47,7 +48,7 @@ internal static partial class ModelCommands
                             Results = entries.Select(e => EvaluationReport.Of(e.Item.Config, e.Item.Config.Source, e.Result.Evaluation, e.Result.TrainSeconds, e.Item.Path, null)).ToList(),
                             Csv = plan.ResultsPath,
                         }) + Environment.NewLine
-                        : $"wrote {entries.Count} models and {CliOutput.Escape(plan.ResultsPath)}" + Environment.NewLine,
+                        : $"wrote {entries.Count} model{(entries.Count == 1 ? "" : "s")} and {CliOutput.Escape(plan.ResultsPath)}" + Environment.NewLine,
                     interruption.Token);
             }
             catch (TrainingInterruptedException e) when (interruption.Fired)

@@ -32,10 +32,15 @@ internal static partial class ModelCommands
             TorchSetup.Configure(pr.GetValue(o.Device)!, pr.GetValue(o.Threads));
             var setup = o.Spec(pr).Build(pr.GetValue(lambda));
             var (cfg, source, eval) = setup;
+            bool json = pr.GetValue(o.Json);
             string? curvePath = pr.GetValue(curve);
             if (curvePath is not null && setup.Convergence is null) throw new LtcException("--loss-curve needs --until-converged");
-            if (curvePath is not null) AtomicFile.CheckOutput(curvePath, [.. o.InputFiles(pr), path]);
-            bool json = pr.GetValue(o.Json);
+            if (curvePath is not null)
+            {
+                if (Path.GetFullPath(curvePath) == Path.GetFullPath(path)) throw new LtcException($"--loss-curve and --out are the same file ({curvePath})");
+                if (json && AtomicFile.IsStandardOutput(curvePath)) throw new LtcException("--loss-curve to standard output would mix CSV into --json's one JSON object");
+                AtomicFile.CheckOutput(curvePath, [.. o.InputFiles(pr), path]);
+            }
             var err = pr.InvocationConfiguration.Error;
             // A model written to standard output leaves it to the model: the report goes to stderr.
             var report = AtomicFile.IsStandardOutput(path) ? err : pr.InvocationConfiguration.Output;

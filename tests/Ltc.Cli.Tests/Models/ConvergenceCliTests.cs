@@ -39,5 +39,28 @@ public class ConvergenceCliTests : IDisposable
         Assert.Equal(2, code);
         Assert.Contains("--loss-curve needs --until-converged", err);
         Assert.False(File.Exists(Path.Combine(_dir, "m.ltcm")));
+        string same = Path.Combine(_dir, "same.ltcm");
+        (code, _, err) = Run("train", "--kind", "ntc", "--dim", "2", "--lambda", "4", "--until-converged", "--loss-curve", same, "--out", same);
+        Assert.Equal(2, code);
+        Assert.Contains("--loss-curve and --out are the same file", err);
+        (code, _, err) = Run("train", "--kind", "ntc", "--dim", "2", "--lambda", "4", "--until-converged", "--check-every", "500", "--steps", "400", "--out", same);
+        Assert.Equal(2, code);
+        Assert.Contains("no held-out check would run", err);
+        Assert.False(File.Exists(same));
+    }
+
+    [Fact]
+    public void AModelThatConvergedBeforeItsStepCeilingIsNotCalledUnfinished()
+    {
+        string model = Path.Combine(_dir, "c.ltcm");
+        var (code, _, err) = Run("train", "--kind", "ntc", "--dim", "2", "--lambda", "4", "--hidden", "16", "--lr", "0.01", "--steps", "3000",
+            "--until-converged", "--check-every", "20", "--patience", "2", "--eval-samples", "256", "--out", model);
+        Assert.True(code == 0, err);
+        var saved = Ltc.Torch.ModelFile.Load(model);
+        Assert.True(saved.State.Step < 3000);
+        Assert.False(saved.Unfinished);
+        (code, _, err) = Run("eval", "--model", model, "--samples", "256");
+        Assert.True(code == 0, err);
+        Assert.DoesNotContain("unfinished", err);
     }
 }

@@ -108,5 +108,8 @@ public sealed class BdRateNoticeCliTests : IDisposable
         (code, _, err) = LtcApp.RunCaptured("bdrate", $"{a1},{a2}", t1);
         Assert.Equal(2, code);
         Assert.Contains("as many test curves as anchor curves (2 anchor, 1 test)", err);
+        (code, _, err) = LtcApp.RunCaptured("bdrate", $"{a1},,{a2}", $"{t1},,{t2}");
+        Assert.Equal(2, code);
+        Assert.Contains("empty entry", err);
     }
 }
