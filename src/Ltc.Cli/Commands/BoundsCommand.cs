@@ -39,6 +39,7 @@ internal static class BoundsCommand
                 pr.GetValue(bins), pr.GetValue(maxCodewords), pr.GetValue(maxCells), pr.GetValue(seed), States: pr.GetValue(states));
             options.ValidateRateGrid();
             var k = Baselines.ParseKind(pr.GetValue(kind)!);
+            if (k != BaselineKind.Ectcq && pr.GetResult(states) is { Implicit: false }) throw new LtcException("--states is for --kind ectcq");
             int? dimValue = pr.GetValue(dim);
             if (dimValue is < 1 or > 4096) throw new LtcException($"--dim must be between 1 and 4096, got {dimValue}");
             options.Validate(k);

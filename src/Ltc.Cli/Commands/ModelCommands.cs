@@ -24,7 +24,7 @@ internal static partial class ModelCommands
     internal static VectorSource SourceFor(string name, ModelConfig cfg) => ModelSources.For(name, cfg);
 
     /// <summary>The one line printed when a training is interrupted: what the model file of the current run holds now.</summary>
-    private static string InterruptedMessage(LtcApp.Interruption interruption, TrainingInterruptedException e)
+    private static string InterruptedMessage(LtcApp.Interruption interruption, TrainingInterruptedException e, bool sweep = false)
     {
         string head = $"ltc: interrupted by {interruption.SignalName}";
         int finished = e.FinishedModels;
@@ -33,7 +33,9 @@ internal static partial class ModelCommands
         if (e.Saved is not TrainingState state) return $"{head} before the first checkpoint of {CliOutput.Escape(current)}; nothing written to it{done}";
         if (!state.Unfinished) return $"{head} during the evaluation; the finished model is saved in {CliOutput.Escape(current)}{done}";
         return $"{head}: {CliOutput.Escape(current)} holds the checkpoint of step {state.Step}, marked unfinished; " +
-            $"continue it with ltc train --resume and the same options{done}";
+            (sweep ? $"ltc sweep has no --resume: continue that λ with ltc train --resume --out {CliOutput.Escape(current)}, the sweep's options and its --lambda, " +
+                     "or run the sweep again for the λ values not finished"
+                   : "continue it with ltc train --resume and the same options") + done;
     }
 
     /// <summary>The report of one evaluation as text or JSON (a NaN or infinity in JSON is a one-line error).</summary>

@@ -19,7 +19,7 @@ internal sealed class ModelOptions
     public readonly Option<string> Kind = new Option<string>("--kind") { Description = $"Kind of model: {ModelCatalog.Kinds.Help}. (--model is a deprecated spelling.)", DefaultValueFactory = _ => "ltc" }.DeprecatedAlias("--model");
     public readonly Option<int?> Block = new Option<int?>("--block") { Description = $"Block-LTC: source vectors per block n (the lattice's dimension, e.g. 8 for E8, 24 for Leech; 2..{ModelConfig.MaxBlock})." }.Range(2, ModelConfig.MaxBlock);
     public readonly Option<int?> States = new Option<int?>("--states") { Description = "TTC: trellis states (4, 8, 16, 32, 64, 128 or 256)." };
-    public readonly Option<int?> TrellisRows = new Option<int?>("--trellis-rows") { Description = "TTC: consecutive vectors one trellis sequence runs over (default 1: every vector on its own)." };
+    public readonly Option<int?> TrellisRows = new Option<int?>("--trellis-rows") { Description = "TTC: consecutive vectors one trellis sequence runs over (default 1: every vector on its own)." }.Range(1, Ltc.Codec.TrellisLatent.MaxSequenceLength);
     public readonly Option<string?> Lattice = new("--lattice", "-l") { Description = "Lattice of the latent (LTC, ECLQ): A2, D4*, E8, BW16, Leech, E8^2, ... Default: Z of the latent dimension." };
     public readonly Option<int?> LatentDim = new Option<int?>("--latent-dim") { Description = $"Latent dimension dy (default: the lattice's, else --dim; at most {ModelConfig.MaxLatentDim})." }.Range(1, ModelConfig.MaxLatentDim);
     public readonly Option<string?> Transform = new("--transform") { Description = "linear (two bias-free layers, the paper's choice for i.i.d. sources) or mlp (softplus). Default: linear for i.i.d. sequences, mlp otherwise." };

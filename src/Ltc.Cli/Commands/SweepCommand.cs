@@ -53,7 +53,7 @@ internal static partial class ModelCommands
             }
             catch (TrainingInterruptedException e) when (interruption.Fired)
             {
-                err.WriteLine(InterruptedMessage(interruption, e));
+                err.WriteLine(InterruptedMessage(interruption, e, sweep: true));
                 return interruption.ExitCode;
             }
             CliOptions.WarnDeprecated(pr);
