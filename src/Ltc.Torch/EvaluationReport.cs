@@ -35,6 +35,13 @@ public sealed record EvaluationReport(string Model, string? Fingerprint, string 
     double RateSamplingStderr, string RateUnit, double DistortionMse, double DistortionMae, double SnrDb, double Variance, double? GapToRdDb,
     int TestVectors, double TrainSeconds, double EvalSeconds)
 {
+    /// <summary>Steps the model was trained (null where not known, e.g. when a saved model is evaluated).</summary>
+    public int? StepsTrained { get; init; }
+
+    /// <summary>For a run trained until converged (<see cref="ConvergenceOptions"/>): whether it reached its final
+    /// plateau before its step ceiling; null for a run of a fixed number of steps.</summary>
+    public bool? Converged { get; init; }
+
     /// <summary>The report of <paramref name="result"/>, an evaluation on <paramref name="source"/> of the model of
     /// configuration <paramref name="config"/> saved in <paramref name="modelPath"/>.</summary>
     public static EvaluationReport Of(ModelConfig config, string source, EvalResult result, double trainSeconds, string modelPath, string? fingerprint)

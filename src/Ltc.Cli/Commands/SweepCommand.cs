@@ -45,7 +45,8 @@ internal static partial class ModelCommands
                     entries => text = json
                         ? CliOutput.ToJson(new
                         {
-                            Results = entries.Select(e => EvaluationReport.Of(e.Item.Config, e.Item.Config.Source, e.Result.Evaluation, e.Result.TrainSeconds, e.Item.Path, null)).ToList(),
+                            Results = entries.Select(e => EvaluationReport.Of(e.Item.Config, e.Item.Config.Source, e.Result.Evaluation, e.Result.TrainSeconds, e.Item.Path,
+                                Convert.ToHexStringLower(ModelFile.Fingerprint(e.Result.Model))) with { StepsTrained = e.Result.State.Step, Converged = e.Result.State.Convergence?.Converged }).ToList(),
                             Csv = plan.ResultsPath,
                         }) + Environment.NewLine
                         : $"wrote {entries.Count} model{(entries.Count == 1 ? "" : "s")} and {CliOutput.Escape(plan.ResultsPath)}" + Environment.NewLine,

@@ -53,9 +53,14 @@ public class ConvergenceCliTests : IDisposable
     public void AModelThatConvergedBeforeItsStepCeilingIsNotCalledUnfinished()
     {
         string model = Path.Combine(_dir, "c.ltcm");
-        var (code, _, err) = Run("train", "--kind", "ntc", "--dim", "2", "--lambda", "4", "--hidden", "16", "--lr", "0.01", "--steps", "3000",
-            "--until-converged", "--check-every", "20", "--patience", "2", "--eval-samples", "256", "--out", model);
+        var (code, stdout, err) = Run("train", "--kind", "ntc", "--dim", "2", "--lambda", "4", "--hidden", "16", "--lr", "0.01", "--steps", "3000",
+            "--until-converged", "--check-every", "20", "--patience", "2", "--eval-samples", "256", "--out", model, "--json");
         Assert.True(code == 0, err);
+        using (var doc = System.Text.Json.JsonDocument.Parse(stdout))
+        {
+            Assert.True(doc.RootElement.GetProperty("converged").GetBoolean());
+            Assert.True(doc.RootElement.GetProperty("steps_trained").GetInt32() < 3000);
+        }
         var saved = Ltc.Torch.ModelFile.Load(model);
         Assert.True(saved.State.Step < 3000);
         Assert.False(saved.Unfinished);
