@@ -66,11 +66,14 @@ public sealed record ConvergenceState(ConvergenceOptions Options, double Best, i
     /// <summary>The learning-rate factor in effect (0.1 per decay).</summary>
     public double LearningRateFactor => Math.Pow(0.1, DecaysDone);
 
-    /// <summary>The curve as CSV (step, seconds, train_loss, heldout_loss, heldout_rate, heldout_distortion, lr).</summary>
+    /// <summary>The header line of <see cref="ToCsv"/>.</summary>
+    public const string CsvHeader = "step,seconds,train_loss,heldout_loss,heldout_rate,heldout_distortion,lr";
+
+    /// <summary>The curve as CSV (<see cref="CsvHeader"/>, then one line per check).</summary>
     public string ToCsv()
     {
         var inv = System.Globalization.CultureInfo.InvariantCulture;
-        var sb = new System.Text.StringBuilder("step,seconds,train_loss,heldout_loss,heldout_rate,heldout_distortion,lr\n");
+        var sb = new System.Text.StringBuilder(CsvHeader + "\n");
         foreach (var p in Curve)
             sb.Append(string.Create(inv, $"{p.Step},{p.Seconds:F2},{p.TrainLoss:R},{p.Loss:R},{p.Rate:R},{p.Distortion:R},{p.LearningRate:R}\n"));
         return sb.ToString();
@@ -87,7 +90,7 @@ public static class ConvergenceCurve
         string[] lines;
         try { lines = File.ReadAllLines(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new LtcException($"{path}: cannot read ({e.Message})"); }
-        string header = ConvergenceState.Start(new ConvergenceOptions()).ToCsv().Trim();
+        const string header = ConvergenceState.CsvHeader;
         if (lines.Length == 0 || lines[0].Trim() != header) throw new LtcException($"{path}: not a loss curve (expected the header '{header}')");
         var inv = System.Globalization.CultureInfo.InvariantCulture;
         var points = new List<ConvergencePoint>();

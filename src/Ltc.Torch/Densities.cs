@@ -226,7 +226,7 @@ public sealed class FlowDensity : LatentDensity
         {
             var parameters = KernelParameters();
             if (parameters.All(p => p.device_type == DeviceType.CPU && p.dtype == ScalarType.Float32))
-                return Kernels.FlowAutograd.LogDensity(_kernel, t, parameters, KernelThreads);
+                return Kernels.FlowAutograd.LogDensity(_kernel, t, parameters, EffectiveKernelThreads);
         }
         var z = t;
         var logdet = zeros(t.shape[0], device: t.device);

@@ -80,6 +80,7 @@ public static class TrainingBenchmark
                 states[v] = variants[v].Run(states[v], stopAt: states[v].Step + stepsPerRound);
                 perStep[v].Add(clock.Elapsed.TotalMilliseconds / stepsPerRound);
             }
+        double Median(List<double> v) => MathNet.Numerics.Statistics.Statistics.Median(v);
         double reference = Median(perStep[0]), fusedOne = Median(perStep[1]), fused = Median(perStep[2]);
         var c = setup.Config;
         string description = $"{c.Source}, {c.Model.Name()}" + (c.Model.HasLattice() ? $" {c.Lattice.Name}" : "") +
@@ -98,12 +99,5 @@ public static class TrainingBenchmark
             density.KernelThreads = kernelThreads;
         }
         return new Trainer(model, setup.Source);
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        int m = sorted.Length / 2;
-        return sorted.Length % 2 == 1 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
     }
 }

@@ -60,7 +60,7 @@ public static class Bjontegaard
         ArgumentNullException.ThrowIfNull(deltas);
         if (deltas.Count == 0) throw new ArgumentException("no deltas to summarize", nameof(deltas));
         static (double Mean, double Sd) Stats(double[] v) => v.Length == 0 ? (double.NaN, double.NaN)
-            : (v.Average(), v.Length == 1 ? 0 : Math.Sqrt(v.Sum(x => (x - v.Average()) * (x - v.Average())) / (v.Length - 1)));
+            : (MathNet.Numerics.Statistics.Statistics.Mean(v), v.Length == 1 ? 0 : MathNet.Numerics.Statistics.Statistics.StandardDeviation(v));
         var (rm, rs) = Stats([.. deltas.Select(d => d.RatePercent)]);
         var (sm, ss) = Stats([.. deltas.Select(d => d.SnrDb).Where(double.IsFinite)]);
         return new BjontegaardSpread(deltas.Count, rm, rs, sm, ss);
