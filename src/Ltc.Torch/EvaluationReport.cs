@@ -77,12 +77,12 @@ public sealed record CodedEvaluationReport(EvaluationReport Estimate, long FileB
     double CompressSeconds, double DecompressSeconds)
 {
     /// <summary>The report of <paramref name="coded"/>, a coded evaluation on <paramref name="source"/> of the model
-    /// of configuration <paramref name="config"/> saved in <paramref name="modelPath"/>.</summary>
-    public static CodedEvaluationReport Of(ModelConfig config, string source, CodedEvalResult coded, string modelPath, string? fingerprint)
+    /// of configuration <paramref name="config"/> saved in <paramref name="modelPath"/>, trained for <paramref name="trainSeconds"/> seconds (0: not known).</summary>
+    public static CodedEvaluationReport Of(ModelConfig config, string source, CodedEvalResult coded, string modelPath, string? fingerprint, double trainSeconds = 0)
     {
         ArgumentNullException.ThrowIfNull(coded);
         var r = coded.Estimated;
-        return new CodedEvaluationReport(EvaluationReport.Of(config, source, r, 0, modelPath, fingerprint), coded.FileBytes, coded.PayloadBytes,
+        return new CodedEvaluationReport(EvaluationReport.Of(config, source, r, trainSeconds, modelPath, fingerprint), coded.FileBytes, coded.PayloadBytes,
             coded.FileRate, coded.PayloadRate, r.RateUnit, r.Rate, coded.DifferencePercent, coded.DecodedSnrDb, coded.DecodedGapToRdDb, coded.Exact,
             coded.CompressSeconds, coded.DecompressSeconds);
     }

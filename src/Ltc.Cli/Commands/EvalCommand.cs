@@ -38,7 +38,7 @@ internal static partial class ModelCommands
             string fingerprint = Convert.ToHexStringLower(ModelFile.Fingerprint(loaded.Model));
             var output = pr.InvocationConfiguration.Output;
             if (pr.GetValue(coded))
-                output.Write(RenderCoded(pr.GetValue(json), CodedEvaluationReport.Of(cfg, sourceName, CodedEvaluator.Evaluate(loaded.Model, src, options), path, fingerprint)));
+                output.Write(RenderCoded(pr.GetValue(json), CodedEvaluationReport.Of(cfg, sourceName, CodedEvaluator.Evaluate(loaded.Model, src, options), path, fingerprint, loaded.State.Seconds)));
             else
                 output.Write(Render(pr.GetValue(json), EvaluationReport.Of(cfg, sourceName, Evaluator.Evaluate(loaded.Model, src, options), loaded.State.Seconds, path, fingerprint)));
             return 0;

@@ -274,5 +274,13 @@ public class CodecCliTests : IDisposable
         long file = root.GetProperty("file_bytes").GetInt64(), payload = root.GetProperty("payload_bytes").GetInt64();
         Assert.True(file > payload && payload > 0, $"file {file}, payload {payload}");
         Assert.Equal(8.0 * file / (512 * 2), root.GetProperty("file_rate").GetDouble(), 9);
+
+        // The report carries the training time saved in the model file, as plain eval does.
+        var loaded = ModelFile.Load(model);
+        ModelFile.Save(model, loaded.Model, new TrainingState(10, 12.5, 1, 1, 1), []);
+        (code, stdout, stderr) = Run("eval", "--model", model, "--coded", "--samples", "512", "--mc-samples", "32", "--replicates", "1", "--json");
+        Assert.True(code == 0, stderr);
+        using var again = JsonDocument.Parse(stdout);
+        Assert.Equal(12.5, again.RootElement.GetProperty("estimate").GetProperty("train_seconds").GetDouble());
     }
 }
