@@ -12,7 +12,7 @@ WHAT=${1:-banana}
 OUT=${2:-docs/results/vector-converged}
 dotnet build src/Ltc.Cli -c Release -v q -nologo > /dev/null
 LTC=src/Ltc.Cli/bin/Release/net10.0/linux-x64/ltc
-SEEDS="1 2 3"
+SEEDS=${SEEDS:-1 2 3}  # e.g. SEEDS=2 to run one seed of a mode (queues side by side)
 CONV="--until-converged --check-every 500 --patience 4 --threads 1"
 
 # Banana (brief §6): one-shot NTC (Z, factorized) against LTC A2 with dither and the factorized prior, MLP width 100,

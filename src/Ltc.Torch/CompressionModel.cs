@@ -37,7 +37,9 @@ public sealed class TensorLatticeQuantizer
 /// <summary>
 /// Entropy model over a lattice: P(ŷ) = ∫_{V(ŷ)} p(t) dt ≈ V·(1/N)·Σⱼ p(ŷ + uⱼ) with uⱼ uniform on the Voronoi cell.
 /// The estimator averages the joint density (products over coordinates for the factorized prior), which is the
-/// cell integral; log P is computed with logsumexp.
+/// cell integral; log P is computed with logsumexp. Given density noise, the N cell samples are joined by M samples
+/// sₖ drawn from p itself (multiple importance sampling, see <see cref="LogCellProbability"/>), which keeps the
+/// estimate accurate when p is narrower than a cell, as it must be at zero rate.
 /// </summary>
 public sealed class LatticeEntropyModel
 {
@@ -46,7 +48,10 @@ public sealed class LatticeEntropyModel
     {
         Density = density;
         Lattice = lattice;
+        _quantizer = new TensorLatticeQuantizer(lattice);
     }
+
+    private readonly TensorLatticeQuantizer _quantizer;
 
     /// <summary>The density p.</summary>
     public LatentDensity Density { get; }
@@ -54,16 +59,61 @@ public sealed class LatticeEntropyModel
     /// <summary>The lattice whose cells are integrated over.</summary>
     public Lattice Lattice { get; }
 
+    /// <summary>The density samples M that go with N cell samples by default: N/8, at least 1 (a balance between the
+    /// zero-rate accuracy they buy and the M extra density evaluations and B·M lattice decodes they cost).</summary>
+    public static int DensitySampleCount(int cellSamples) => Math.Max(1, cellSamples / 8);
+
     /// <summary>Draws N cell samples as a tensor [N, n].</summary>
     public Tensor CellSamples(int count, CellSampling sampling, int seed) => ModelRandomness.CellSamples(Lattice, count, sampling, seed);
 
-    /// <summary>log P(ŷ) in nats for each row of <paramref name="yhat"/> ([B, n]) given cell samples u ([N, n]).</summary>
-    public Tensor LogCellProbability(Tensor yhat, Tensor u)
+    /// <summary>
+    /// log P(ŷ) in nats for each row of <paramref name="yhat"/> ([B, n]) given cell samples u ([N, n]) and optionally
+    /// density noise ([M, n], uniform on (0, 1)ⁿ, mapped to samples of p by <see cref="LatentDensity.Sample"/>).
+    /// </summary>
+    /// <remarks>
+    /// Without density noise (or for a density that cannot sample) this is the plain Monte Carlo estimate
+    /// V·(1/N)·Σⱼ p(ŷ + uⱼ). Its log is biased upward by about Var/(2P²), and the variance grows without bound as p
+    /// narrows below the cell size: with N = 64 on A2 no density concentrated around a dithered latent gets under about
+    /// 0.3 bit, so training stalls there instead of reaching zero rate (docs/results/vector-sources.md, "Zero rate at
+    /// small λ"). With density noise the M samples sₖ of p join the cell samples in a balance-heuristic multiple
+    /// importance sampling estimate (Veach and Guibas 1995) with the proposal N·U(ŷ + V) + M·p̄:
+    /// P̂ = Σ over all N + M samples x inside ŷ + V of p(x) / (N/V + M·p̄(x)), p̄ = p without gradient. P̂ is unbiased for
+    /// every density, each term is at most 1/M, and its gradient in the density's parameters is unbiased. Where
+    /// p·V ≪ N/M (every cell at normal rates) the terms are the plain estimate's; the gradient in ŷ flows only through
+    /// the cell samples, damped by 1/(1 + M·p̄·V/N), so it differs from the plain estimate's only near zero rate.
+    /// </remarks>
+    public Tensor LogCellProbability(Tensor yhat, Tensor u, Tensor? densityNoise = null)
     {
         long b = yhat.shape[0], n = yhat.shape[1], count = u.shape[0];
         var t = (yhat.unsqueeze(1) + u.unsqueeze(0)).reshape(b * count, n);
         var logp = Density.LogDensity(t).reshape(b, count);
-        return logsumexp(logp, 1) - Math.Log(count) + Math.Log(Lattice.Volume);
+        var s = densityNoise is null || densityNoise.shape[0] == 0 ? null : Density.Sample(densityNoise);
+        if (s is null) return logsumexp(logp, 1) - Math.Log(count) + Math.Log(Lattice.Volume);
+        long m = s.shape[0];
+        double logCell = Math.Log(count) - Math.Log(Lattice.Volume), logM = Math.Log(m);
+        var cellTerms = logp - LogAddExp(logCell, logp.detach() + logM);
+        var logps = Density.LogDensity(s);
+        var sampleTerms = (logps - LogAddExp(logCell, logps.detach() + logM)).unsqueeze(0).expand(b, m);
+        sampleTerms = sampleTerms.masked_fill(InCell(s, yhat).logical_not(), double.NegativeInfinity);
+        return logsumexp(cat([cellTerms, sampleTerms], 1), 1);
+    }
+
+    // log(eᶜ + eˣ), stable for large |x − c|.
+    private static Tensor LogAddExp(double c, Tensor x) => x.clamp_min(c) + (-(x - c).abs()).exp().log1p();
+
+    // [B, M]: whether sₖ lies in the cell ŷ_b + V, i.e. Q(sₖ − ŷ_b) = 0. For lattice points ŷ (STE, and evaluation of
+    // undithered models) that is Q(sₖ) = ŷ_b: M decodes instead of B·M.
+    private Tensor InCell(Tensor s, Tensor yhat)
+    {
+        using var _ = no_grad();
+        long b = yhat.shape[0], m = s.shape[0], n = yhat.shape[1];
+        var y = yhat.detach().to(float32);
+        // Lattice points are at distance ≥ 0.3 from each other at unit volume in every lattice used here.
+        const double tolerance = 1e-3;
+        if ((_quantizer.Quantize(y) - y).abs().max().item<float>() < tolerance)
+            return (_quantizer.Quantize(s).unsqueeze(0) - y.unsqueeze(1)).abs().amax(2) < tolerance;
+        var d = (s.to(float32).unsqueeze(0) - y.unsqueeze(1)).reshape(b * m, n);
+        return (_quantizer.Quantize(d).abs().amax(1) < tolerance).reshape(b, m);
     }
 
     /// <summary>
@@ -132,7 +182,7 @@ public sealed class CompressionModel : nn.Module
 
     private static nn.Module<Tensor, Tensor> Transform(TransformKind kind, int input, int hidden, int output) => kind == TransformKind.Linear
         ? nn.Sequential(nn.Linear(input, hidden, hasBias: false), nn.Linear(hidden, output, hasBias: false))
-        : nn.Sequential(nn.Linear(input, hidden), nn.Softplus(), nn.Linear(hidden, hidden), nn.Softplus(), nn.Linear(hidden, output));
+        : nn.Sequential(nn.Linear(input, hidden), SafeSoftplus.Module(), nn.Linear(hidden, hidden), SafeSoftplus.Module(), nn.Linear(hidden, output));
 
     /// <summary>The configuration.</summary>
     public ModelConfig Config { get; }
@@ -159,11 +209,12 @@ public sealed class CompressionModel : nn.Module
     /// One pass. In training the proxy of the configuration replaces quantization; in evaluation the latent is
     /// quantized (NTC: rounding around the medians; LTC dither: Q(y − u) + u with u shared by both sides).
     /// <paramref name="cellSamples"/> ([N, n]) estimates lattice cell probabilities; <paramref name="dither"/> ([B, n])
-    /// is the dither in dithered models.
+    /// is the dither in dithered models; <paramref name="densityNoise"/> ([M, n], uniform on (0, 1)) adds M samples of
+    /// the density to the cell-probability estimate (see <see cref="LatticeEntropyModel.LogCellProbability"/>).
     /// </summary>
-    public ForwardResult Forward(Tensor x, bool train, Tensor? cellSamples, Tensor? dither = null)
+    public ForwardResult Forward(Tensor x, bool train, Tensor? cellSamples, Tensor? dither = null, Tensor? densityNoise = null)
     {
-        if (_block is not null) return ForwardBlock(x, train, cellSamples);
+        if (_block is not null) return ForwardBlock(x, train, cellSamples, densityNoise);
         var y = Analyze(x);
         Tensor yhat, bits;
         if (TrellisCode is not null)
@@ -197,26 +248,26 @@ public sealed class CompressionModel : nn.Module
                 var q = Quantizer!.Quantize(y);
                 yhat = train ? y + (q - y).detach() : q;
             }
-            bits = Bits(yhat, cellSamples);
+            bits = Bits(yhat, cellSamples, densityNoise);
         }
         return new ForwardResult(Synthesize(yhat), bits, y, yhat);
     }
 
     /// <summary>
     /// −log2 P(ŷ) per row for lattice models, from the quantized latent a <see cref="Forward"/> returned
-    /// (<see cref="ForwardResult.QuantizedLatent"/>) and cell samples ([N, n]). Evaluation calls it once per set of
-    /// cell samples without repeating the transforms.
+    /// (<see cref="ForwardResult.QuantizedLatent"/>), cell samples ([N, n]) and optional density noise ([M, n]).
+    /// Evaluation calls it once per set of cell samples without repeating the transforms.
     /// </summary>
-    public Tensor Bits(Tensor quantizedLatent, Tensor? cellSamples)
+    public Tensor Bits(Tensor quantizedLatent, Tensor? cellSamples, Tensor? densityNoise = null)
     {
         if (Quantizer is null) throw new InvalidOperationException("NTC's rate is exact and comes from Forward");
         if (cellSamples is null) throw new ArgumentException("a lattice model needs cell samples", nameof(cellSamples));
-        if (_block is null) return -Entropy!.LogCellProbability(quantizedLatent, cellSamples) / Math.Log(2);
+        if (_block is null) return -Entropy!.LogCellProbability(quantizedLatent, cellSamples, densityNoise) / Math.Log(2);
         // Block-LTC: the dy lattice points of a row lie side by side, n coordinates each; the rate is their sum.
         int n = Config.Block;
         var bits = zeros(quantizedLatent.shape[0], device: quantizedLatent.device);
         for (int i = 0; i < Config.LatentDim; i++)
-            bits = bits - _block.Entropy[i].LogCellProbability(quantizedLatent.narrow(1, i * n, n), cellSamples) / Math.Log(2);
+            bits = bits - _block.Entropy[i].LogCellProbability(quantizedLatent.narrow(1, i * n, n), cellSamples, densityNoise) / Math.Log(2);
         return bits;
     }
 
@@ -226,7 +277,7 @@ public sealed class CompressionModel : nn.Module
     /// their own transform, the n-dimensional lattice quantizer (STE) and their own entropy model; the rate is the sum
     /// over the dy lattice points.
     /// </summary>
-    private ForwardResult ForwardBlock(Tensor x, bool train, Tensor? cellSamples)
+    private ForwardResult ForwardBlock(Tensor x, bool train, Tensor? cellSamples, Tensor? densityNoise)
     {
         var b = _block!;
         int n = Config.Block, dy = Config.LatentDim;
@@ -239,7 +290,7 @@ public sealed class CompressionModel : nn.Module
             quantized.Add(train ? vi + (q - vi).detach() : q);
         }
         var yq = cat(quantized, 1);
-        return new ForwardResult(BlockSynthesis(yq), Bits(yq, cellSamples), v, yq);
+        return new ForwardResult(BlockSynthesis(yq), Bits(yq, cellSamples, densityNoise), v, yq);
     }
 
     // Block-LTC's latent [B, dy·n]: the dy lattice inputs of a block side by side, n coordinates each.

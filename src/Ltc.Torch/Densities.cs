@@ -46,6 +46,13 @@ public abstract class LatentDensity : nn.Module
 
     /// <summary>An auxiliary loss trained alongside (quantile estimates); zero when there is none.</summary>
     public virtual Tensor AuxLoss() => zeros(1);
+
+    /// <summary>
+    /// Samples of p without gradient, one per row of <paramref name="uniforms"/> ([M, n], values in (0, 1)), by a
+    /// deterministic map of the uniforms (inverse CDF or inverse flow), so stratified uniforms give stratified samples;
+    /// null for a density that cannot sample, whose cell probabilities then use cell samples alone.
+    /// </summary>
+    public virtual Tensor? Sample(Tensor uniforms) => null;
 }
 
 /// <summary>
@@ -92,7 +99,7 @@ public sealed class FactorizedDensity : LatentDensity
         Tensor? d = derivative ? ones_like(x) : null;
         for (int k = 0; k < _matrices.Count; k++)
         {
-            var h = F.softplus(detachParameters ? _matrices[k].detach() : _matrices[k]);
+            var h = SafeSoftplus.Apply(detachParameters ? _matrices[k].detach() : _matrices[k]);
             x = matmul(h, x) + (detachParameters ? _biases[k].detach() : _biases[k]);
             if (d is not null) d = matmul(h, d);
             if (k < _factors.Count)
@@ -118,12 +125,25 @@ public sealed class FactorizedDensity : LatentDensity
     // The kernel takes float32 CPU points; anything else (and malformed input, for the reference's error) goes to torch.
     private bool UsesKernel(Tensor t) => Fused && Kernels.FactorizedLogDensity.Supports(t, _n);
 
-    private Tensor KernelLogDensity(Tensor t, bool sumRows)
+    private static int[] LayerWidths()
     {
         var dims = new int[Filters.Length + 2];
         dims[0] = dims[^1] = 1;
         Filters.CopyTo(dims, 1);
-        return Kernels.FactorizedLogDensity.Apply(dims, t, [.. _matrices], [.. _biases], [.. _factors], sumRows, EffectiveKernelThreads, KernelVectors);
+        return dims;
+    }
+
+    private Tensor KernelLogDensity(Tensor t, bool sumRows) =>
+        Kernels.FactorizedLogDensity.Apply(LayerWidths(), t, [.. _matrices], [.. _biases], [.. _factors], sumRows, EffectiveKernelThreads, KernelVectors);
+
+    /// <summary>
+    /// Inverse-CDF samples ([M, n] for uniforms [M, n]): each coordinate solves σ(f_i(x)) = u by a safeguarded Newton
+    /// iteration from the learned median, in double precision (see <see cref="Kernels.FactorizedKernel.InverseCdf"/>).
+    /// </summary>
+    public override Tensor? Sample(Tensor uniforms)
+    {
+        using var _ = no_grad();
+        return Kernels.FactorizedLogDensity.InverseCdf(LayerWidths(), uniforms, Medians, [.. _matrices], [.. _biases], [.. _factors]);
     }
 
     private Tensor ReferenceLogDensityPerCoordinate(Tensor t)
@@ -241,6 +261,22 @@ public sealed class FlowDensity : LatentDensity
         }
         var logBase = -0.5 * (z * z).sum(1) - 0.5 * _n * Math.Log(2 * Math.PI);
         return logBase + logdet;
+    }
+
+    /// <summary>Samples by the inverse flow: z = Φ⁻¹(u) through the coupling layers in reverse ([M, n] for uniforms [M, n]).</summary>
+    public override Tensor? Sample(Tensor uniforms)
+    {
+        using var _ = no_grad();
+        var z = special.ndtri(uniforms.to(float32).clamp(1e-7, 1 - 1e-7));
+        for (int k = _masks.Length - 1; k >= 0; k--)
+        {
+            var m = _masks[k].to(z.device);
+            var keep = z * m;
+            var s = _scale[k].call(keep) * (1 - m);
+            var sh = _shift[k].call(keep) * (1 - m);
+            z = keep + (1 - m) * ((z - sh) * (-s).exp());
+        }
+        return z;
     }
 
     /// <summary>

@@ -11,9 +11,16 @@ namespace Ltc.Torch;
 /// <param name="Replicates">Independent sets of cell samples; the spread of their rates gives the Monte Carlo error.</param>
 /// <param name="Sampling">How cell samples are drawn (scrambled Sobol by default, as the paper's evaluation).</param>
 /// <param name="Seed">Seed of the test draws, dither and cell samples.</param>
+/// <param name="DensitySamples">Samples M of the learned density that join the cell samples of every rate estimate
+/// (<see cref="LatticeEntropyModel.LogCellProbability"/>); null for as many as cell samples (their cost is small
+/// next to the B·N cell evaluations, and with them the Monte Carlo error falls several-fold), 0 for the cell samples
+/// alone.</param>
 public sealed record EvalOptions(int Samples = 16384, int McSamples = 2048, int Replicates = 4,
-    CellSampling Sampling = CellSampling.ScrambledSobol, int Seed = 12345)
+    CellSampling Sampling = CellSampling.ScrambledSobol, int Seed = 12345, int? DensitySamples = null)
 {
+    /// <summary>The density samples M an evaluation uses.</summary>
+    public int EffectiveDensitySamples => DensitySamples ?? McSamples;
+
     /// <summary>Most test vectors drawn from a synthetic source.</summary>
     public const int MaxSamples = 1 << 24;
     /// <summary>Most cell-sample replicates.</summary>
@@ -42,6 +49,8 @@ public sealed record EvalOptions(int Samples = 16384, int McSamples = 2048, int 
     /// <summary>Throws a one-line error for counts out of range (checked before training, not after it).</summary>
     public EvalOptions Validated()
     {
+        if (DensitySamples is < 0 or > ModelConfig.MaxCellSamples)
+            throw new LtcException($"evaluation density samples must be between 0 and {ModelConfig.MaxCellSamples}, got {DensitySamples}");
         if (Samples < 1 || Samples > MaxSamples || McSamples < 1 || McSamples > ModelConfig.MaxCellSamples || Replicates < 1 || Replicates > MaxReplicates)
             throw new LtcException($"evaluation needs positive test samples (at most {MaxSamples}), cell samples (at most {ModelConfig.MaxCellSamples}) " +
                 $"and replicates (at most {MaxReplicates}); got {Samples}, {McSamples}, {Replicates}");
@@ -121,8 +130,12 @@ public static class Evaluator
         model.eval();
         using var _ = no_grad();
         var cells = new Tensor[reps];
+        var noise = new Tensor[reps];
         for (int r = 0; r < reps && lattice is not null; r++)
+        {
             cells[r] = ModelRandomness.CellSamples(RandomStream.EvaluationCells, lattice, options.McSamples, options.Sampling, options.Seed, r);
+            noise[r] = ModelRandomness.DensityNoise(RandomStream.EvaluationDensity, options.EffectiveDensitySamples, lattice.Dimension, options.Seed, r);
+        }
         for (int start = 0; start < count; start += chunk)
         {
             cancel.ThrowIfCancellationRequested();
@@ -131,13 +144,13 @@ public static class Evaluator
             var x = Trainer.ToTensor(data[(start * d)..((start + m) * d)], m, d);
             Tensor? dither = cfg.Proxy == QuantizationProxy.Dither && lattice is not null ? ModelRandomness.Dither(RandomStream.EvaluationDither, lattice, m, options.Seed, start) : null;
             // Quantize and reconstruct once; each further set of cell samples only re-estimates the rate.
-            var res = model.Forward(x, train: false, lattice is null ? null : cells[0], dither);
+            var res = model.Forward(x, train: false, lattice is null ? null : cells[0], dither, lattice is null ? null : noise[0]);
             var diff = (x - res.Reconstruction).to(float64);
             se += diff.square().sum().item<double>();
             ae += diff.abs().sum().item<double>();
             for (int r = 0; r < reps; r++)
             {
-                var b = (r == 0 ? res.BitsPerVector : model.Bits(res.QuantizedLatent, cells[r])).to(float64).data<double>().ToArray();
+                var b = (r == 0 ? res.BitsPerVector : model.Bits(res.QuantizedLatent, cells[r], noise[r])).to(float64).data<double>().ToArray();
                 for (int i = 0; i < m; i++) bits[r, start + i] = b[i];
             }
         }

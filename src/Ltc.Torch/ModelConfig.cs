@@ -40,6 +40,11 @@ public sealed record ModelConfig
     public int McSamples { get; init; } = 256;
     /// <summary>Cell sampling in training (JSON names in <see cref="Lattices.CellSamplingCatalog"/>).</summary>
     public Lattices.CellSampling Mc { get; init; } = Lattices.CellSampling.MonteCarlo;
+    /// <summary>Samples M of the learned density that join the N cell samples of each training step's rate estimate
+    /// (lattice models; see <see cref="LatticeEntropyModel.LogCellProbability"/>); 0 for the cell samples alone. Not
+    /// written when 0, so files trained before it existed read as 0 and resume as they were trained.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public int DensitySamples { get; init; }
     /// <summary>Training steps.</summary>
     public int Steps { get; init; } = 1000;
     /// <summary>Batch size.</summary>
@@ -144,6 +149,8 @@ public sealed record ModelConfig
         if (ScalarsPerSample < 1 || ScalarsPerSample > Dim) throw new LtcException($"{origin}: scalars per sample must be between 1 and the dimension {Dim}, got {ScalarsPerSample}");
         if (Hidden < 1 || Hidden > MaxHidden) throw new LtcException($"{origin}: hidden width must be between 1 and {MaxHidden}, got {Hidden}");
         if (McSamples < 1 || McSamples > MaxCellSamples) throw new LtcException($"{origin}: training cell samples (--train-cell-samples) must be between 1 and {MaxCellSamples}, got {McSamples}");
+        if (DensitySamples < 0 || DensitySamples > MaxCellSamples) throw new LtcException($"{origin}: density samples (--density-samples) must be between 0 and {MaxCellSamples}, got {DensitySamples}");
+        if (DensitySamples > 0 && !Model.HasLattice()) throw new LtcException($"{origin}: density samples need a lattice model (ltc, eclq, block-ltc), not {Model.Name()}");
         if (Steps < 0 || Steps > MaxSteps) throw new LtcException($"{origin}: steps must be between 0 and {MaxSteps}, got {Steps}");
         if (Batch < 1 || Batch > MaxBatch) throw new LtcException($"{origin}: batch must be between 1 and {MaxBatch}, got {Batch}");
         if (!(Lambda > 0) || double.IsInfinity(Lambda)) throw new LtcException($"{origin}: lambda must be positive and finite");

@@ -18,6 +18,10 @@ public enum RandomStream
     EvaluationDither,
     /// <summary>The held-out draws and cell samples of a run's convergence checks (<see cref="ConvergenceOptions"/>).</summary>
     ConvergenceCheck,
+    /// <summary>The uniforms that become the density samples of training step t (<see cref="ModelConfig.DensitySamples"/>).</summary>
+    TrainingDensity,
+    /// <summary>The uniforms that become the density samples of evaluation replicate r.</summary>
+    EvaluationDensity,
 }
 
 /// <summary>
@@ -35,6 +39,7 @@ public static class ModelRandomness
     private const int ConvergenceCheckSalt = 0x27d4eb2f;
     private const int TrainingDitherSalt = 0x1b873593;
     private const int EvaluationDitherSalt = 0x5bd1e995;
+    private const int DensitySalt = 0x7f4a7c15;
 
     /// <summary>
     /// The seed of <paramref name="stream"/> at <paramref name="index"/> for a run seeded <paramref name="seed"/>
@@ -52,6 +57,8 @@ public static class ModelRandomness
         RandomStream.EvaluationCells => Seeds.Step(seed, -1 - index),
         RandomStream.EvaluationDither => Seeds.Step(seed, index) ^ EvaluationDitherSalt,
         RandomStream.ConvergenceCheck => Seeds.Step(seed, index) ^ ConvergenceCheckSalt,
+        RandomStream.TrainingDensity => Seeds.Step(seed, index) ^ DensitySalt,
+        RandomStream.EvaluationDensity => Seeds.Step(seed, -1 - index) ^ DensitySalt,
         _ => throw new ArgumentOutOfRangeException(nameof(stream), stream, "unknown random stream"),
     };
 
@@ -64,6 +71,18 @@ public static class ModelRandomness
     /// Voronoi cell, one per row, as a float32 tensor [<paramref name="rows"/>, n].</summary>
     public static Tensor Dither(RandomStream stream, Lattice lattice, int rows, int seed, int index) =>
         CellSamples(lattice, rows, CellSampling.MonteCarlo, Seed(stream, seed, index));
+
+    /// <summary>
+    /// The uniforms of <paramref name="stream"/> at <paramref name="index"/> that <see cref="LatentDensity.Sample"/>
+    /// maps to density samples: <paramref name="count"/> points of a scrambled Sobol sequence in (0, 1)ⁿ (stratified,
+    /// so the samples they give are too), as a float32 tensor [count, n]; an empty tensor when count is 0.
+    /// </summary>
+    public static Tensor DensityNoise(RandomStream stream, int count, int n, int seed, int index)
+    {
+        if (count == 0) return empty(0, n, dtype: ScalarType.Float32);
+        var sobol = new QuasiRandom.SobolSequence(n, scramble: true, Seed(stream, seed, index));
+        return Trainer.ToTensor(sobol.Next(count), count, n);
+    }
 
     /// <summary>
     /// <paramref name="count"/> points of the Voronoi cell of <paramref name="lattice"/> drawn with

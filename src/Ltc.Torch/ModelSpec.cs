@@ -61,6 +61,9 @@ public sealed record ModelSpec
     public int? TrainCellSamples { get; init; }
     /// <summary>Cell sampling in training.</summary>
     public CellSampling TrainCellSampling { get; init; } = CellSampling.ScrambledSobol;
+    /// <summary>Density samples M per training step of lattice models (<see cref="ModelConfig.DensitySamples"/>); null:
+    /// N/8 (<see cref="LatticeEntropyModel.DensitySampleCount"/>) for lattice models, 0 for the others.</summary>
+    public int? DensitySamples { get; init; }
     /// <summary>Seed of initialization, data and cell samples (the evaluation after training uses seed + 1000).</summary>
     public int Seed { get; init; } = 1;
     /// <summary>Test vectors of the evaluation after training; null: the profile's.</summary>
@@ -136,6 +139,7 @@ public sealed record ModelSpec
             Lambda = lambda,
             McSamples = TrainCellSamples ?? Profile.McSamples,
             Mc = TrainCellSampling,
+            DensitySamples = DensitySamples ?? (Kind.HasLattice() ? LatticeEntropyModel.DensitySampleCount(TrainCellSamples ?? Profile.McSamples) : 0),
             Steps = Steps ?? Profile.Steps,
             Batch = Batch ?? Profile.Batch,
             Lr = Lr ?? Profile.Lr,

@@ -166,7 +166,9 @@ public sealed class Trainer
             var x = tensor(xf, batch, d);
             Tensor? cells = lattice is null ? null : ModelRandomness.CellSamples(RandomStream.TrainingCells, lattice, cfg.McSamples, sampling, cfg.Seed, step);
             Tensor? dither = cfg.Proxy == QuantizationProxy.Dither && lattice is not null ? ModelRandomness.Dither(RandomStream.TrainingDither, lattice, batch, cfg.Seed, step) : null;
-            var r = _model.Forward(x, train: true, cells, dither);
+            Tensor? noise = lattice is null || cfg.DensitySamples == 0 ? null
+                : ModelRandomness.DensityNoise(RandomStream.TrainingDensity, cfg.DensitySamples, lattice.Dimension, cfg.Seed, step);
+            var r = _model.Forward(x, train: true, cells, dither, noise);
             var rate = r.BitsPerVector.mean() / spr;
             var dist = _model.Distortion(x, r.Reconstruction).mean();
             var loss = rate + cfg.Lambda * dist;

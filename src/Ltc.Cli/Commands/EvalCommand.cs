@@ -12,6 +12,7 @@ internal static partial class ModelCommands
         var model = new Option<string>("--model", "-m") { Description = "Model file (.ltcm).", Required = true };
         var samples = new Option<int?>("--samples") { Description = $"Test vectors from a synthetic source (default: the model's profile; 1..{EvalOptions.MaxSamples}; data sets use their test split)." }.Range(1, EvalOptions.MaxSamples);
         var cellSamples = new Option<int?>("--cell-samples") { Description = $"Cell samples per rate estimate (default: the model's profile; 1..{ModelConfig.MaxCellSamples}). (--mc-samples is a deprecated spelling.)" }.Range(1, ModelConfig.MaxCellSamples).DeprecatedAlias("--mc-samples");
+        var densitySamples = new Option<int?>("--density-samples") { Description = $"Samples M of the learned density that join the cell samples of each rate estimate (default: as many as cell samples; 0: cell samples alone; 0..{ModelConfig.MaxCellSamples})." }.Range(0, ModelConfig.MaxCellSamples);
         var replicates = new Option<int?>("--replicates") { Description = $"Independent cell-sample sets for the Monte Carlo error (default: the profile's, 4; 1..{EvalOptions.MaxReplicates})." }.Range(1, EvalOptions.MaxReplicates);
         var sampling = new Option<string>("--cell-sampling") { Description = $"Cell sampling: {CellSamplingCatalog.Names.Expected}. (--mc is a deprecated spelling.)", DefaultValueFactory = _ => "sobol-scrambled" }.DeprecatedAlias("--mc");
         var seed = new Option<int?>("--seed") { Description = "Seed of the test draws and cell samples (default: the model's seed + 1000)." };
@@ -22,7 +23,7 @@ internal static partial class ModelCommands
         var coded = new Option<bool>("--coded") { Description = "Also compress the test vectors to a real .ltc file and decompress it: file bits next to the estimated rate." };
         var cmd = new Command("eval", "Rate (with its Monte Carlo standard error), distortion, SNR and gap to R(D) of a trained model on held-out data. " +
             "Warns when the model file is an unfinished training checkpoint.");
-        foreach (var opt in new Option[] { model, samples, cellSamples, replicates, sampling, seed, source, device, threads, coded, json }) cmd.Options.Add(opt);
+        foreach (var opt in new Option[] { model, samples, cellSamples, densitySamples, replicates, sampling, seed, source, device, threads, coded, json }) cmd.Options.Add(opt);
         cmd.SetAction(pr =>
         {
             string path = pr.GetValue(model)!;
@@ -32,7 +33,7 @@ internal static partial class ModelCommands
             var cfg = loaded.Model.Config;
             string sourceName = pr.GetValue(source) ?? cfg.Source;
             var src = ModelSources.For(sourceName, cfg);
-            var options = EvalOptions.For(cfg, src, pr.GetValue(samples), pr.GetValue(cellSamples), pr.GetValue(replicates), cellSampling, pr.GetValue(seed));
+            var options = EvalOptions.For(cfg, src, pr.GetValue(samples), pr.GetValue(cellSamples), pr.GetValue(replicates), cellSampling, pr.GetValue(seed)) with { DensitySamples = pr.GetValue(densitySamples) };
             if (loaded.UnfinishedWarning(path) is string warning) LtcApp.Warn(warning);
             CliOptions.WarnDeprecated(pr);
             string fingerprint = Convert.ToHexStringLower(ModelFile.Fingerprint(loaded.Model));

@@ -32,6 +32,7 @@ internal sealed class ModelOptions
     public readonly Option<int?> Batch = new Option<int?>("--batch") { Description = $"Batch size (default: the profile's; 1..{ModelConfig.MaxBatch}, and batch × cell samples × latent size at most {ModelConfig.MaxStepValues:N0})." }.Range(1, ModelConfig.MaxBatch);
     public readonly Option<double?> Lr = new Option<double?>("--lr") { Description = $"Adam learning rate (default: the profile's; at most {MaxLr})." }.Positive(MaxLr);
     public readonly Option<int?> TrainCellSamples = new Option<int?>("--train-cell-samples") { Description = $"Cell samples N per training step (default: the profile's; 1..{ModelConfig.MaxCellSamples}). (--mc-samples is a deprecated spelling.)" }.Range(1, ModelConfig.MaxCellSamples).DeprecatedAlias("--mc-samples");
+    public readonly Option<int?> DensitySamples = new Option<int?>("--density-samples") { Description = $"Samples M of the learned density that join the N cell samples of each rate estimate in training (lattice models; default N/8; 0: cell samples alone, the estimator before 2026-11-30, whose floor keeps dithered models from zero rate; 0..{ModelConfig.MaxCellSamples})." }.Range(0, ModelConfig.MaxCellSamples);
     public readonly Option<string> TrainCellSampling = new("--train-cell-sampling") { Description = $"Cell sampling in training: {CellSamplingCatalog.Names.Expected}.", DefaultValueFactory = _ => "sobol-scrambled" };
     public readonly Option<int> Seed = new("--seed") { Description = "Seed of initialization, data and cell samples.", DefaultValueFactory = _ => 1 };
     public readonly Option<string> Device = new("--device") { Description = "cpu or cuda (this build is CPU-only; CUDA is untested).", DefaultValueFactory = _ => "cpu" };
@@ -52,7 +53,7 @@ internal sealed class ModelOptions
     public void AddTo(Command command)
     {
         foreach (var o in new Option[] { Source, Dim, Kind, Block, States, TrellisRows, Lattice, LatentDim, Transform, Hidden, Entropy, Proxy, Distortion,
-            Profile, Steps, Batch, Lr, TrainCellSamples, TrainCellSampling, Seed, Device, Threads, EvalSamples, EvalCellSamples, Json, UntilConverged, CheckEvery, Patience })
+            Profile, Steps, Batch, Lr, TrainCellSamples, DensitySamples, TrainCellSampling, Seed, Device, Threads, EvalSamples, EvalCellSamples, Json, UntilConverged, CheckEvery, Patience })
             command.Options.Add(o);
     }
 
@@ -84,6 +85,7 @@ internal sealed class ModelOptions
             Batch = pr.GetValue(Batch),
             Lr = pr.GetValue(Lr),
             TrainCellSamples = pr.GetValue(TrainCellSamples),
+            DensitySamples = pr.GetValue(DensitySamples),
             Seed = pr.GetValue(Seed),
             EvalSamples = pr.GetValue(EvalSamples),
             EvalCellSamples = pr.GetValue(EvalCellSamples),

@@ -49,6 +49,23 @@ internal static class FactorizedLogDensity
         return Node.apply(inputs);
     }
 
+    /// <summary>
+    /// Samples of the density by its inverse CDF (<see cref="FactorizedKernel.InverseCdf"/>), without gradient:
+    /// [M, n] for <paramref name="uniforms"/> [M, n] in (0, 1), each coordinate's search starting at
+    /// <paramref name="start"/> ([n]).
+    /// </summary>
+    public static Tensor InverseCdf(int[] dims, Tensor uniforms, Tensor start, IReadOnlyList<Tensor> matrices, IReadOnlyList<Tensor> biases,
+        IReadOnlyList<Tensor> factors)
+    {
+        using var scope = NewDisposeScope();
+        int n = (int)uniforms.shape[1];
+        var kernel = new FactorizedKernel(n, dims, [.. matrices.Select(Values)], [.. biases.Select(Values)], [.. factors.Select(Values)]);
+        var u = uniforms.detach().to(float32).contiguous();
+        var s = empty_like(u);
+        kernel.InverseCdf(Floats(u), Values(start), Floats(s));
+        return s.MoveToOuterDisposeScope();
+    }
+
     private sealed record Settings(int[] Dims, bool SumRows, int Threads, bool Vectors, int Layers, int Hidden);
 
     private static float[] Values(Tensor p) => p.detach().contiguous().data<float>().ToArray();

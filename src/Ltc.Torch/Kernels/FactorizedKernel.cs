@@ -65,6 +65,7 @@ internal sealed class FactorizedKernel
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(channels, 1);
         if (dims.Length < 2 || dims[0] != 1 || dims[^1] != 1) throw new ArgumentException("the layer widths must start and end with 1", nameof(dims));
+        if (dims.Any(w => w < 1 || w > MaxWidth)) throw new ArgumentException($"layer widths must be 1..{MaxWidth}", nameof(dims));
         _n = channels;
         _dims = dims;
         _layers = dims.Length - 1;
@@ -192,6 +193,98 @@ internal sealed class FactorizedKernel
         }
         return (gm, gb, ga);
     }
+
+    /// <summary>
+    /// Samples of the density by its inverse CDF: coordinate c of row r of <paramref name="samples"/> ([M, n]) solves
+    /// σ(l_c(x)) = u with u the same entry of <paramref name="uniforms"/> (values in (0, 1)), starting from
+    /// <paramref name="start"/>[c] (the learned median). Each solve is a safeguarded Newton iteration on the logit l_c
+    /// in double precision: a bracket is grown until it holds the target, then Newton steps that leave it, or do not
+    /// halve it, are replaced by bisection (Press et al., Numerical Recipes, rtsafe), to float32 resolution.
+    /// </summary>
+    /// <exception cref="ArgumentException">The spans' lengths do not match.</exception>
+    public void InverseCdf(ReadOnlySpan<float> uniforms, ReadOnlySpan<float> start, Span<float> samples)
+    {
+        if (uniforms.Length % _n != 0 || samples.Length != uniforms.Length || start.Length != _n)
+            throw new ArgumentException("uniforms and samples must be [M, n] and start [n]");
+        for (int q = 0; q < uniforms.Length; q++)
+        {
+            double u = Math.Clamp((double)uniforms[q], 1e-12, 1 - 1e-12);
+            samples[q] = (float)SolveLogit(q % _n, Math.Log(u / (1 - u)), start[q % _n]);
+        }
+    }
+
+    private double SolveLogit(int c, double target, double x0)
+    {
+        // Grow a bracket [lo, hi] with l(lo) ≤ target ≤ l(hi); l is increasing.
+        double lo = x0, hi = x0, width = 1;
+        double fLo = Logit(c, lo, out _) - target, fHi = fLo;
+        for (int k = 0; k < 200 && fLo > 0; k++) { hi = lo; fHi = fLo; lo -= width; width *= 2; fLo = Logit(c, lo, out _) - target; }
+        for (int k = 0; k < 200 && fHi < 0; k++) { lo = hi; fLo = fHi; hi += width; width *= 2; fHi = Logit(c, hi, out _) - target; }
+        if (fLo > 0 || fHi < 0) return fLo > 0 ? lo : hi; // a logit saturated beyond float range: the end of the search
+        double x = 0.5 * (lo + hi), step = hi - lo, last = step;
+        for (int k = 0; k < 100; k++)
+        {
+            double f = Logit(c, x, out double slope) - target;
+            if (f == 0) return x;
+            if (f < 0) lo = x; else hi = x;
+            double newton = slope > 0 ? x - f / slope : double.NaN;
+            last = step;
+            if (double.IsFinite(newton) && newton > lo && newton < hi && Math.Abs(newton - x) < 0.5 * Math.Abs(last))
+            {
+                step = newton - x;
+                x = newton;
+            }
+            else
+            {
+                step = 0.5 * (hi - lo);
+                x = lo + step;
+            }
+            if (Math.Abs(step) <= 1e-7 * Math.Max(1, Math.Abs(x))) return x;
+        }
+        return x;
+    }
+
+    // The CDF logit l_c(t) and its slope dl/dt, in double precision from the packed parameters.
+    private double Logit(int c, double t, out double slope)
+    {
+        var par = _packed.AsSpan(c * _perChannel, _perChannel);
+        Span<double> x = stackalloc double[MaxWidth], d = stackalloc double[MaxWidth];
+        Span<double> nx = stackalloc double[MaxWidth], nd = stackalloc double[MaxWidth];
+        x[0] = t;
+        d[0] = 1;
+        for (int k = 0; k < _layers; k++)
+        {
+            int inW = _dims[k], outW = _dims[k + 1];
+            for (int i = 0; i < outW; i++)
+            {
+                double z = par[_bOff[k] + i], e = 0;
+                for (int j = 0; j < inW; j++)
+                {
+                    double h = par[_hOff[k] + i * inW + j];
+                    z += h * x[j];
+                    e += h * d[j];
+                }
+                if (k < _layers - 1)
+                {
+                    double a = par[_aOff[k] + i], u = Math.Tanh(z);
+                    nx[i] = z + a * u;
+                    nd[i] = e * (1 + a * (1 - u * u));
+                }
+                else
+                {
+                    nx[i] = z;
+                    nd[i] = e;
+                }
+            }
+            nx[..outW].CopyTo(x);
+            nd[..outW].CopyTo(d);
+        }
+        slope = d[0];
+        return x[0];
+    }
+
+    // The widest layer the scalar evaluation supports (the density uses filters of 3).
+    private const int MaxWidth = 16;
 
     private void Run(int m, Action<Workspace, int> chunkBody)
     {
