@@ -14,7 +14,7 @@ internal static class BoundsCommand
     {
         var source = new Option<string>("--source") { Description = $"Source: {SourceCatalog.Help}.", Required = true };
         var dim = new Option<int?>("--dim") { Description = "Block length n of i.i.d. sources (or the data's dimension), 1 to 4096." };
-        var kind = new Option<string>("--kind") { Description = "rd | slb | ba | ecsq | ecvq | eclq | ectcq.", Required = true };
+        var kind = new Option<string>("--kind") { Description = "rd | slb | ba | ecsq | ecvq | eclq | ectcq | gaussian-rd (R(D) of the Gaussian with the test split's covariance: every source's R(D) lies on or below it under MSE).", Required = true };
         var lattice = new Option<string?>("--lattice") { Description = "Lattice for --kind eclq, e.g. E8." };
         var points = new Option<int>("--points") { Description = "Number of curve points, 2 to 1000.", DefaultValueFactory = _ => 12 };
         var maxRate = new Option<double>("--max-rate") { Description = "Highest rate to aim for (per rate unit), in (0, 16].", DefaultValueFactory = _ => 3.0 };

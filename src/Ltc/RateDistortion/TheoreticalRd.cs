@@ -35,6 +35,45 @@ public static class TheoreticalRd
     }
 
     /// <summary>
+    /// The eigenvalues of the sample covariance of <paramref name="samples"/> (rows of <paramref name="dimension"/>
+    /// values, at least two rows), in no particular order, negative round-off clamped to 0.
+    /// </summary>
+    /// <exception cref="LtcException">Fewer than two rows, or a length that is not a whole number of rows.</exception>
+    public static double[] CovarianceEigenvalues(ReadOnlySpan<double> samples, int dimension)
+    {
+        if (dimension < 1 || samples.Length % dimension != 0 || samples.Length / dimension < 2)
+            throw new LtcException($"a covariance needs at least two whole rows of {dimension} values, got {samples.Length} values");
+        int rows = samples.Length / dimension;
+        var m = Matrix<double>.Build.Dense(rows, dimension);
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < dimension; j++) m[i, j] = samples[i * dimension + j];
+        var means = m.ColumnSums() / rows;
+        var centered = m - Matrix<double>.Build.Dense(rows, dimension, (_, j) => means[j]);
+        var cov = centered.TransposeThisAndMultiply(centered) / (rows - 1);
+        return [.. cov.Evd(Symmetricity.Symmetric).EigenValues.Select(c => Math.Max(c.Real, 0))];
+    }
+
+    /// <summary>
+    /// The point of the Gaussian vector's R(D) curve (eigenvalues <paramref name="eigenvalues"/>) at
+    /// <paramref name="rate"/> bits per vector: the water level θ found by bisection (R is decreasing in θ), the
+    /// distortion per component there. Rate 0 gives D = the mean eigenvalue.
+    /// </summary>
+    public static RdPoint GaussianVectorPointAtRate(ReadOnlySpan<double> eigenvalues, double rate)
+    {
+        double hi = 0;
+        foreach (var l in eigenvalues) hi = Math.Max(hi, l);
+        if (!(rate > 0)) return ReverseWaterFillingAtLevel(eigenvalues, hi);
+        double lo = 0;
+        for (int it = 0; it < 200; it++)
+        {
+            double mid = 0.5 * (lo + hi);
+            if (ReverseWaterFillingAtLevel(eigenvalues, mid).Rate > rate) lo = mid;
+            else hi = mid;
+        }
+        return ReverseWaterFillingAtLevel(eigenvalues, 0.5 * (lo + hi)) with { Rate = rate };
+    }
+
+    /// <summary>
     /// R(D) in bits per vector of a Gaussian vector with the given covariance at distortion D (MSE per component),
     /// by reverse water-filling on the eigenvalues (water level found by bisection).
     /// </summary>

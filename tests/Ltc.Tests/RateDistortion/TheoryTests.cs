@@ -228,4 +228,38 @@ public class TheoryTests
         Assert.Equal(Math.Log2(1 / 0.25), TheoreticalRd.LaplaceAbsoluteErrorRate(0.25), 12);
         Assert.Equal(0, TheoreticalRd.LaplaceAbsoluteErrorRate(1.5));
     }
+
+    [Fact]
+    public void GaussianVectorPointAtRateInvertsTheRateOfReverseWaterFilling()
+    {
+        double[] ev = [4.0, 1.0, 0.25, 0.0];
+        Assert.Equal(ev.Average(), TheoreticalRd.GaussianVectorPointAtRate(ev, 0).Distortion, 12);
+        foreach (double r in new[] { 0.3, 1.0, 2.5, 7.0 })
+        {
+            var p = TheoreticalRd.GaussianVectorPointAtRate(ev, r);
+            Assert.Equal(r, TheoreticalRd.GaussianVectorRate(ev, p.Distortion), 6);
+        }
+        // Sample covariance of a known matrix: rows (a, 2a, b) give eigenvalues {5·var(a), var(b), 0}.
+        var rng = new Random(3);
+        var x = new double[3 * 20000];
+        for (int i = 0; i < 20000; i++)
+        {
+            double a = rng.NextDouble() - 0.5, b = 2 * (rng.NextDouble() - 0.5);
+            (x[3 * i], x[3 * i + 1], x[3 * i + 2]) = (a, 2 * a, b);
+        }
+        var e = TheoreticalRd.CovarianceEigenvalues(x, 3).Order().ToArray();
+        Assert.Equal(0, e[0], 9);
+        Assert.Equal(4.0 / 12, e[1], 2);  // var(b) = 4/12, sample error ~0.3 %
+        Assert.Equal(5.0 / 12, e[2], 2);
+    }
+
+    [Fact]
+    public void GaussianRdOfAnIidGaussianSourceIsItsClosedForm()
+    {
+        var src = Ltc.Sources.SourceCatalog.Parse("gaussian", 4);
+        var curve = Baselines.Compute(BaselineKind.GaussianRd, src, new BaselineOptions { Points = 5, MaxRate = 3 });
+        foreach (var p in curve)
+            // 200,000 draws: the sample eigenvalues are within about 1 % of 1, so D within 1.5 % of 2^(−2R).
+            Assert.Equal(Math.Pow(2, -2 * p.Rate), p.Distortion, 0.015 * Math.Pow(2, -2 * p.Rate));
+    }
 }
