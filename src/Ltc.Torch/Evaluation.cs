@@ -13,8 +13,8 @@ namespace Ltc.Torch;
 /// <param name="Seed">Seed of the test draws, dither and cell samples.</param>
 /// <param name="DensitySamples">Samples M of the learned density that join the cell samples of every rate estimate
 /// (<see cref="LatticeEntropyModel.LogCellProbability"/>); null for as many as cell samples (their cost is small
-/// next to the B·N cell evaluations, and with them the Monte Carlo error falls several-fold), 0 for the cell samples
-/// alone.</param>
+/// next to the B·N cell evaluations; near zero rate they remove the estimate's upward bias and most of its Monte Carlo
+/// error, elsewhere the error stays of the same order), 0 for the cell samples alone.</param>
 public sealed record EvalOptions(int Samples = 16384, int McSamples = 2048, int Replicates = 4,
     CellSampling Sampling = CellSampling.ScrambledSobol, int Seed = 12345, int? DensitySamples = null)
 {
@@ -74,6 +74,8 @@ public sealed record EvalOptions(int Samples = 16384, int McSamples = 2048, int 
             throw new LtcException($"evaluation of {count} test vectors with {Replicates} replicates keeps {count * Replicates:N0} rates; at most {MaxValues:N0}");
         if ((long)McSamples * latentSize * Replicates > MaxValues)
             throw new LtcException($"{Replicates} replicates of {McSamples} cell samples in {latentSize} dimensions need {(long)McSamples * latentSize * Replicates:N0} values; at most {MaxValues:N0}");
+        if ((long)EffectiveDensitySamples * latentSize * Replicates > MaxValues)
+            throw new LtcException($"{Replicates} replicates of {EffectiveDensitySamples} density samples in {latentSize} dimensions need {(long)EffectiveDensitySamples * latentSize * Replicates:N0} values; at most {MaxValues:N0}");
         return this;
     }
 }
@@ -126,7 +128,8 @@ public static class Evaluator
         // Bound the [chunk × N × n] tensor of shifted points to about a megabyte: large tensors cost more in page
         // faults and cache misses than they save in per-call overhead.
         int n = cfg.LatentSize;
-        int chunk = lattice is null ? 4096 : Math.Clamp(262_144 / Math.Max(1, options.McSamples * n), 1, 4096);
+        // Density samples are tested against every row's cell ([chunk × M × n]), so the larger of N and M sets the chunk.
+        int chunk = lattice is null ? 4096 : Math.Clamp(262_144 / Math.Max(1, Math.Max(options.McSamples, options.EffectiveDensitySamples) * n), 1, 4096);
         model.eval();
         using var _ = no_grad();
         var cells = new Tensor[reps];

@@ -160,9 +160,9 @@ public sealed record ModelConfig
             throw new LtcException($"{origin}: the model would have {parameters:N0} parameters (dimension {Dim}, hidden {Hidden}, latent {LatentDim}, {Entropy.Name()}); at most {MaxParameters:N0}");
         long latentSize = LatentSize;
         long step = Math.Max((long)Batch * Dim, (long)Batch * Hidden * (block ? Block : 1));
-        if (Model.HasLattice()) step = Math.Max(step, (long)Batch * McSamples * latentSize);
+        if (Model.HasLattice()) step = Math.Max(step, (long)Batch * Math.Max(McSamples, DensitySamples) * latentSize);
         if (step > MaxStepValues)
-            throw new LtcException($"{origin}: one training step would need tensors of {step:N0} values (batch {Batch} × cell samples {McSamples} × latent {latentSize}, or batch × dimension/hidden); at most {MaxStepValues:N0}: lower --batch or --train-cell-samples");
+            throw new LtcException($"{origin}: one training step would need tensors of {step:N0} values (batch {Batch} × cell or density samples {Math.Max(McSamples, DensitySamples)} × latent {latentSize}, or batch × dimension/hidden); at most {MaxStepValues:N0}: lower --batch, --train-cell-samples or --density-samples");
         if (Model == ModelKind.Ttc)
         {
             if (!Trellis.TrellisCode.SupportedStates.Contains(States))

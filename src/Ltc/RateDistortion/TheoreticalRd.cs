@@ -35,21 +35,23 @@ public static class TheoreticalRd
     }
 
     /// <summary>
-    /// The eigenvalues of the sample covariance of <paramref name="samples"/> (rows of <paramref name="dimension"/>
-    /// values, at least two rows), in no particular order, negative round-off clamped to 0.
+    /// The eigenvalues of the covariance of <paramref name="samples"/> (rows of <paramref name="dimension"/> values,
+    /// more rows than dimensions), normalized by the row count as the per-coordinate variance of a split is, so that
+    /// their mean is that variance; in no particular order, negative round-off clamped to 0.
     /// </summary>
-    /// <exception cref="LtcException">Fewer than two rows, or a length that is not a whole number of rows.</exception>
+    /// <exception cref="LtcException">No more rows than dimensions (the covariance would be singular and its
+    /// R(D) far too optimistic), or a length that is not a whole number of rows.</exception>
     public static double[] CovarianceEigenvalues(ReadOnlySpan<double> samples, int dimension)
     {
-        if (dimension < 1 || samples.Length % dimension != 0 || samples.Length / dimension < 2)
-            throw new LtcException($"a covariance needs at least two whole rows of {dimension} values, got {samples.Length} values");
+        if (dimension < 1 || samples.Length % dimension != 0 || samples.Length / dimension <= dimension)
+            throw new LtcException($"a full-rank covariance of {dimension} dimensions needs more than {dimension} rows, got {samples.Length / Math.Max(1, dimension)}");
         int rows = samples.Length / dimension;
         var m = Matrix<double>.Build.Dense(rows, dimension);
         for (int i = 0; i < rows; i++)
             for (int j = 0; j < dimension; j++) m[i, j] = samples[i * dimension + j];
         var means = m.ColumnSums() / rows;
         var centered = m - Matrix<double>.Build.Dense(rows, dimension, (_, j) => means[j]);
-        var cov = centered.TransposeThisAndMultiply(centered) / (rows - 1);
+        var cov = centered.TransposeThisAndMultiply(centered) / rows;
         return [.. cov.Evd(Symmetricity.Symmetric).EigenValues.Select(c => Math.Max(c.Real, 0))];
     }
 
