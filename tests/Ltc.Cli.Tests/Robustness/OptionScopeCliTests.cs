@@ -14,4 +14,30 @@ public sealed class OptionScopeCliTests
         Assert.Contains("--trellis-rows", err);
         Assert.Single(err.Trim().Split('\n'));
     }
+
+    [Fact]
+    public void DensitySamplesAreBoundedAndBelongToLatticeModels()
+    {
+        // 262,144 density samples × batch 256 × 2 latents is 134 M values a step: refused before any training, nothing
+        // written.
+        string outPath = Path.Combine(Path.GetTempPath(), $"ltc-density-{Guid.NewGuid():N}.ltcm");
+        var (code, _, err) = LtcApp.RunCaptured("train", "--kind", "ltc", "--lattice", "A2", "--proxy", "dither", "--entropy", "factorized",
+            "--lambda", "4", "--steps", "2", "--density-samples", "262144", "--out", outPath);
+        Assert.Equal(2, code);
+        Assert.Contains("--density-samples", err);
+        Assert.Single(err.Trim().Split('\n'));
+        (code, _, err) = LtcApp.RunCaptured("train", "--kind", "ntc", "--lambda", "4", "--density-samples", "4", "--out", outPath);
+        Assert.Equal(2, code);
+        Assert.Contains("density samples need a lattice model", err);
+        Assert.False(File.Exists(outPath));
+    }
+
+    [Fact]
+    public void GaussianRdNeedsMoreRowsThanDimensions()
+    {
+        var (code, _, err) = LtcApp.RunCaptured("bounds", "--source", "gaussian", "--dim", "64", "--kind", "gaussian-rd", "--samples", "50", "--points", "3");
+        Assert.Equal(2, code);
+        Assert.Contains("more than 64 rows", err);
+        Assert.Single(err.Trim().Split('\n'));
+    }
 }
