@@ -22,7 +22,7 @@ public class FactorizedKernelTests
     // derivation produces (O(1) relative: dropping ḡ·s from ā gives ~0.8).
     private const double GradientTolerance = 1e-3;
 
-    private static FactorizedDensity NewDensity(int n, int seed)
+    internal static FactorizedDensity NewDensity(int n, int seed)
     {
         manual_seed(seed);
         var density = new FactorizedDensity(n);

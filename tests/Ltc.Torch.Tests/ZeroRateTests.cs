@@ -101,11 +101,7 @@ public class ZeroRateTests
     {
         // A perturbed density (softplus and tanh far from their initial values), uniforms from the far tails to the
         // middle: the CDF of each sample gives back its uniform to float32 accuracy.
-        manual_seed(3);
-        var density = new FactorizedDensity(3);
-        using (no_grad())
-            foreach (var (name, p) in density.named_parameters())
-                if (!name.Contains("quantiles")) p.add_(randn_like(p) * (name.Contains("factors") ? 1.5 : 0.8));
+        var density = FactorizedKernelTests.NewDensity(3, seed: 3);
         var u = cat([Noise(61, 3, 11), tensor(new[] { 1e-6f, 0.5f, 1 - 1e-6f, 0.001f, 0.999f, 0.25f }, 2, 3)]);
         var s = density.Sample(u)!;
         Assert.Equal(u.shape, s.shape);
