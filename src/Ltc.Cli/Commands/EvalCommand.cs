@@ -31,6 +31,8 @@ internal static partial class ModelCommands
             TorchSetup.Configure(pr.GetValue(device)!, pr.GetValue(threads));
             var loaded = ModelFile.Load(path);
             var cfg = loaded.Model.Config;
+            if (pr.GetValue(densitySamples) is not null && !cfg.Model.HasLattice())
+                throw new LtcException($"--density-samples is for lattice models (ltc, eclq, block-ltc); {path} is {cfg.Model.Name()}, whose rate is exact");
             string sourceName = pr.GetValue(source) ?? cfg.Source;
             var src = ModelSources.For(sourceName, cfg);
             var options = EvalOptions.For(cfg, src, pr.GetValue(samples), pr.GetValue(cellSamples), pr.GetValue(replicates), cellSampling, pr.GetValue(seed)) with { DensitySamples = pr.GetValue(densitySamples) };
