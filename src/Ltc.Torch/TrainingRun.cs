@@ -42,7 +42,7 @@ public static class TrainingRun
     /// <param name="checkpointEvery">Steps between checkpoints (0: only at the end; null: a tenth of the run, at least 1).
     /// Ignored when <paramref name="path"/> is null.</param>
     /// <param name="progress">Receives training progress about four times a second; the last report (sent when
-    /// training stops, before the tables are fitted) has <see cref="TrainingProgress.StepsPerSecond"/> 0. Reports come
+    /// training stops, before the tables are fitted) has <see cref="TrainingProgress.IsLast"/> set. Reports come
     /// on the calling thread.</param>
     /// <param name="cancel">Observed between training steps, after the tables are fitted and during the evaluation. When
     /// it fires during training, the checkpoint of the steps done so far is saved to <paramref name="path"/> (marked

@@ -85,7 +85,7 @@ internal static partial class ModelCommands
             if (_ended) return;
             _view ??= ProgressViews.Training(writer, title);
             _view.Report(value);
-            if (value.StepsPerSecond == 0) // the last report of a run (see TrainingRun.Train)
+            if (value.IsLast)
             {
                 // An interrupted run stops short of its steps: end the display without claiming it is done.
                 if (value.Step < value.Steps) _view.Dispose();

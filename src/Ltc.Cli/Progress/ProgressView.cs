@@ -39,13 +39,16 @@ internal abstract class ProgressView<T> : IProgress<T>, IDisposable
     {
         private readonly Stopwatch _clock = Stopwatch.StartNew();
         private TimeSpan _last = TimeSpan.Zero; // the first line after 10 s: short work prints only its result
+        private long _lastDone = -1;
         private bool _done;
 
         protected override void Show(ProgressLine p)
         {
             bool end = p.Done >= p.Total;
             if (!end && (_clock.Elapsed - _last).TotalSeconds < 10) return;
+            if (end && p.Done == _lastDone) return; // the end of work is reported once, however often it is reported
             _last = _clock.Elapsed;
+            _lastDone = p.Done;
             writer.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0}: {1}/{2}  {3}  ETA {4:hh\\:mm\\:ss}", title, p.Done, p.Total, p.Text, p.Eta));
             writer.Flush();
         }

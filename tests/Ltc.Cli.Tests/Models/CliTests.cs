@@ -44,6 +44,18 @@ public class CliTests : IDisposable
     }
 
     [Fact]
+    public void RedirectedProgressEndsWithTheLastStepOnceAndTheTotalTime()
+    {
+        string model = Path.Combine(_dir, "p.ltcm");
+        var (code, _, stderr) = Run([.. "train --source gaussian --dim 2 --kind ltc --lattice A2 --lambda 2 --out".Split(' '), model, .. Small]);
+        Assert.True(code == 0, stderr);
+        var last = stderr.Split('\n').Where(l => l.Contains("30/30")).ToArray();
+        Assert.True(last.Length == 1, stderr);
+        Assert.Matches(@" [1-9][0-9.]* steps/s", last[0]); // a measured speed, not the end-of-run report's 0
+        Assert.Contains("λ=2: done in ", stderr);
+    }
+
+    [Fact]
     public void PlotCellsDrawsA2dModelAndRefusesOthers()
     {
         string model = Path.Combine(_dir, "b.ltcm");
