@@ -42,6 +42,14 @@ public sealed record EvaluationReport(string Model, string? Fingerprint, string 
     /// plateau before its step ceiling; null for a run of a fixed number of steps.</summary>
     public bool? Converged { get; init; }
 
+    /// <summary>This report with what <paramref name="state"/> (the model file's training state) says of its training:
+    /// the steps (null for a model never trained here, e.g. imported weights) and whether it converged.</summary>
+    public EvaluationReport WithTraining(TrainingState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        return this with { StepsTrained = state.Step > 0 ? state.Step : null, Converged = state.Convergence?.Converged };
+    }
+
     /// <summary>The report of <paramref name="result"/>, an evaluation on <paramref name="source"/> of the model of
     /// configuration <paramref name="config"/> saved in <paramref name="modelPath"/>.</summary>
     public static EvaluationReport Of(ModelConfig config, string source, EvalResult result, double trainSeconds, string modelPath, string? fingerprint)

@@ -41,9 +41,13 @@ internal static partial class ModelCommands
             string fingerprint = Convert.ToHexStringLower(ModelFile.Fingerprint(loaded.Model));
             var output = pr.InvocationConfiguration.Output;
             if (pr.GetValue(coded))
-                output.Write(RenderCoded(pr.GetValue(json), CodedEvaluationReport.Of(cfg, sourceName, CodedEvaluator.Evaluate(loaded.Model, src, options), path, fingerprint, loaded.State.Seconds)));
+            {
+                var report = CodedEvaluationReport.Of(cfg, sourceName, CodedEvaluator.Evaluate(loaded.Model, src, options), path, fingerprint, loaded.State.Seconds);
+                output.Write(RenderCoded(pr.GetValue(json), report with { Estimate = report.Estimate.WithTraining(loaded.State) }));
+            }
             else
-                output.Write(Render(pr.GetValue(json), EvaluationReport.Of(cfg, sourceName, Evaluator.Evaluate(loaded.Model, src, options), loaded.State.Seconds, path, fingerprint)));
+                output.Write(Render(pr.GetValue(json), EvaluationReport.Of(cfg, sourceName, Evaluator.Evaluate(loaded.Model, src, options), loaded.State.Seconds, path, fingerprint)
+                    .WithTraining(loaded.State)));
             return 0;
         });
         return cmd;

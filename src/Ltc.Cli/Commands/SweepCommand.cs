@@ -46,7 +46,7 @@ internal static partial class ModelCommands
                         ? CliOutput.ToJson(new
                         {
                             Results = entries.Select(e => EvaluationReport.Of(e.Item.Config, e.Item.Config.Source, e.Result.Evaluation, e.Result.TrainSeconds, e.Item.Path,
-                                Convert.ToHexStringLower(ModelFile.Fingerprint(e.Result.Model))) with { StepsTrained = e.Result.State.Step, Converged = e.Result.State.Convergence?.Converged }).ToList(),
+                                Convert.ToHexStringLower(ModelFile.Fingerprint(e.Result.Model))).WithTraining(e.Result.State)).ToList(),
                             Csv = plan.ResultsPath,
                         }) + Environment.NewLine
                         : $"wrote {entries.Count} model{(entries.Count == 1 ? "" : "s")} and {CliOutput.Escape(plan.ResultsPath)}" + Environment.NewLine,

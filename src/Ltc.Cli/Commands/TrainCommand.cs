@@ -54,7 +54,7 @@ internal static partial class ModelCommands
                 TrainingRun.TrainToFile(cfg, source, eval, path, pr.GetValue(resume), pr.GetValue(every), view, run =>
                 {
                     text = Render(json, EvaluationReport.Of(cfg, cfg.Source, run.Evaluation, run.TrainSeconds, path, Convert.ToHexStringLower(ModelFile.Fingerprint(run.Model)))
-                        with { StepsTrained = run.State.Step, Converged = run.State.Convergence?.Converged });
+                        .WithTraining(run.State));
                     convergence = run.State.Convergence;
                     if (curvePath is not null && convergence is not null) AtomicFile.WriteAllText(curvePath, convergence.ToCsv());
                 }, interruption.Token, setup.Convergence);

@@ -56,16 +56,28 @@ public class ConvergenceCliTests : IDisposable
         var (code, stdout, err) = Run("train", "--kind", "ntc", "--dim", "2", "--lambda", "4", "--hidden", "16", "--lr", "0.01", "--steps", "3000",
             "--until-converged", "--check-every", "20", "--patience", "2", "--eval-samples", "256", "--out", model, "--json");
         Assert.True(code == 0, err);
+        int steps;
         using (var doc = System.Text.Json.JsonDocument.Parse(stdout))
         {
             Assert.True(doc.RootElement.GetProperty("converged").GetBoolean());
-            Assert.True(doc.RootElement.GetProperty("steps_trained").GetInt32() < 3000);
+            steps = doc.RootElement.GetProperty("steps_trained").GetInt32();
+            Assert.True(steps < 3000);
         }
         var saved = Ltc.Torch.ModelFile.Load(model);
-        Assert.True(saved.State.Step < 3000);
+        Assert.Equal(steps, saved.State.Step);
         Assert.False(saved.Unfinished);
         (code, _, err) = Run("eval", "--model", model, "--samples", "256");
         Assert.True(code == 0, err);
         Assert.DoesNotContain("unfinished", err);
+        // eval reads the same training facts from the model file, estimated and coded alike
+        foreach (var extra in new[] { Array.Empty<string>(), ["--coded"] })
+        {
+            (code, stdout, err) = Run(["eval", "--model", model, "--samples", "256", "--json", .. extra]);
+            Assert.True(code == 0, err);
+            using var doc = System.Text.Json.JsonDocument.Parse(stdout);
+            var root = extra.Length == 0 ? doc.RootElement : doc.RootElement.GetProperty("estimate");
+            Assert.Equal(steps, root.GetProperty("steps_trained").GetInt32());
+            Assert.True(root.GetProperty("converged").GetBoolean());
+        }
     }
 }
