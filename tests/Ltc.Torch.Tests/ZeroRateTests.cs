@@ -96,6 +96,36 @@ public class ZeroRateTests
         }
     }
 
+    [Theory]
+    [InlineData(0.05)]
+    [InlineData(0.3)]
+    public void MixedEstimateGivesTheLatentThePlainEstimatesGradientOfTheCellProbability(double sigma)
+    {
+        // ∇ŷ log P̂ with density samples must be (V/N)·Σⱼ ∇p(ŷ + uⱼ) / P̂: the cell samples' unbiased estimate of ∇P, not
+        // damped by the MIS weights (which starved the transforms of the rate's gradient near zero rate). Same cell
+        // samples, so the identity is exact up to float32 rounding. Dithered points part-way out of the density's cell.
+        var model = new LatticeEntropyModel(new SampledNormalDensity([0, 0], sigma), A2);
+        var u = CellSamples(256, 11);
+        var points = new float[] { 0.6f * (float)sigma, 0.3f * (float)sigma, -0.4f * (float)sigma, 0.9f * (float)sigma };
+        (double[] Grad, double[] LogP) Gradient(Tensor? noise)
+        {
+            var yhat = tensor(points, 2, 2).requires_grad_();
+            var logp = model.LogCellProbability(yhat, u, noise);
+            logp.sum().backward();
+            return (yhat.grad!.to(float64).data<double>().ToArray(), logp.detach().to(float64).data<double>().ToArray());
+        }
+        var (mixedGrad, mixedLogP) = Gradient(Noise(32, 2, 5));
+        var (plainGrad, plainLogP) = Gradient(null);
+        for (int i = 0; i < 4; i++)
+        {
+            double want = plainGrad[i] * Math.Exp(plainLogP[i / 2] - mixedLogP[i / 2]);
+            Assert.True(Math.Abs(mixedGrad[i] - want) <= 1e-4 * Math.Abs(want) + 1e-5,
+                $"σ = {sigma}, coordinate {i}: ∂ log P̂/∂ŷ = {mixedGrad[i]:G6}, plain ∇P / P̂ = {want:G6}");
+        }
+        // Not a vacuous identity: the points sit where the density is steep, so these gradients are far from zero.
+        Assert.True(plainGrad.Max(Math.Abs) > 0.1 / sigma, $"largest plain gradient {plainGrad.Max(Math.Abs):G4}");
+    }
+
     [Fact]
     public void FactorizedDensitySamplesInvertItsCdf()
     {
