@@ -17,7 +17,7 @@ internal static class BoundsCommand
         var kind = new Option<string>("--kind") { Description = "rd | slb | ba | ecsq | ecvq | eclq | ectcq | gaussian-rd (R(D) of the Gaussian with the test split's covariance: every source's R(D) lies on or below it under MSE).", Required = true };
         var lattice = new Option<string?>("--lattice") { Description = "Lattice for --kind eclq, e.g. E8." };
         var points = new Option<int>("--points") { Description = "Number of curve points, 2 to 1000.", DefaultValueFactory = _ => 12 };
-        var maxRate = new Option<double>("--max-rate") { Description = "Highest rate to aim for (per rate unit), in (0, 16].", DefaultValueFactory = _ => 3.0 };
+        var maxRate = new Option<double>("--max-rate") { Description = "Highest rate to aim for (per rate unit), in (0, 16]; gaussian-rd: bits per vector, up to 16 per coordinate.", DefaultValueFactory = _ => 3.0 };
         var samples = new Option<int?>("--samples") { Description = $"Source samples (ECVQ training and held-out sets each, at least 100; ECLQ draws, at least 10; BA and SLB histogram), at most {Baselines.MaxSamples:N0} and {Baselines.MaxSampleValues:N0} values." };
         var cellSamples = new Option<int>("--cell-samples") { Description = $"Voronoi cell samples per cell integral (eclq), 16 to {Baselines.MaxCellSamples:N0}.", DefaultValueFactory = _ => 4096 };
         var bins = new Option<int?>("--bins") { Description = "Histogram bins per axis for ba and slb on sample sources, 2 to 4096 in 1-d, 2 to 64 in 2-d (default 512 in 1-d, 48 for ba and 64 for slb in 2-d)." };
@@ -37,8 +37,8 @@ internal static class BoundsCommand
             if (pr.GetValue(json) && pr.GetValue(csv)) throw new LtcException("--json and --csv are exclusive");
             var options = new BaselineOptions(pr.GetValue(points), pr.GetValue(maxRate), pr.GetValue(samples), pr.GetValue(cellSamples),
                 pr.GetValue(bins), pr.GetValue(maxCodewords), pr.GetValue(maxCells), pr.GetValue(seed), States: pr.GetValue(states));
-            options.ValidateRateGrid();
             var k = Baselines.ParseKind(pr.GetValue(kind)!);
+            options.ValidateRateGrid(k);
             if (k != BaselineKind.Ectcq && pr.GetResult(states) is { Implicit: false }) throw new LtcException("--states is for --kind ectcq");
             int? dimValue = pr.GetValue(dim);
             if (dimValue is < 1 or > 4096) throw new LtcException($"--dim must be between 1 and 4096, got {dimValue}");

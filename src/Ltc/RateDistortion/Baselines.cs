@@ -54,7 +54,7 @@ public sealed record BaselineOptions(
     /// <exception cref="LtcException">A setting is out of range (one line naming the <c>ltc bounds</c> option).</exception>
     public void Validate(BaselineKind kind)
     {
-        ValidateRateGrid();
+        ValidateRateGrid(kind);
         int minSamples = kind == BaselineKind.Ecvq ? 100 : 10;
         if (Samples is int s && (s < minSamples || s > Baselines.MaxSamples))
             throw new LtcException($"--samples must be between {minSamples} and {Baselines.MaxSamples} for --kind {Baselines.NameOf(kind)}, got {s}");
@@ -71,12 +71,15 @@ public sealed record BaselineOptions(
             throw new LtcException($"--samples must be at least 1000 for --kind ectcq, got {Samples}");
     }
 
-    /// <summary>The first checks of <see cref="Validate"/>: <see cref="Points"/> and <see cref="MaxRate"/>.</summary>
+    /// <summary>The first checks of <see cref="Validate"/>: <see cref="Points"/> and <see cref="MaxRate"/> (at most 16
+    /// bits per rate unit; for <see cref="BaselineKind.GaussianRd"/>, whose rates are per vector, 16 per coordinate,
+    /// checked against the source's dimension by <see cref="Baselines.CheckSizes"/>).</summary>
     /// <exception cref="LtcException">Either is out of range.</exception>
-    public void ValidateRateGrid()
+    public void ValidateRateGrid(BaselineKind? kind = null)
     {
         if (Points < 2 || Points > 1000) throw new LtcException($"--points must be between 2 and 1000, got {Points}");
-        if (!(MaxRate > 0) || MaxRate > 16) throw new LtcException($"--max-rate must be in (0, 16], got {MaxRate}");
+        double limit = kind == BaselineKind.GaussianRd ? Baselines.MaxRatePerCoordinate * 4096 : Baselines.MaxRatePerCoordinate;
+        if (!(MaxRate > 0) || MaxRate > limit) throw new LtcException($"--max-rate must be in (0, {limit}], got {MaxRate}");
     }
 }
 
@@ -87,6 +90,9 @@ public sealed record BaselineOptions(
 /// </summary>
 public static class Baselines
 {
+    /// <summary>The highest rate a curve aims for, in bits per coordinate.</summary>
+    public const double MaxRatePerCoordinate = 16;
+
     /// <summary>The most source samples one curve draws.</summary>
     public const int MaxSamples = 10_000_000;
 
@@ -149,6 +155,9 @@ public static class Baselines
             throw new LtcException($"--samples {effective}{(options.Samples is null ? " (the default)" : "")} of dimension {source.Dimension} is more than {MaxSampleValues} values; give fewer --samples");
         if (options.Lattice is Lattice lat && (long)options.CellSamples * lat.Dimension > MaxSampleValues)
             throw new LtcException($"--cell-samples {options.CellSamples} of dimension {lat.Dimension} is more than {MaxSampleValues} values");
+        double perUnit = MaxRatePerCoordinate * source.Dimension / source.ScalarsPerSample;
+        if (kind == BaselineKind.GaussianRd && options.MaxRate > perUnit)
+            throw new LtcException($"--max-rate must be in (0, {perUnit}] for gaussian-rd of {source.Name} (16 bits per coordinate), got {options.MaxRate}");
     }
 
     /// <summary>

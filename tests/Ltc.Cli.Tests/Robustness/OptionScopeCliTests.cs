@@ -40,4 +40,22 @@ public sealed class OptionScopeCliTests
         Assert.Contains("more than 64 rows", err);
         Assert.Single(err.Trim().Split('\n'));
     }
+
+    [Fact]
+    public void GaussianRdRatesArePerVectorUpTo16BitsPerCoordinate()
+    {
+        // Blocks of two 2-d banana vectors: rates are per banana vector, so up to 32 bits; other kinds stay at 16.
+        string[] b = ["bounds", "--source", "block:2:banana", "--kind", "gaussian-rd", "--points", "3", "--samples", "2000", "--csv"];
+        var (code, stdout, err) = LtcApp.RunCaptured([.. b, "--max-rate", "32"]);
+        Assert.True(code == 0, err);
+        var last = stdout.Trim().Split('\n')[^1].Split(',');
+        Assert.Equal(32, double.Parse(last[0], System.Globalization.CultureInfo.InvariantCulture), 6);
+        (code, _, err) = LtcApp.RunCaptured([.. b, "--max-rate", "33"]);
+        Assert.Equal(2, code);
+        Assert.Contains("--max-rate must be in (0, 32] for gaussian-rd", err);
+        Assert.Single(err.Trim().Split('\n'));
+        (code, _, err) = LtcApp.RunCaptured("bounds", "--source", "gaussian", "--kind", "ba", "--max-rate", "17");
+        Assert.Equal(2, code);
+        Assert.Contains("--max-rate must be in (0, 16]", err);
+    }
 }
