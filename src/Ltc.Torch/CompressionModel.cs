@@ -80,31 +80,36 @@ public sealed class LatticeEntropyModel
     /// P̂ = Σ over all N + M samples x inside ŷ + V of p(x) / (N/V + M·p̄(x)), p̄ = p without gradient. P̂ is unbiased for
     /// every density, each term is at most 1/M, and its gradient in the density's parameters is unbiased. Where
     /// p·V ≪ N/M (every cell at normal rates) the terms are the plain estimate's.
-    /// The gradient in ŷ is the plain estimate's gradient of P, (V/N)·Σⱼ ∇p(ŷ + uⱼ) — unbiased for ∇P, the flux of p
-    /// through the cell's boundary — divided by P̂. The MIS terms alone would damp the cell samples' part by
-    /// 1/(1 + M·p̄·V/N) and miss the density samples' part (their indicator of the cell has no gradient), so near zero
-    /// rate, where p̄·V ≫ N/M, the transforms would hardly feel the rate: on Speech (D4*, λ = 1) training then drifted
-    /// away from zero rate instead of towards it. Each cell sample's gradient in ŷ is therefore scaled back by
-    /// 1 + M·p̄·V/N (<see cref="DeferredGradientScale"/>: no second evaluation of the density).
+    /// The gradient in ŷ (the path of the rate to the transforms) is the same MIS estimate applied to ∇P = ∫ over ŷ + V
+    /// of ∇p: Σ over all samples x inside ŷ + V of ∇p(x) / (N/V + M·p̄(x)), divided by P̂. The cell samples' part flows
+    /// through autograd; the density samples' part, whose dependence on ŷ is only the indicator of the cell, is added
+    /// from the score ∇ log p(sₖ) (one extra backward pass through M points). Without it the gradient is damped by
+    /// 1/(1 + M·p̄·V/N) near zero rate, where p̄·V ≫ N/M, and the transforms hardly feel the rate: on Speech (D4*,
+    /// λ = 1) training then drifted away from zero rate. With cell samples alone (the plain estimate) the gradient is
+    /// unbiased but, like the value, its variance explodes once p is narrower than a cell.
     /// </remarks>
     public Tensor LogCellProbability(Tensor yhat, Tensor u, Tensor? densityNoise = null)
     {
         long b = yhat.shape[0], n = yhat.shape[1], count = u.shape[0];
-        var s = densityNoise is null || densityNoise.shape[0] == 0 ? null : Density.Sample(densityNoise);
         var t = (yhat.unsqueeze(1) + u.unsqueeze(0)).reshape(b * count, n);
-        var latentGradient = new DeferredGradientScale.Handle();
-        if (s is not null) t = DeferredGradientScale.Apply(t, latentGradient);
         var logp = Density.LogDensity(t).reshape(b, count);
+        var s = densityNoise is null || densityNoise.shape[0] == 0 ? null : Density.Sample(densityNoise);
         if (s is null) return logsumexp(logp, 1) - Math.Log(count) + Math.Log(Lattice.Volume);
         long m = s.shape[0];
         double logCell = Math.Log(count) - Math.Log(Lattice.Volume), logM = Math.Log(m);
-        // e^80 keeps the scale finite in float32; a cell sample with M·p̄·V/N beyond it is damped, harmlessly.
-        latentGradient.Scale = (logp.detach() + (logM - logCell)).clamp_max(80).exp().add(1).reshape(b * count, 1);
+        bool latentGradient = yhat.requires_grad && is_grad_enabled();
+        if (latentGradient) s.requires_grad_();
         var cellTerms = logp - LogAddExp(logCell, logp.detach() + logM);
         var logps = Density.LogDensity(s);
         var sampleTerms = (logps - LogAddExp(logCell, logps.detach() + logM)).unsqueeze(0).expand(b, m);
         sampleTerms = sampleTerms.masked_fill(InCell(s, yhat).logical_not(), double.NegativeInfinity);
-        return logsumexp(cat([cellTerms, sampleTerms], 1), 1);
+        var logP = logsumexp(cat([cellTerms, sampleTerms], 1), 1);
+        if (!latentGradient) return logP;
+        // Σₖ (term_bk / P̂_b)·∇ log p(sₖ), added as a term of value 0 whose gradient in ŷ_b is that sum.
+        var score = autograd.grad([logps.sum()], [s], retain_graph: true)[0].detach();
+        var weights = (sampleTerms.detach() - logP.detach().unsqueeze(1)).exp();
+        var flux = weights.matmul(score.to(weights.dtype));
+        return logP + ((yhat - yhat.detach()) * flux.to(yhat.dtype)).sum(1);
     }
 
     // log(eᶜ + eˣ), stable for large |x − c|.
