@@ -1,0 +1,18 @@
+using Ltc.Metrics;
+using Ltc.RateDistortion;
+
+namespace Ltc.Tests.RateDistortion;
+
+public class RdCsvTests
+{
+    [Fact]
+    public void AZeroRatePointAtTheVarianceReadsZeroDecibelsWithoutASign()
+    {
+        // Water-filling returns D = σ²·(1 + ε) at rate 0; its SNR, −4e-16 dB, must not print as −0.0000.
+        const double variance = 0.6961027548034815;
+        var text = RdCsv.Format([new RdPoint(0, variance * (1 + 1e-15)), new RdPoint(1, variance / 2)], variance);
+        var rows = text.Trim().Split('\n');
+        Assert.Equal("0.0000", rows[1].Split(',')[2]);
+        Assert.Equal("3.0103", rows[2].Split(',')[2]);
+    }
+}
