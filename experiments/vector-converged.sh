@@ -85,6 +85,7 @@ summary() { # BD-rates of each test system against the anchor, seed by seed, wit
     t+="${t:+,}$OUT/$src/$test/seed-$s/results.csv"
   done
   echo "## $src: $test against $anchor"
+  for f in ${t//,/ }; do [ -f "$f" ] || { echo "(not run: $f missing)"; return 0; }; done
   $LTC bdrate "$a" "$t" --min-rate 0.25 ${4:+--variance $4}
 }
 
