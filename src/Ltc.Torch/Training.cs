@@ -94,7 +94,9 @@ public sealed record TrainingState(int Step, double Seconds, double Loss, double
 /// <param name="Loss">Moving average of the loss R + λ·D.</param>
 /// <param name="StepsPerSecond">Recent speed (the last report: the mean speed of this run's steps).</param>
 /// <param name="IsLast">True for the one report sent when training stops (finished, converged or cancelled).</param>
-public sealed record TrainingProgress(int Step, int Steps, double Rate, double Distortion, double Loss, double StepsPerSecond, bool IsLast = false)
+/// <param name="Interrupted">On the last report: training stopped because it was cancelled.</param>
+public sealed record TrainingProgress(int Step, int Steps, double Rate, double Distortion, double Loss, double StepsPerSecond, bool IsLast = false,
+    bool Interrupted = false)
 {
     /// <summary>Estimated time to the end.</summary>
     public TimeSpan Eta => !IsLast && StepsPerSecond > 0 ? TimeSpan.FromSeconds((Steps - Step) / StepsPerSecond) : TimeSpan.Zero;
@@ -206,7 +208,7 @@ public sealed class Trainer
         // Saved as unfinished: the run's owner (TrainingRun) marks it finished once the coding tables are fitted.
         var final = new TrainingState(step, seconds + clock.Elapsed.TotalSeconds, emaLoss, emaRate, emaDist) { Unfinished = true, Convergence = monitor?.State };
         double meanSpeed = (step - state.Step) / Math.Max(1e-9, clock.Elapsed.TotalSeconds);
-        progress?.Report(new TrainingProgress(step, steps, emaRate, emaDist, emaLoss, meanSpeed, IsLast: true));
+        progress?.Report(new TrainingProgress(step, steps, emaRate, emaDist, emaLoss, meanSpeed, IsLast: true, Interrupted: cancel.IsCancellationRequested));
         checkpoint?.Invoke(final, OptimizerState());
         return final;
     }

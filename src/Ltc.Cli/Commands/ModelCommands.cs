@@ -87,8 +87,8 @@ internal static partial class ModelCommands
             _view.Report(value);
             if (value.IsLast)
             {
-                // An interrupted run stops short of its steps: end the display without claiming it is done.
-                if (value.Step < value.Steps) _view.Dispose();
+                // A converged run stops short of its steps and is done; an interrupted one ends without claiming so.
+                if (value.Interrupted) _view.Dispose();
                 else _view.Complete();
                 _ended = true;
             }

@@ -7,7 +7,7 @@ using Spectre.Console;
 namespace Ltc.Cli.Progress;
 
 /// <summary>One line of progress: work done out of a total, a description and the estimated time left.</summary>
-internal readonly record struct ProgressLine(long Done, long Total, string Text, TimeSpan Eta);
+internal readonly record struct ProgressLine(long Done, long Total, string Text, TimeSpan Eta, bool Final = false);
 
 /// <summary>
 /// Shows progress of long work: a live Spectre.Console bar when the writer is a terminal, plain lines every few
@@ -44,7 +44,7 @@ internal abstract class ProgressView<T> : IProgress<T>, IDisposable
 
         protected override void Show(ProgressLine p)
         {
-            bool end = p.Done >= p.Total;
+            bool end = p.Done >= p.Total || p.Final; // work may end before its total (converged, interrupted)
             if (!end && (_clock.Elapsed - _last).TotalSeconds < 10) return;
             if (end && p.Done == _lastDone) return; // the end of work is reported once, however often it is reported
             _last = _clock.Elapsed;
@@ -114,7 +114,7 @@ internal static class ProgressViews
 {
     public static ProgressView<TrainingProgress> Training(TextWriter writer, string title) => ProgressView<TrainingProgress>.Create(writer, title,
         p => new ProgressLine(p.Step, p.Steps, string.Format(CultureInfo.InvariantCulture,
-            "rate {0:F4}  D {1:G4}  loss {2:F4}  {3:F1} steps/s", p.Rate, p.Distortion, p.Loss, p.StepsPerSecond), p.Eta));
+            "rate {0:F4}  D {1:G4}  loss {2:F4}  {3:F1} steps/s", p.Rate, p.Distortion, p.Loss, p.StepsPerSecond), p.Eta, p.IsLast));
 
     public static ProgressView<CodecProgress> Codec(TextWriter writer, string title) => ProgressView<CodecProgress>.Create(writer, title,
         p => new ProgressLine(p.Vectors, p.Total, string.Format(CultureInfo.InvariantCulture, "{0:F0} vectors/s", p.VectorsPerSecond), p.Eta));

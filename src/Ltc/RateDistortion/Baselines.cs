@@ -73,13 +73,19 @@ public sealed record BaselineOptions(
 
     /// <summary>The first checks of <see cref="Validate"/>: <see cref="Points"/> and <see cref="MaxRate"/> (at most 16
     /// bits per rate unit; for <see cref="BaselineKind.GaussianRd"/>, whose rates are per vector, 16 per coordinate,
-    /// checked against the source's dimension by <see cref="Baselines.CheckSizes"/>).</summary>
+    /// checked against the source's dimension by <see cref="Baselines.CheckSizes"/>, before any work).</summary>
     /// <exception cref="LtcException">Either is out of range.</exception>
     public void ValidateRateGrid(BaselineKind? kind = null)
     {
         if (Points < 2 || Points > 1000) throw new LtcException($"--points must be between 2 and 1000, got {Points}");
-        double limit = kind == BaselineKind.GaussianRd ? Baselines.MaxRatePerCoordinate * 4096 : Baselines.MaxRatePerCoordinate;
-        if (!(MaxRate > 0) || MaxRate > limit) throw new LtcException($"--max-rate must be in (0, {limit}], got {MaxRate}");
+        if (kind == BaselineKind.GaussianRd) // the upper limit depends on the source's dimension
+        {
+            if (!(MaxRate > 0) || double.IsInfinity(MaxRate))
+                throw new LtcException($"--max-rate must be positive and at most 16 bits per coordinate of the source, got {MaxRate}");
+            return;
+        }
+        if (!(MaxRate > 0) || MaxRate > Baselines.MaxRatePerCoordinate)
+            throw new LtcException($"--max-rate must be in (0, {Baselines.MaxRatePerCoordinate}], got {MaxRate}");
     }
 }
 
@@ -204,6 +210,7 @@ public static class Baselines
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate(kind);
+        CheckSizes(kind, source, options);
         var curve = ComputeCore(kind, source, options);
         foreach (var p in curve)
             if (!double.IsFinite(p.Rate) || p.Rate < 0 || !double.IsFinite(p.Distortion) || p.Distortion < 0)

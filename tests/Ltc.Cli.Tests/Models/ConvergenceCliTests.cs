@@ -20,6 +20,9 @@ public class ConvergenceCliTests : IDisposable
         Assert.True(lines.Length >= 7, "at least two plateaus of three checks");
         Assert.StartsWith("20,", lines[1]);
         Assert.Contains("converged at step " + lines[^1].Split(',')[0], err);
+        // Redirected progress ends on the step it stopped at, short of the ceiling, and says the run is done.
+        Assert.Contains($": {lines[^1].Split(',')[0]}/3000  ", err);
+        Assert.Contains(": done in ", err);
         string png = Path.Combine(_dir, "loss.png");
         (code, _, err) = Run("plot", "loss", "--csv", "ntc=" + curve, "--train", "--out", png);
         Assert.True(code == 0, err);

@@ -198,6 +198,9 @@ public sealed class RobustnessCliTests : IDisposable
         Assert.True(loaded.Unfinished);
         Assert.True(loaded.State.Unfinished);
         int step = loaded.State.Step;
+        // The progress shows the step it was interrupted at, and does not claim the run is done.
+        Assert.Contains($": {step}/", stderr);
+        Assert.DoesNotContain(": done in ", stderr);
         Assert.Contains($"step {step}", last);
 
         // eval uses it, with one warning line; compress refuses it (no coding tables) with one error line.

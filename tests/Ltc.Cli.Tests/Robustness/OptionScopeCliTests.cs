@@ -54,6 +54,14 @@ public sealed class OptionScopeCliTests
         Assert.Equal(2, code);
         Assert.Contains("--max-rate must be in (0, 32] for gaussian-rd", err);
         Assert.Single(err.Trim().Split('\n'));
+        foreach (var huge in new[] { "1e9", "33" }) // however far out, the message names this source's range
+        {
+            (code, _, err) = LtcApp.RunCaptured([.. b, "--max-rate", huge]);
+            Assert.Contains("--max-rate must be in (0, 32] for gaussian-rd", err);
+        }
+        (code, _, err) = LtcApp.RunCaptured([.. b, "--max-rate", "NaN"]);
+        Assert.Equal(2, code);
+        Assert.Contains("--max-rate must be positive", err);
         (code, _, err) = LtcApp.RunCaptured("bounds", "--source", "gaussian", "--kind", "ba", "--max-rate", "17");
         Assert.Equal(2, code);
         Assert.Contains("--max-rate must be in (0, 16]", err);
