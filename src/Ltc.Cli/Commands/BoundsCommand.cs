@@ -78,8 +78,7 @@ internal static class BoundsCommand
             {
                 output.WriteLine($"# {name} of {src.Name} (n = {src.Dimension}{(lat != null ? $", {lat.Name}" : "")}{(k == BaselineKind.Ectcq ? $", {options.States} states" : "")}), rate in {unit}, σ² = {variance:G4}, {sw.Elapsed.TotalSeconds:F1} s");
                 output.WriteLine($"{"rate",10} {"mse",12} {"snr_db",8}");
-                // An SNR that rounds to zero prints 0.000, not −0.000 (σ²/D a hair above 1 in floating point).
-                foreach (var p in curve) output.WriteLine($"{p.Rate,10:F4} {p.Distortion,12:G6} {(Math.Round(p.SnrDb(variance), 3) == 0 ? 0 : p.SnrDb(variance)),8:F3}");
+                foreach (var p in curve) output.WriteLine($"{p.Rate,10:F4} {p.Distortion,12:G6} {Snr.Format(p.SnrDb(variance), 3),8}");
             }
             return 0;
         });

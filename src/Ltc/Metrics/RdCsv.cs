@@ -51,10 +51,7 @@ public static class RdCsv
         foreach (var p in points)
             sb.Append(p.Rate.ToString("R", CultureInfo.InvariantCulture)).Append(',')
               .Append(p.Distortion.ToString("R", CultureInfo.InvariantCulture)).Append(',')
-              .Append(SnrText(p.SnrDb(variance))).Append('\n');
+              .Append(Snr.Format(p.SnrDb(variance), 4)).Append('\n');
         return sb.ToString();
     }
-
-    // Four decimals; an SNR that rounds to zero is written 0.0000, not −0.0000 (σ²/D a hair above 1 in floating point).
-    private static string SnrText(double snr) => (Math.Round(snr, 4) == 0 ? 0 : snr).ToString("F4", CultureInfo.InvariantCulture);
 }

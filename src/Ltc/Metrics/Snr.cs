@@ -6,6 +6,11 @@ public static class Snr
     /// <summary>SNR in dB: 10·log10(σ²/D).</summary>
     public static double Db(double variance, double mse) => 10 * Math.Log10(variance / mse);
 
+    /// <summary>An SNR in dB written with <paramref name="decimals"/> decimals (invariant culture); a value that rounds to
+    /// zero is written without a sign: at rate 0, D is σ²·(1 + ε) in floating point and would print as −0.000.</summary>
+    public static string Format(double db, int decimals) =>
+        (Math.Round(db, decimals) == 0 ? 0 : db).ToString("F" + decimals, System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>The MSE at a given SNR in dB for data of variance σ².</summary>
     public static double Mse(double variance, double snrDb) => variance * Math.Pow(10, -snrDb / 10);
 

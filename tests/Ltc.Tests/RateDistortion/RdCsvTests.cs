@@ -15,4 +15,11 @@ public class RdCsvTests
         Assert.Equal("0.0000", rows[1].Split(',')[2]);
         Assert.Equal("3.0103", rows[2].Split(',')[2]);
     }
+
+    [Theory]
+    [InlineData(-4e-16, 3, "0.000")]
+    [InlineData(-0.0004, 3, "0.000")]
+    [InlineData(-0.0006, 3, "-0.001")]
+    [InlineData(18.0617, 3, "18.062")]
+    public void SnrIsFormattedWithoutANegativeZero(double db, int decimals, string text) => Assert.Equal(text, Ltc.Metrics.Snr.Format(db, decimals));
 }
