@@ -78,14 +78,18 @@ speech_ltc() {
   done
 }
 
-summary() { # BD-rates of each test system against the anchor, seed by seed, with mean ± sd
-  local src=$1 anchor=$2 test=$3 a="" t=""
+summary() { # BD-rates of each test system against the anchor, seed by seed (the seeds that ran), with mean ± sd
+  local src=$1 anchor=$2 test=$3 a="" t="" s f
   for s in $SEEDS; do
+    f=$OUT/$src/$test/seed-$s/results.csv
+    # LTC curves re-evaluated with the unbiased estimator (density samples) are used where they exist
+    [ -f "${f%.csv}-density-samples.csv" ] && f=${f%.csv}-density-samples.csv
+    [ -f "$f" ] || continue
     a+="${a:+,}$OUT/$src/$anchor/seed-$s/results.csv"
-    t+="${t:+,}$OUT/$src/$test/seed-$s/results.csv"
+    t+="${t:+,}$f"
   done
   echo "## $src: $test against $anchor"
-  for f in ${t//,/ }; do [ -f "$f" ] || { echo "(not run: $f missing)"; return 0; }; done
+  [ -n "$t" ] || { echo "(not run)"; return 0; }
   $LTC bdrate "$a" "$t" --min-rate 0.25 ${4:+--variance $4}
 }
 
