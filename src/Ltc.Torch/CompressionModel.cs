@@ -446,8 +446,12 @@ public sealed class CompressionModel : nn.Module
     /// <summary>Per-vector distortion: mean over coordinates of the squared (or absolute) error.</summary>
     public Tensor Distortion(Tensor x, Tensor xhat) => Config.Distortion == DistortionMeasure.L1 ? (x - xhat).abs().mean([1]) : (x - xhat).square().mean([1]);
 
-    /// <summary>The auxiliary loss of the entropy model (quantiles of the factorized prior).</summary>
-    public Tensor AuxLoss() => _density?.AuxLoss() ?? zeros(1);
+    /// <summary>
+    /// The auxiliary loss of the entropy model (quantiles of the factorized prior; Block-LTC: summed over its per-latent
+    /// densities). A tensor that needs no gradient when no density has quantiles.
+    /// </summary>
+    public Tensor AuxLoss() => _block is null ? _density?.AuxLoss() ?? zeros(1)
+        : _block.Densities.Select(d => d.AuxLoss()).Aggregate((a, c) => a + c);
 }
 
 /// <summary>The per-latent-dimension parts of Block-LTC: transforms across the block, densities, the running mean.</summary>
