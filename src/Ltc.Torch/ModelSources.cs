@@ -17,7 +17,9 @@ public static class ModelSources
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(config);
         CheckDataFiles(Files(name, null));
-        var src = name.StartsWith("block:", StringComparison.OrdinalIgnoreCase) ? SourceCatalog.Parse(name, null) : SourceCatalog.Parse(name, config.Dim);
+        // A source with a dimension of its own is parsed without the model's, so a mismatch is reported against the
+        // model, not against a --dim nobody gave.
+        var src = SourceCatalog.Parse(name, SourceCatalog.TakesDimension(name) ? config.Dim : null);
         if (src.Dimension != config.Dim) throw new LtcException($"source '{name}' has dimension {src.Dimension}, but the model expects {config.Dim}");
         return src;
     }

@@ -113,7 +113,7 @@ internal abstract class ProgressView<T> : IProgress<T>, IDisposable
 internal static class ProgressViews
 {
     public static ProgressView<TrainingProgress> Training(TextWriter writer, string title) => ProgressView<TrainingProgress>.Create(writer, title,
-        p => new ProgressLine(p.Step, p.Steps, string.Format(CultureInfo.InvariantCulture,
+        p => new ProgressLine(p.Step, p.Steps, double.IsNaN(p.Loss) ? "no training step run" : string.Format(CultureInfo.InvariantCulture,
             "rate {0:F4}  D {1:G4}  loss {2:F4}  {3:F1} steps/s", p.Rate, p.Distortion, p.Loss, p.StepsPerSecond), p.Eta, p.IsLast));
 
     public static ProgressView<CodecProgress> Codec(TextWriter writer, string title) => ProgressView<CodecProgress>.Create(writer, title,

@@ -113,6 +113,16 @@ public static class SourceCatalog
         return Canonical(System.IO.Path.IsPathRooted(target) ? target : System.IO.Path.Combine(System.IO.Path.GetDirectoryName(candidate)!, target), depth + 1);
     }
 
+    /// <summary>
+    /// Whether <paramref name="name"/> is an i.i.d. sequence whose length comes from the caller (gaussian, laplace,
+    /// uniform); data sets, Banana and block sources carry their own dimension.
+    /// </summary>
+    public static bool TakesDimension(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return name.Trim().ToLowerInvariant() is "gaussian" or "laplace" or "uniform";
+    }
+
     private static int Length(int? dimension) => dimension switch
     {
         null => 1,

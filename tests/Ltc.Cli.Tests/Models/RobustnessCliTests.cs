@@ -94,6 +94,27 @@ public sealed class RobustnessCliTests : IDisposable
     }
 
     [Fact]
+    public void ASourceOfAnotherDimensionIsReportedAgainstTheModelNotAnUngivenDim()
+    {
+        string model = TrainTiny("m.ltcm");
+        string npy = P("x3.npy");
+        Npy.Write(npy, new double[] { 1, 2, 3, 4, 5, 6 }, 2, 3);
+        var r = Run("eval", "--model", model, "--source", "npy:" + npy);
+        AssertOneLineError(r, "has dimension 3, but the model expects 2");
+        Assert.DoesNotContain("--dim", r.Err);
+    }
+
+    [Fact]
+    public void ARunOfZeroStepsSaysSoInsteadOfPrintingNaN()
+    {
+        var r = Run("train", "--source", "gaussian", "--dim", "2", "--lattice", "A2", "--lambda", "4", "--steps", "0",
+            "--eval-samples", "64", "--eval-cell-samples", "8", "--out", P("zero.ltcm"));
+        Assert.True(r.Code == 0, r.Err);
+        Assert.Contains("no training step run", r.Err);
+        Assert.DoesNotContain("NaN", r.Out + r.Err);
+    }
+
+    [Fact]
     public void AFailedCommandWritesNothing()
     {
         string model = TrainTiny("m.ltcm");
