@@ -40,6 +40,8 @@ internal static class BoundsCommand
             var k = Baselines.ParseKind(pr.GetValue(kind)!);
             options.ValidateRateGrid(k);
             if (k != BaselineKind.Ectcq && pr.GetResult(states) is { Implicit: false }) throw new LtcException("--states is for --kind ectcq");
+            // A lattice would also set the dimension, and a data set's would then be reported against an ungiven --dim.
+            if (k != BaselineKind.Eclq && pr.GetValue(lattice) is not null) throw new LtcException("--lattice is for --kind eclq");
             int? dimValue = pr.GetValue(dim);
             if (dimValue is < 1 or > 4096) throw new LtcException($"--dim must be between 1 and 4096, got {dimValue}");
             options.Validate(k);

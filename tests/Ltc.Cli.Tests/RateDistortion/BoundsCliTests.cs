@@ -47,6 +47,8 @@ public class BoundsCliTests
             new[] { "bounds", "--source", "gaussian", "--kind", "eclq" },
             new[] { "bounds", "--source", "gaussian", "--kind", "eclq", "--lattice", "Z3", "--dim", "2" },
             new[] { "bounds", "--source", "gaussian", "--kind", "rd", "--points", "1" },
+            new[] { "bounds", "--source", "banana", "--kind", "ecsq", "--lattice", "E8" },
+            new[] { "bounds", "--source", "gaussian", "--kind", "gaussian-rd", "--lattice", "E8" },
             new[] { "bdrate", "/nonexistent/a.csv", "/nonexistent/b.csv" },
             new[] { "bounds", "--source", "gaussian", "--dim", "4", "--columns", "0,7", "--kind", "ba" },
             new[] { "bounds", "--source", "gaussian", "--dim", "4", "--columns", "1,1", "--kind", "ba" },
