@@ -64,14 +64,18 @@ physics_ltc() {
 }
 # Block-LTC on Physics (brief §4 and §6): n = 8 rows per block, each mapped to dy = 4 latents by the per-row MLP of the
 # block architecture (16 → 100 → 100 → 4, LeakyReLU; brief §4), the 8 values of each latent dimension quantized by E8
-# with STE and the factorized prior; N = 256 scrambled-Sobol cell samples in training, batch 64 blocks (512 rows).
-# Rates are bits per Physics row, like the one-shot curves it is compared with.
+# with STE and the RealNVP prior (the paper's "factorized or RealNVP2": with the factorized prior training stalls far
+# from zero rate at λ = 1 and 2, see docs/results/vector-sources.md; ENTROPY=factorized block-e8-factorized reruns
+# it); N = 256 scrambled-Sobol cell samples in training, batch 64 blocks (512 rows). Rates are bits per Physics row,
+# like the one-shot curves they are compared with.
 physics_block() {
+  local entropy=${ENTROPY:-flow} sys=block-e8
+  [ "$entropy" = flow ] || sys=block-e8-$entropy
   for s in $SEEDS; do
-    $LTC sweep --source physics --kind block-ltc --lattice E8 --latent-dim 4 --entropy factorized --proxy ste --hidden 100 \
+    $LTC sweep --source physics --kind block-ltc --lattice E8 --latent-dim 4 --entropy $entropy --proxy ste --hidden 100 \
       --batch 64 --train-cell-samples 256 --lambdas $PHYSICS_LAMBDAS --lr 1e-3 --steps 100000 --eval-cell-samples 4096 \
-      --seed $s $CONV --out-dir $OUT/physics/block-e8/seed-$s > /dev/null
-    echo "$(date -u +%H:%M:%S) physics block-e8 seed $s done"
+      --seed $s $CONV --out-dir $OUT/physics/$sys/seed-$s > /dev/null
+    echo "$(date -u +%H:%M:%S) physics $sys seed $s done"
   done
 }
 # Speech: NTC (dy = 33, factorized) and LTC D4* (dy = 4, dither, factorized, N = 256 in training) at batch 64. The
