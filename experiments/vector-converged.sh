@@ -5,7 +5,7 @@
 # --steps is only a ceiling). Two queues side by side, one torch thread each (the density kernels use both cores).
 # Curves (results.csv) and loss curves (*.curve.csv) go to docs/results/vector-converged/<source>/<system>/seed-<s>/;
 # models (.ltcm) stay there too but git ignores them.
-# Usage: bash experiments/vector-converged.sh banana|banana-block|physics-ntc|physics-ltc|physics-block|speech-ntc|speech-ltc|summary [out-dir]
+# Usage: bash experiments/vector-converged.sh banana|banana-block|physics-ntc|physics-ltc|physics-block|speech-ntc|speech-ltc|summary|plots [out-dir]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WHAT=${1:-banana}
@@ -109,7 +109,36 @@ summary() { # BD-rates of each test system against the anchor, seed by seed (the
   $LTC bdrate "$a" "$t" --min-rate 0.25 ${4:+--variance $4}
 }
 
+# One RD picture per source: every system's curve for every seed that ran, and the bound (docs/results/*.png).
+curves() { # src system label: --csv arguments of the seeds that ran
+  local src=$1 sys=$2 label=$3 s f
+  for s in $SEEDS; do
+    f=$OUT/$src/$sys/seed-$s/results.csv
+    [ -f "${f%.csv}-density-samples.csv" ] && f=${f%.csv}-density-samples.csv
+    [ -f "$f" ] && printf -- '--csv\n%s seed %s=%s\n' "$label" "$s" "$f"
+  done
+}
+plot_source() { # src title variance bound-label bound-csv systems (sys=label)...
+  local src=$1 title=$2 variance=$3 blabel=$4 bcsv=$5 args=() pair
+  shift 5
+  for pair in "$@"; do mapfile -t -O ${#args[@]} args < <(curves $src "${pair%%=*}" "${pair#*=}"); done
+  $LTC plot rd "${args[@]}" --markers "$blabel=$bcsv" --variance $variance --rate-label "rate (bits/vector)" \
+    --title "$title" --out docs/results/vector-converged-$src.png
+}
+plots() {
+  local ba; ba=$(mktemp --suffix=.csv)
+  awk -F, 'NR == 1 || $1 <= 4' docs/results/vector-data/banana-ba.csv > "$ba"  # the bound over the curves' rates only
+  plot_source banana "Banana, converged" 1 "Blahut–Arimoto bound" "$ba" \
+    ntc=NTC ltc-a2="LTC A2" block-e8="Block-LTC E8"
+  rm -f "$ba"
+  plot_source physics "Physics, converged" 0.6961 "Gaussian R(D), same covariance" $OUT/physics/gaussian-rd.csv \
+    ntc=NTC ltc-d4s="LTC D4*" block-e8="Block-LTC E8"
+  plot_source speech "Speech, converged" 1.7412 "Gaussian R(D), same covariance" $OUT/speech/gaussian-rd.csv \
+    ntc=NTC ltc-d4s="LTC D4*"
+}
+
 case $WHAT in
+  plots) plots ;;
   banana) time banana; summary banana ntc ltc-a2 ;;
   banana-block) time banana_block; summary banana ntc block-e8 ;;
   physics-ntc) mkdir -p $OUT/physics; time physics_ntc ;;
@@ -118,5 +147,5 @@ case $WHAT in
   speech-ntc) mkdir -p $OUT/speech; time speech_ntc ;;
   speech-ltc) mkdir -p $OUT/speech; time speech_ltc; summary speech ntc ltc-d4s 1.7412 ;;
   summary) summary banana ntc ltc-a2; summary banana ntc block-e8; summary physics ntc ltc-d4s 0.6961; summary physics ltc-d4s block-e8 0.6961; summary physics ntc block-e8 0.6961; summary speech ntc ltc-d4s 1.7412 ;;
-  *) echo "usage: $0 banana|banana-block|physics-ntc|physics-ltc|physics-block|speech-ntc|speech-ltc|summary [out-dir]" >&2; exit 2 ;;
+  *) echo "usage: $0 banana|banana-block|physics-ntc|physics-ltc|physics-block|speech-ntc|speech-ltc|summary|plots [out-dir]" >&2; exit 2 ;;
 esac
