@@ -36,6 +36,8 @@ internal static partial class ModelCommands
             string sourceName = pr.GetValue(source) ?? cfg.Source;
             var src = ModelSources.For(sourceName, cfg);
             var options = EvalOptions.For(cfg, src, pr.GetValue(samples), pr.GetValue(cellSamples), pr.GetValue(replicates), cellSampling, pr.GetValue(seed)) with { DensitySamples = pr.GetValue(densitySamples) };
+            if (!src.IsSynthetic && pr.GetValue(samples) is not null)
+                LtcApp.Warn($"--samples is ignored: '{sourceName}' is a data set, evaluated on its whole test split");
             if (loaded.UnfinishedWarning(path) is string warning) LtcApp.Warn(warning);
             CliOptions.WarnDeprecated(pr);
             string fingerprint = Convert.ToHexStringLower(ModelFile.Fingerprint(loaded.Model));

@@ -105,6 +105,21 @@ public sealed class RobustnessCliTests : IDisposable
     }
 
     [Fact]
+    public void SamplesOnADataSetAreReportedAsIgnored()
+    {
+        string model = TrainTiny("m.ltcm");
+        string npy = P("x2.npy");
+        Npy.Write(npy, Enumerable.Range(0, 200).Select(i => Math.Sin(i * 0.7)).ToArray(), 100, 2);
+        var r = Run("eval", "--model", model, "--source", "npy:" + npy, "--samples", "50", "--cell-samples", "8", "--json");
+        Assert.True(r.Code == 0, r.Err);
+        Assert.Contains("ltc: warning: --samples is ignored", r.Err);
+        Assert.Contains("\"test_vectors\": 20", r.Out); // the last 20 % of 100 rows, not 50
+        r = Run("eval", "--model", model, "--samples", "50", "--cell-samples", "8", "--json");
+        Assert.True(r.Code == 0, r.Err);
+        Assert.DoesNotContain("warning", r.Err);
+    }
+
+    [Fact]
     public void ARunOfZeroStepsSaysSoInsteadOfPrintingNaN()
     {
         var r = Run("train", "--source", "gaussian", "--dim", "2", "--lattice", "A2", "--lambda", "4", "--steps", "0",
