@@ -16,22 +16,43 @@ public static class RdCsv
     /// <summary>The distortion column.</summary>
     public const string DistortionColumn = "distortion_mse";
 
-    /// <summary>Reads the curve in <paramref name="path"/>; malformed files raise a one-line <see cref="LtcException"/>.</summary>
+    /// <summary>The optional column of a rate's Monte Carlo standard error (written by sweeps of lattice models).</summary>
+    public const string RateStderrColumn = "rate_stderr";
+
+    /// <summary>
+    /// Standard errors by which an estimated rate may lie below zero and still read as a zero rate: a sweep's Monte
+    /// Carlo estimate of a model that sends nothing scatters around 0 by its standard error.
+    /// </summary>
+    public const double NegativeRateStderrs = 4;
+
+    /// <summary>
+    /// Reads the curve in <paramref name="path"/>; malformed files raise a one-line <see cref="LtcException"/>. A
+    /// negative rate reads as 0 when the file has a <c>rate_stderr</c> column and the rate is within
+    /// <see cref="NegativeRateStderrs"/> standard errors of 0; any other negative rate is an error.
+    /// </summary>
     public static RdPoint[] Read(string path)
     {
         if (!File.Exists(path)) throw new LtcException($"{path}: file not found");
         var lines = Ltc.IO.BoundedText.Read(path, MaxCharacters, $"larger than {MaxCharacters} characters, too long for an RD curve").Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Trim().Length > 0).ToArray();
         if (lines.Length == 0) throw new LtcException($"{path}: empty file, expected a header with {RateColumn},{DistortionColumn}");
         var header = lines[0].Split(',').Select(h => h.Trim().Trim('"')).ToArray();
-        int ri = Array.IndexOf(header, RateColumn), di = Array.IndexOf(header, DistortionColumn);
+        int ri = Array.IndexOf(header, RateColumn), di = Array.IndexOf(header, DistortionColumn), si = Array.IndexOf(header, RateStderrColumn);
         if (ri < 0 || di < 0) throw new LtcException($"{path}: header must name columns {RateColumn} and {DistortionColumn}, found '{lines[0].Trim()}'");
         var pts = new List<RdPoint>();
         for (int i = 1; i < lines.Length; i++)
         {
             var f = lines[i].Split(',');
             if (f.Length != header.Length) throw new LtcException($"{path}: line {i + 1} has {f.Length} fields, the header has {header.Length}");
-            if (!double.TryParse(f[ri].Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out double r) || !double.IsFinite(r) || r < 0)
-                throw new LtcException($"{path}: line {i + 1}: rate '{f[ri].Trim()}' is not a finite non-negative number");
+            if (!double.TryParse(f[ri].Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out double r) || !double.IsFinite(r))
+                throw new LtcException($"{path}: line {i + 1}: rate '{f[ri].Trim()}' is not a finite number");
+            if (r < 0)
+            {
+                bool withinError = si >= 0 && double.TryParse(f[si].Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out double se)
+                    && double.IsFinite(se) && se >= 0 && r >= -NegativeRateStderrs * se;
+                if (!withinError)
+                    throw new LtcException($"{path}: line {i + 1}: rate '{f[ri].Trim()}' is negative" + (si >= 0 ? $" by more than {NegativeRateStderrs} times its {RateStderrColumn}" : ""));
+                r = 0;
+            }
             if (!double.TryParse(f[di].Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out double d) || !double.IsFinite(d) || d <= 0)
                 throw new LtcException($"{path}: line {i + 1}: distortion '{f[di].Trim()}' is not a finite positive number");
             pts.Add(new RdPoint(r, d));

@@ -17,6 +17,34 @@ public class RdCsvTests
     }
 
     [Theory]
+    [InlineData("-4.9E-05,0.696,0.0004", true)]   // a sweep's estimate of a model that sends nothing: zero within its error
+    [InlineData("-0.01,0.696,0.0004", false)]     // 25 standard errors below zero
+    [InlineData("-4.9E-05,0.696,", false)]        // no error to judge it by
+    public void ANegativeEstimatedRateReadsAsZeroOnlyWithinItsStandardError(string row, bool accepted)
+    {
+        string path = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(path, "rate_bits_per_sample,distortion_mse,rate_stderr\n" + row + "\n1.5,0.3,0.001\n");
+            if (accepted) Assert.Equal(0.0, RdCsv.Read(path)[0].Rate);
+            else Assert.Contains("is negative", Assert.Throws<LtcException>(() => RdCsv.Read(path)).Message);
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
+    public void ANegativeRateWithoutAStderrColumnIsRefused()
+    {
+        string path = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(path, "rate_bits_per_sample,distortion_mse\n-0.00001,0.696\n1.5,0.3\n");
+            Assert.Contains("is negative", Assert.Throws<LtcException>(() => RdCsv.Read(path)).Message);
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Theory]
     [InlineData(-4e-16, 3, "0.000")]
     [InlineData(-0.0004, 3, "0.000")]
     [InlineData(-0.0006, 3, "-0.001")]
