@@ -146,6 +146,10 @@ public sealed record ModelConfig
         if (LatentDim < 1 || LatentDim > MaxLatentDim) throw new LtcException($"{origin}: latent dimension must be between 1 and {MaxLatentDim}, got {LatentDim}");
         if (block && (Block < 2 || Block > MaxBlock || Dim % Block != 0))
             throw new LtcException($"{origin}: block-ltc needs a block length n between 2 and {MaxBlock} that divides the dimension {Dim}");
+        // Block-LTC's forward pass quantizes with the straight-through estimator only (brief section 4); a dither proxy
+        // would be accepted and silently not used.
+        if (block && Proxy != QuantizationProxy.Ste)
+            throw new LtcException($"{origin}: block-ltc trains with the straight-through estimator (--proxy ste); {Proxy.Name()} is not implemented for it");
         if (ScalarsPerSample < 1 || ScalarsPerSample > Dim) throw new LtcException($"{origin}: scalars per sample must be between 1 and the dimension {Dim}, got {ScalarsPerSample}");
         if (Hidden < 1 || Hidden > MaxHidden) throw new LtcException($"{origin}: hidden width must be between 1 and {MaxHidden}, got {Hidden}");
         if (McSamples < 1 || McSamples > MaxCellSamples) throw new LtcException($"{origin}: training cell samples (--train-cell-samples) must be between 1 and {MaxCellSamples}, got {McSamples}");

@@ -140,11 +140,14 @@ public class ModelFileTests : IDisposable
     [Fact]
     public void KindsAreWrittenByTheirCatalogNamesAndUnknownNamesAreOneLineErrors()
     {
-        var cfg = TorchTestSupport.Tiny("block-ltc", "D4*", "flow") with { Source = "block:4:banana", Dim = 8, Block = 4, LatentDim = 2, ScalarsPerSample = 4, Proxy = QuantizationProxy.Dither, Distortion = DistortionMeasure.L1 };
+        var cfg = TorchTestSupport.Tiny("block-ltc", "D4*", "flow") with { Source = "block:4:banana", Dim = 8, Block = 4, LatentDim = 2, ScalarsPerSample = 4, Distortion = DistortionMeasure.L1 };
         string json = cfg.ToJson();
-        foreach (var text in new[] { "\"model\":\"block-ltc\"", "\"transform\":\"linear\"", "\"lattice\":\"D4*\"", "\"entropy\":\"flow\"", "\"proxy\":\"dither\"", "\"distortion\":\"l1\"", "\"mc\":\"sobol-scrambled\"" })
+        foreach (var text in new[] { "\"model\":\"block-ltc\"", "\"transform\":\"linear\"", "\"lattice\":\"D4*\"", "\"entropy\":\"flow\"", "\"proxy\":\"ste\"", "\"distortion\":\"l1\"", "\"mc\":\"sobol-scrambled\"" })
             Assert.Contains(text, json);
         Assert.Equal(cfg, ModelConfig.FromJson(json, "m"));
+        Assert.Contains("\"proxy\":\"dither\"", TorchTestSupport.Tiny("ltc", "A2", "factorized", "dither").ToJson());
+        // Block-LTC quantizes with STE only: a dither proxy is refused, not silently ignored.
+        Assert.Contains("block-ltc trains with the straight-through estimator", Assert.Throws<LtcException>(() => (cfg with { Proxy = QuantizationProxy.Dither }).Validate("x")).Message);
         // Older spellings of the cell sampling still read.
         Assert.Equal(CellSampling.MonteCarlo, ModelConfig.FromJson(json.Replace("\"sobol-scrambled\"", "\"mc\""), "m").Mc);
         var e = Assert.Throws<LtcException>(() => ModelConfig.FromJson(json.Replace("\"block-ltc\"", "\"blockltc\""), "m.ltcm"));
