@@ -17,6 +17,10 @@ public static class ModelSources
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(config);
         CheckDataFiles(Files(name, null));
+        // Block-LTC is trained from the plain source name (ltc train --source physics); evaluating it on a plain name
+        // means the same blocks of that source.
+        if (config.Model == ModelKind.BlockLtc && !name.Trim().StartsWith("block:", StringComparison.OrdinalIgnoreCase))
+            name = $"block:{config.Block}:{name.Trim()}";
         // A source with a dimension of its own is parsed without the model's, so a mismatch is reported against the
         // model, not against a --dim nobody gave.
         var src = SourceCatalog.Parse(name, SourceCatalog.TakesDimension(name) ? config.Dim : null);

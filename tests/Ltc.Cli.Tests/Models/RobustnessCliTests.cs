@@ -105,6 +105,17 @@ public sealed class RobustnessCliTests : IDisposable
     }
 
     [Fact]
+    public void ABlockModelIsEvaluatedOnThePlainSourceNameItWasTrainedFrom()
+    {
+        string model = P("block.ltcm");
+        var r = Run([.. "train --source banana --kind block-ltc --lattice A2 --latent-dim 1 --lambda 4 --json --out".Split(' '), model, .. Tiny]);
+        Assert.True(r.Code == 0, r.Err);
+        r = Run("eval", "--model", model, "--source", "banana", "--samples", "64", "--cell-samples", "8", "--json");
+        Assert.True(r.Code == 0, r.Err);
+        Assert.Contains("\"dimension\": 4", r.Out); // blocks of two 2-d Banana vectors, as in training
+    }
+
+    [Fact]
     public void SamplesOnADataSetAreReportedAsIgnored()
     {
         string model = TrainTiny("m.ltcm");
