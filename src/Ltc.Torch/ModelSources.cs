@@ -17,13 +17,13 @@ public static class ModelSources
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(config);
         CheckDataFiles(Files(name, null));
-        // Block-LTC is trained from the plain source name (ltc train --source physics); evaluating it on a plain name
-        // means the same blocks of that source.
-        if (config.Model == ModelKind.BlockLtc && !name.Trim().StartsWith("block:", StringComparison.OrdinalIgnoreCase))
-            name = $"block:{config.Block}:{name.Trim()}";
+        bool block = config.Model == ModelKind.BlockLtc;
         // A source with a dimension of its own is parsed without the model's, so a mismatch is reported against the
         // model, not against a --dim nobody gave.
-        var src = SourceCatalog.Parse(name, SourceCatalog.TakesDimension(name) ? config.Dim : null);
+        var src = SourceCatalog.Parse(name, SourceCatalog.TakesDimension(name) ? (block ? config.Dim / config.Block : config.Dim) : null);
+        // Block-LTC is trained from the plain source, grouped into blocks as ModelSpec.Build does; a plain name given
+        // here means the same blocks of that source.
+        if (block && src is not BlockSource) src = new BlockSource(src, config.Block);
         if (src.Dimension != config.Dim) throw new LtcException($"source '{name}' has dimension {src.Dimension}, but the model expects {config.Dim}");
         return src;
     }

@@ -45,12 +45,17 @@ public static class RdCsv
             if (f.Length != header.Length) throw new LtcException($"{path}: line {i + 1} has {f.Length} fields, the header has {header.Length}");
             if (!double.TryParse(f[ri].Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out double r) || !double.IsFinite(r))
                 throw new LtcException($"{path}: line {i + 1}: rate '{f[ri].Trim()}' is not a finite number");
+            double? se = null;
+            if (si >= 0 && f[si].Trim().Length > 0) // an empty field: no error known
+            {
+                if (!double.TryParse(f[si].Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out double e) || !double.IsFinite(e) || e < 0)
+                    throw new LtcException($"{path}: line {i + 1}: {RateStderrColumn} '{f[si].Trim()}' is not a finite non-negative number");
+                se = e;
+            }
             if (r < 0)
             {
-                bool withinError = si >= 0 && double.TryParse(f[si].Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out double se)
-                    && double.IsFinite(se) && se >= 0 && r >= -NegativeRateStderrs * se;
-                if (!withinError)
-                    throw new LtcException($"{path}: line {i + 1}: rate '{f[ri].Trim()}' is negative" + (si >= 0 ? $" by more than {NegativeRateStderrs} times its {RateStderrColumn}" : ""));
+                if (se is not double err || r < -NegativeRateStderrs * err)
+                    throw new LtcException($"{path}: line {i + 1}: rate '{f[ri].Trim()}' is negative" + (se is null ? "" : $" by more than {NegativeRateStderrs} times its {RateStderrColumn}"));
                 r = 0;
             }
             if (!double.TryParse(f[di].Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out double d) || !double.IsFinite(d) || d <= 0)

@@ -26,9 +26,7 @@ public static class SourceCatalog
         }
         VectorSource source = lower switch
         {
-            "gaussian" => new IidSource(IidDistribution.Gaussian, Length(dimension)),
-            "laplace" => new IidSource(IidDistribution.Laplace, Length(dimension)),
-            "uniform" => new IidSource(IidDistribution.Uniform, Length(dimension)),
+            _ when IidNames.TryGetValue(lower, out var distribution) => new IidSource(distribution, Length(dimension)),
             "banana" => new BananaSource(),
             "physics" => PhysicsSource.Load(),
             "speech" => SpeechSource.Load(),
@@ -120,8 +118,16 @@ public static class SourceCatalog
     public static bool TakesDimension(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        return name.Trim().ToLowerInvariant() is "gaussian" or "laplace" or "uniform";
+        return IidNames.ContainsKey(name.Trim().ToLowerInvariant());
     }
+
+    // The i.i.d. sources by name: the one list Parse and TakesDimension read.
+    private static readonly Dictionary<string, IidDistribution> IidNames = new()
+    {
+        ["gaussian"] = IidDistribution.Gaussian,
+        ["laplace"] = IidDistribution.Laplace,
+        ["uniform"] = IidDistribution.Uniform,
+    };
 
     private static int Length(int? dimension) => dimension switch
     {

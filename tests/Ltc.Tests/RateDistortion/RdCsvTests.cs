@@ -27,7 +27,22 @@ public class RdCsvTests
         {
             File.WriteAllText(path, "rate_bits_per_sample,distortion_mse,rate_stderr\n" + row + "\n1.5,0.3,0.001\n");
             if (accepted) Assert.Equal(0.0, RdCsv.Read(path)[0].Rate);
-            else Assert.Contains("is negative", Assert.Throws<LtcException>(() => RdCsv.Read(path)).Message);
+            else Assert.Matches("is negative|rate_stderr '.*' is not", Assert.Throws<LtcException>(() => RdCsv.Read(path)).Message);
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Theory]
+    [InlineData("abc")]
+    [InlineData("-0.001")]
+    [InlineData("NaN")]
+    public void AMalformedStderrIsNamedEvenOnAPositiveRate(string stderr)
+    {
+        string path = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(path, $"rate_bits_per_sample,distortion_mse,rate_stderr\n0.5,0.696,{stderr}\n1.5,0.3,0.001\n");
+            Assert.Contains($"rate_stderr '{stderr}' is not a finite non-negative number", Assert.Throws<LtcException>(() => RdCsv.Read(path)).Message);
         }
         finally { File.Delete(path); }
     }
