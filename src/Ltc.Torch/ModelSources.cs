@@ -24,7 +24,8 @@ public static class ModelSources
         // Block-LTC is trained from the plain source, grouped into blocks as ModelSpec.Build does; a plain name given
         // here means the same blocks of that source.
         if (block && src is not BlockSource) src = new BlockSource(src, config.Block);
-        if (src.Dimension != config.Dim) throw new LtcException($"source '{name}' has dimension {src.Dimension}, but the model expects {config.Dim}");
+        // The blocks' name, not the plain one: "block:8:banana has dimension 16", not "banana has dimension 16".
+        if (src.Dimension != config.Dim) throw new LtcException($"source '{(block ? src.Name : name)}' has dimension {src.Dimension}, but the model expects {config.Dim}");
         return src;
     }
 

@@ -113,6 +113,14 @@ public sealed class RobustnessCliTests : IDisposable
         r = Run("eval", "--model", model, "--source", "banana", "--samples", "64", "--cell-samples", "8", "--json");
         Assert.True(r.Code == 0, r.Err);
         Assert.Contains("\"dimension\": 4", r.Out); // blocks of two 2-d Banana vectors, as in training
+        AssertOneLineError(Run("eval", "--model", model, "--source", "npy:" + NpyOf3Columns()), "source 'block:2:npy:");
+    }
+
+    private string NpyOf3Columns()
+    {
+        string npy = P("x3b.npy");
+        Npy.Write(npy, new double[] { 1, 2, 3, 4, 5, 6 }, 2, 3);
+        return npy;
     }
 
     [Fact]
