@@ -35,6 +35,10 @@ public sealed record EvaluationReport(string Model, string? Fingerprint, string 
     double RateSamplingStderr, string RateUnit, double DistortionMse, double DistortionMae, double SnrDb, double Variance, double? GapToRdDb,
     int TestVectors, double TrainSeconds, double EvalSeconds)
 {
+    /// <summary>The test vectors evaluated as words, e.g. "4096 test vectors" or, for Block-LTC, "512 test blocks of 8
+    /// (4096 vectors)" (<see cref="EvalResult.TestSet"/>).</summary>
+    public string TestSet { get; init; } = $"{TestVectors} test vectors";
+
     /// <summary>Steps the model was trained (null where not known, e.g. when a saved model is evaluated).</summary>
     public int? StepsTrained { get; init; }
 
@@ -59,7 +63,7 @@ public sealed record EvaluationReport(string Model, string? Fingerprint, string 
         return new EvaluationReport(modelPath, fingerprint, config.Model.Name(), source, config.Source, config.Dim, config.LatentDim,
             config.Lattice.Name, config.Entropy.Name(), config.Proxy.Name(), config.Lambda, config.Profile, result.Rate, result.RateStderr,
             result.RateSamplingStderr, result.RateUnit, result.DistortionMse, result.DistortionMae, result.SnrDb, result.Variance,
-            result.GapToRdDb, result.TestVectors, trainSeconds, result.Seconds);
+            result.GapToRdDb, result.TestVectors, trainSeconds, result.Seconds) { TestSet = result.TestSet };
     }
 }
 

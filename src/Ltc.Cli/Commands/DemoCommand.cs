@@ -144,6 +144,8 @@ internal static class DemoCommand
         o.WriteLine("Time: training, then fitting the tables, estimating the rate, compressing and decompressing (seconds).");
         o.WriteLine("File bits can be below the estimate: the coding tables are fitted to the training latents of the finished model,");
         o.WriteLine("and −log2 of a Monte Carlo cell probability overestimates the rate.");
+        o.WriteLine("The models and .ltc files were written to a temporary folder, deleted now; to keep yours: ltc train --out model.ltcm,");
+        o.WriteLine("then ltc compress and ltc decompress (README, \"Compressing files\").");
         o.WriteLine(string.Format(Inv, "Total {0:F0} s. Full curves: docs/results/iid.md, docs/results/vector-sources.md.", seconds));
     }
 }

@@ -44,7 +44,7 @@ internal static partial class ModelCommands
         if (json) return CliOutput.ToJson(r) + Environment.NewLine;
         var output = new StringWriter();
         output.WriteLine($"model        {CliOutput.Escape(r.Model)} ({r.Kind}, {CliOutput.Escape(r.Lattice)}, {r.Entropy}, {r.Proxy}, λ = {r.Lambda.ToString("R", Inv)}, fingerprint {r.Fingerprint?[..16]})");
-        output.WriteLine($"source       {CliOutput.Escape(r.Source)} (d = {r.Dimension}), {r.TestVectors} test vectors" +
+        output.WriteLine($"source       {CliOutput.Escape(r.Source)} (d = {r.Dimension}), {r.TestSet}" +
             (r.Source == r.TrainingSource ? "" : $"; trained on {CliOutput.Escape(r.TrainingSource)}"));
         output.WriteLine($"rate         {r.RateBitsPerSample:F4} {r.RateUnit} ± {r.RateStderr:F4} (Monte Carlo) ± {r.RateSamplingStderr:F4} (test sample)");
         output.WriteLine($"distortion   MSE {r.DistortionMse:G6}, MAE {r.DistortionMae:G6} per coordinate");
@@ -60,12 +60,17 @@ internal static partial class ModelCommands
         if (json) return CliOutput.ToJson(c) + Environment.NewLine;
         var r = c.Estimate;
         return Render(false, r) +
-            $"file         {c.FileBytes} bytes for {r.TestVectors} test vectors: {c.FileRate:F4} {r.RateUnit} " +
-            $"({c.DifferencePercent:+0.00;-0.00} % against the estimate; payload alone {c.PayloadRate:F4})" + Environment.NewLine +
+            $"file         {c.FileBytes} bytes for {r.TestSet}: {c.FileRate:F4} {r.RateUnit} " +
+            $"({c.FileRate - c.EstimatedRate:+0.0000;-0.0000}{Percent(c)} against the estimate; payload alone {c.PayloadRate:F4})" + Environment.NewLine +
             $"decoded      SNR {c.DecodedSnrDb:F3} dB" + (c.DecodedGapToRdDb is double g ? $", gap to R(D) with file bits {g:F3} dB" : "") +
             $", {(c.Exact ? "bit-exact" : "NOT equal")} to the model's reconstruction; compress {c.CompressSeconds:F2} s, decompress {c.DecompressSeconds:F2} s" +
             Environment.NewLine;
     }
+
+    // A percentage of an estimate near zero rate is noise (a file's fixed header over a few bits): there only the
+    // difference in bits is shown.
+    private static string Percent(CodedEvaluationReport c) =>
+        c.EstimatedRate >= 0.1 ? $", {c.DifferencePercent:+0.00;-0.00} %" : "";
 
     /// <summary>
     /// Shows the progress of one training run: the view opens with the first report (so input rejected before training

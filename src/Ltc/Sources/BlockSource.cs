@@ -37,6 +37,9 @@ public sealed class BlockSource : VectorSource
     public override bool IsSynthetic => Inner.IsSynthetic;
 
     /// <inheritdoc/>
+    public override string DescribeTestCount(long count) => $"{count} test blocks of {BlockLength} ({count * BlockLength} vectors)";
+
+    /// <inheritdoc/>
     public override double Variance(SourceSplit split) => Inner.Variance(split);
 
     /// <inheritdoc/>

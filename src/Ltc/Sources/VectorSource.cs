@@ -34,6 +34,10 @@ public abstract class VectorSource
     /// <summary>The unit in which rates of this source are reported, e.g. "bits/sample" or "bits/vector".</summary>
     public virtual string RateUnit => "bits/vector";
 
+    /// <summary>How <paramref name="count"/> test vectors of this source read in a report, e.g. "4096 test vectors"
+    /// (a block source says how many of the inner vectors its blocks hold).</summary>
+    public virtual string DescribeTestCount(long count) => $"{count} test vectors";
+
     /// <summary>True for endless seeded streams, false for finite data sets.</summary>
     public abstract bool IsSynthetic { get; }
 

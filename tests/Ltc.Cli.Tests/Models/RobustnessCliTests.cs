@@ -113,6 +113,12 @@ public sealed class RobustnessCliTests : IDisposable
         r = Run("eval", "--model", model, "--source", "banana", "--samples", "64", "--cell-samples", "8", "--json");
         Assert.True(r.Code == 0, r.Err);
         Assert.Contains("\"dimension\": 4", r.Out); // blocks of two 2-d Banana vectors, as in training
+        Assert.Contains("\"test_set\": \"64 test blocks of 2 (128 vectors)\"", r.Out);
+        r = Run("eval", "--model", model, "--source", "banana", "--samples", "64", "--cell-samples", "8", "--coded");
+        Assert.True(r.Code == 0, r.Err);
+        // Rates are per Banana vector, so the text counts them too, not only the blocks.
+        Assert.Contains("banana (d = 4), 64 test blocks of 2 (128 vectors)", r.Out);
+        Assert.Contains("bytes for 64 test blocks of 2 (128 vectors):", r.Out);
         AssertOneLineError(Run("eval", "--model", model, "--source", "npy:" + NpyOf3Columns()), "source 'block:2:npy:");
     }
 
