@@ -66,6 +66,13 @@ public static class Bjontegaard
         return new BjontegaardSpread(deltas.Count, rm, rs, sm, ss);
     }
 
+    /// <summary>
+    /// Consecutive points of a curve whose rates differ by more than this factor are warned about: the segment between
+    /// them spans a decade or more of log rate, so a point near zero rate (a model that almost stopped sending) moves
+    /// the average far more than its place on the curve deserves.
+    /// </summary>
+    public const double NearZeroRateRatio = 10;
+
     /// <summary>The overlap below which <see cref="Compute"/> warns (<see cref="BjontegaardDelta.Overlap"/>).</summary>
     public const double MinimumOverlap = 0.5;
 
@@ -107,6 +114,11 @@ public static class Bjontegaard
         double overlap = (hi - lo) / Math.Min(sa[^1] - sa[0], st[^1] - st[0]);
         if (overlap < MinimumOverlap)
             warnings.Add($"the curves share only {hi - lo:F2} dB of SNR ({lo:F2}–{hi:F2} dB), {overlap * 100:F0} % of the narrower curve's range: the deltas rest on little data");
+        foreach (var (what, rates) in new[] { ("anchor", ra), ("test", rt) })
+            for (int i = 0; i + 1 < rates.Length; i++)
+                if (rates[i + 1] > NearZeroRateRatio * rates[i])
+                    warnings.Add($"{what} point at rate {Fmt(rates[i])} is more than {NearZeroRateRatio:G}× below the next ({Fmt(rates[i + 1])}): " +
+                        "log rates near zero weigh heavily in the average (a rate floor leaves such points out)");
         if (double.IsNaN(bdSnr))
             warnings.Add($"no BD-SNR: the curves' rate ranges do not overlap (anchor {ra[0]:G4}–{ra[^1]:G4}, test {rt[0]:G4}–{rt[^1]:G4})");
         return new BjontegaardDelta((Math.Pow(10, avgLog) - 1) * 100, avgBits, bdSnr, lo, hi)

@@ -22,4 +22,17 @@ public sealed class BdRateNoticeTests
         Assert.Single(r.Warnings);
         Assert.Equal(1, r.Overlap, 9);
     }
+
+    [Fact]
+    public void APointNearZeroRateIsWarnedAboutAndAFloorSilencesIt()
+    {
+        // 0.004 bit at 0.05 dB below a curve that starts coding at 0.5 bit: the log-rate segment between them spans two
+        // decades; the same curves from 0.5 bit on give no such notice.
+        RdPoint[] a = [new(0.004, 0.99), new(0.5, 0.5), new(1, 0.25), new(2, 0.0625)];
+        RdPoint[] t = [new(0.5, 0.45), new(1, 0.24), new(2, 0.06)];
+        var w = Assert.Single(Bjontegaard.Compute(a, t).Warnings);
+        Assert.StartsWith("anchor point at rate 0.004 is more than 10× below the next (0.5)", w);
+        Assert.Empty(Bjontegaard.Compute(a[1..], t).Warnings);
+        Assert.Empty(Bjontegaard.Compute([.. a.Select(p => p with { Rate = p.Rate + 0.1 })], t).Warnings); // 0.104 → 0.6: under 10×
+    }
 }
