@@ -1,8 +1,9 @@
 namespace Ltc.Sources;
 
 /// <summary>
-/// n consecutive i.i.d. vectors of another source grouped into one sample of dimension n·d (Block-LTC codes them
-/// jointly). Rates stay per source vector: a block's bits are divided by n.
+/// n i.i.d. vectors of another source grouped into one sample of dimension n·d (Block-LTC codes them jointly): n
+/// consecutive draws of a synthetic source or of a data set's training rows (drawn at random), and a data set's test
+/// rows in a fixed shuffled order (<see cref="Rows"/>). Rates stay per source vector: a block's bits are divided by n.
 /// </summary>
 public sealed class BlockSource : VectorSource
 {
@@ -52,13 +53,27 @@ public sealed class BlockSource : VectorSource
     /// <inheritdoc/>
     public override void Draw(Span<double> destination, SourceSplit split, Random random) => Inner.Draw(destination, split, random);
 
-    /// <inheritdoc/>
+    /// <summary>
+    /// The split's vectors in blocks of <see cref="BlockLength"/>, formed as training forms them: from the vectors in
+    /// a fixed pseudo-random order (<see cref="OrderSeed"/>), not n consecutive ones. Block-LTC codes n i.i.d. vectors,
+    /// and <see cref="Draw"/> gives it independent draws; consecutive rows of a data set need not be independent (Speech
+    /// frames lie one sample apart and are nearly equal), and blocks of them test a model on data it never saw. The
+    /// vectors left over after the last whole block are left out.
+    /// </summary>
+    /// <exception cref="LtcException">The split has fewer vectors than one block.</exception>
     public override double[]? Rows(SourceSplit split)
     {
         var rows = Inner.Rows(split);
         if (rows is null) return null;
-        int whole = rows.Length / Dimension * Dimension;
+        int dv = Inner.Dimension, count = rows.Length / dv, whole = count / BlockLength * BlockLength;
         if (whole == 0) throw new LtcException($"source '{Inner.Name}': its {split} split has fewer than {BlockLength} vectors");
-        return whole == rows.Length ? rows : rows[..whole];
+        var order = MathNet.Numerics.Combinatorics.GeneratePermutation(count, new MathNet.Numerics.Random.MersenneTwister(OrderSeed));
+        var blocks = new double[(long)whole * dv];
+        for (int i = 0; i < whole; i++) Array.Copy(rows, (long)order[i] * dv, blocks, (long)i * dv, dv);
+        return blocks;
     }
+
+    /// <summary>Seed of the fixed order in which <see cref="Rows"/> groups a data set's vectors into blocks (Mersenne
+    /// Twister, MathNet.Numerics), the same on every machine.</summary>
+    public const int OrderSeed = 20240311;
 }

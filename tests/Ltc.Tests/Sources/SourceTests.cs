@@ -175,4 +175,39 @@ public class SourceTests : IDisposable
         Assert.Throws<LtcException>(() => SourceCatalog.Parse("block:x:banana", null));
         Assert.Throws<LtcException>(() => SourceCatalog.Parse("block:0:banana", null));
     }
+
+    [Fact]
+    public void TestBlocksOfADataSetAreDrawnAsTrainingDrawsThemNotConsecutiveRows()
+    {
+        // Speech frames lie one sample apart: eight consecutive ones are nearly equal, unlike the eight random frames of
+        // a training block. Test blocks hold the test rows in a fixed shuffled order, each row at most once.
+        var inner = SourceCatalog.Parse("speech", null);
+        var block = new BlockSource(inner, 8);
+        var rows = inner.Rows(SourceSplit.Test)!;
+        var blocks = block.Rows(SourceSplit.Test)!;
+        int d = inner.Dimension, count = rows.Length / d, whole = count / 8 * 8;
+        Assert.Equal((long)whole * d, blocks.Length);
+        Assert.Equal(blocks, block.Rows(SourceSplit.Test)); // the same order every time
+        string Key(double[] a, int i) => string.Join(',', a.AsSpan(i * d, d).ToArray());
+        var index = new Dictionary<string, int>();
+        var left = new Dictionary<string, int>(); // copies of each distinct row not yet used (silent frames repeat)
+        for (int i = 0; i < count; i++)
+        {
+            string k = Key(rows, i);
+            index.TryAdd(k, i);
+            left[k] = left.GetValueOrDefault(k) + 1;
+        }
+        var taken = new int[whole];
+        for (int i = 0; i < whole; i++)
+        {
+            string k = Key(blocks, i);
+            Assert.True(left.TryGetValue(k, out int n) && n > 0, $"test block row {i} is not a test row, or one used twice");
+            left[k] = n - 1;
+            taken[i] = index[k];
+        }
+        // Neighbours within a block are as far apart in the recording as random rows are (mean |i − j| ≈ count/3),
+        // not one frame apart as consecutive rows would be.
+        double gap = Enumerable.Range(0, whole).Where(i => i % 8 != 7).Average(i => Math.Abs(taken[i + 1] - taken[i]));
+        Assert.InRange(gap, count / 4.0, count / 2.5);
+    }
 }
