@@ -80,7 +80,7 @@ physics_block() {
 }
 # Speech: NTC (dy = 33, factorized) and LTC D4* (dy = 4, dither, factorized, N = 256 in training) at batch 64. The
 # paper sweeps λ = 16 … 1024; λ = 16 already spends 5 bits/vector, so the curves start at λ = 1 (near zero rate).
-SPEECH_LAMBDAS=1,4,16,64,256,1024
+SPEECH_LAMBDAS=${SPEECH_LAMBDAS:-1,4,16,64,256,1024}  # e.g. SPEECH_LAMBDAS=4,16 to run part of a curve
 speech_sweep() { # system seed flags...
   local sys=$1 seed=$2; shift 2
   $LTC sweep --source speech --hidden 500 "$@" --lambdas $SPEECH_LAMBDAS --lr 1e-3 --steps 100000 --batch 64 \
