@@ -18,7 +18,7 @@ internal static class BdRateCommand
             + "Each curve is first reduced to its RD front: points at rate 0, and points that another point of the same curve matches or beats "
             + "in both rate and MSE (more bits for no better MSE), are left out, and each one left out is named on stderr. "
             + $"stderr also warns when the curves share less than {Bjontegaard.MinimumOverlap:P0} of the narrower curve's SNR range (the deltas then rest on little data) "
-            + "and when their rate ranges do not overlap (no BD-SNR).");
+            + "and when their rate ranges do not overlap (no BD-SNR), and names a point near zero rate (under 0.1, more than 10× below the next point) that --min-rate would leave out.");
         cmd.Arguments.Add(a);
         cmd.Arguments.Add(b);
         cmd.Options.Add(variance);

@@ -10,7 +10,7 @@ internal static partial class ModelCommands
     public static Command CreateEval()
     {
         var model = new Option<string>("--model", "-m") { Description = "Model file (.ltcm).", Required = true };
-        var samples = new Option<int?>("--samples") { Description = $"Test vectors from a synthetic source (default: the model's profile; 1..{EvalOptions.MaxSamples}; data sets use their test split)." }.Range(1, EvalOptions.MaxSamples);
+        var samples = new Option<int?>("--samples") { Description = $"Test vectors (Block-LTC: test blocks) from a synthetic source (default: the model's profile; 1..{EvalOptions.MaxSamples}; data sets use their test split)." }.Range(1, EvalOptions.MaxSamples);
         var cellSamples = new Option<int?>("--cell-samples") { Description = $"Cell samples per rate estimate (default: the model's profile; 1..{ModelConfig.MaxCellSamples}). (--mc-samples is a deprecated spelling.)" }.Range(1, ModelConfig.MaxCellSamples).DeprecatedAlias("--mc-samples");
         var densitySamples = new Option<int?>("--density-samples") { Description = $"Samples M of the learned density that join the cell samples of each rate estimate (default: as many as cell samples; 0: cell samples alone; 0..{ModelConfig.MaxCellSamples})." }.Range(0, ModelConfig.MaxCellSamples);
         var replicates = new Option<int?>("--replicates") { Description = $"Independent cell-sample sets for the Monte Carlo error (default: the profile's, 4; 1..{EvalOptions.MaxReplicates})." }.Range(1, EvalOptions.MaxReplicates);

@@ -67,11 +67,14 @@ public static class Bjontegaard
     }
 
     /// <summary>
-    /// Consecutive points of a curve whose rates differ by more than this factor are warned about: the segment between
-    /// them spans a decade or more of log rate, so a point near zero rate (a model that almost stopped sending) moves
-    /// the average far more than its place on the curve deserves.
+    /// A point under <see cref="NearZeroRate"/> (in the curve's rate unit) followed on its curve by one more than this
+    /// factor higher is warned about: the segment between them spans a decade or more of log rate, so a model that
+    /// almost stopped sending moves the average far more than its place on the curve deserves.
     /// </summary>
     public const double NearZeroRateRatio = 10;
+
+    /// <summary>The rate under which a point counts as near zero (<see cref="NearZeroRateRatio"/>).</summary>
+    public const double NearZeroRate = 0.1;
 
     /// <summary>The overlap below which <see cref="Compute"/> warns (<see cref="BjontegaardDelta.Overlap"/>).</summary>
     public const double MinimumOverlap = 0.5;
@@ -116,7 +119,7 @@ public static class Bjontegaard
             warnings.Add($"the curves share only {hi - lo:F2} dB of SNR ({lo:F2}–{hi:F2} dB), {overlap * 100:F0} % of the narrower curve's range: the deltas rest on little data");
         foreach (var (what, rates) in new[] { ("anchor", ra), ("test", rt) })
             for (int i = 0; i + 1 < rates.Length; i++)
-                if (rates[i + 1] > NearZeroRateRatio * rates[i])
+                if (rates[i] < NearZeroRate && rates[i + 1] > NearZeroRateRatio * rates[i])
                     warnings.Add($"{what} point at rate {Fmt(rates[i])} is more than {NearZeroRateRatio:G}× below the next ({Fmt(rates[i + 1])}): " +
                         "log rates near zero weigh heavily in the average (a rate floor leaves such points out)");
         if (double.IsNaN(bdSnr))

@@ -66,7 +66,7 @@ public sealed class BlockSource : VectorSource
         var rows = Inner.Rows(split);
         if (rows is null) return null;
         int dv = Inner.Dimension, count = rows.Length / dv, whole = count / BlockLength * BlockLength;
-        if (whole == 0) throw new LtcException($"source '{Inner.Name}': its {split} split has fewer than {BlockLength} vectors");
+        if (whole == 0) throw new LtcException($"source '{Inner.Name}': its {split.ToString().ToLowerInvariant()} split has {count} vectors, fewer than one block of {BlockLength}");
         var order = MathNet.Numerics.Combinatorics.GeneratePermutation(count, new MathNet.Numerics.Random.MersenneTwister(OrderSeed));
         var blocks = new double[(long)whole * dv];
         for (int i = 0; i < whole; i++) Array.Copy(rows, (long)order[i] * dv, blocks, (long)i * dv, dv);

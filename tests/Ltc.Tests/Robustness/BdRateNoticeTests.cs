@@ -34,5 +34,7 @@ public sealed class BdRateNoticeTests
         Assert.StartsWith("anchor point at rate 0.004 is more than 10× below the next (0.5)", w);
         Assert.Empty(Bjontegaard.Compute(a[1..], t).Warnings);
         Assert.Empty(Bjontegaard.Compute([.. a.Select(p => p with { Rate = p.Rate + 0.1 })], t).Warnings); // 0.104 → 0.6: under 10×
+        // A sparse curve far from zero rate is not near zero however wide its steps: 0.25 → 3.2, 5 → 56.
+        Assert.Empty(Bjontegaard.Compute([new(0.25, 0.6), new(3.2, 0.05), new(5, 0.02), new(56, 0.015)], [new(0.3, 0.6), new(3, 0.05), new(50, 0.015)]).Warnings);
     }
 }
