@@ -88,6 +88,10 @@ public sealed record CodedEvaluationReport(EvaluationReport Estimate, long FileB
     string RateUnit, double EstimatedRate, double DifferencePercent, double DecodedSnrDb, double? DecodedGapToRdDb, bool Exact,
     double CompressSeconds, double DecompressSeconds)
 {
+    /// <summary>File rate minus estimated rate, in <see cref="RateUnit"/>: the measure of the difference that stays
+    /// meaningful near zero rate, where <see cref="DifferencePercent"/> divides by almost nothing.</summary>
+    public double DifferenceBits => FileRate - EstimatedRate;
+
     /// <summary>The report of <paramref name="coded"/>, a coded evaluation on <paramref name="source"/> of the model
     /// of configuration <paramref name="config"/> saved in <paramref name="modelPath"/>, trained for <paramref name="trainSeconds"/> seconds (0: not known).</summary>
     public static CodedEvaluationReport Of(ModelConfig config, string source, CodedEvalResult coded, string modelPath, string? fingerprint, double trainSeconds = 0)

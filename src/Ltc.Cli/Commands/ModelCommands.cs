@@ -61,7 +61,7 @@ internal static partial class ModelCommands
         var r = c.Estimate;
         return Render(false, r) +
             $"file         {c.FileBytes} bytes for {r.TestSet}: {c.FileRate:F4} {r.RateUnit} " +
-            $"({c.FileRate - c.EstimatedRate:+0.0000;-0.0000}{Percent(c)} against the estimate; payload alone {c.PayloadRate:F4})" + Environment.NewLine +
+            $"({c.DifferenceBits:+0.0000;-0.0000}{Percent(c)} against the estimate; payload alone {c.PayloadRate:F4})" + Environment.NewLine +
             $"decoded      SNR {c.DecodedSnrDb:F3} dB" + (c.DecodedGapToRdDb is double g ? $", gap to R(D) with file bits {g:F3} dB" : "") +
             $", {(c.Exact ? "bit-exact" : "NOT equal")} to the model's reconstruction; compress {c.CompressSeconds:F2} s, decompress {c.DecompressSeconds:F2} s" +
             Environment.NewLine;

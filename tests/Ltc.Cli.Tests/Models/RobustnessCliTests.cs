@@ -119,6 +119,11 @@ public sealed class RobustnessCliTests : IDisposable
         // Rates are per Banana vector, so the text counts them too, not only the blocks.
         Assert.Contains("banana (d = 4), 64 test blocks of 2 (128 vectors)", r.Out);
         Assert.Contains("bytes for 64 test blocks of 2 (128 vectors):", r.Out);
+        r = Run("eval", "--model", model, "--source", "banana", "--samples", "64", "--cell-samples", "8", "--coded", "--json");
+        Assert.True(r.Code == 0, r.Err);
+        using var doc = System.Text.Json.JsonDocument.Parse(r.Out);
+        var root = doc.RootElement;
+        Assert.Equal(root.GetProperty("file_rate").GetDouble() - root.GetProperty("estimated_rate").GetDouble(), root.GetProperty("difference_bits").GetDouble(), 12);
         AssertOneLineError(Run("eval", "--model", model, "--source", "npy:" + NpyOf3Columns()), "source 'block:2:npy:");
     }
 
