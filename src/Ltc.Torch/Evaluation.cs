@@ -91,15 +91,12 @@ public sealed record EvalOptions(int Samples = 16384, int McSamples = 2048, int 
 /// <param name="SnrDb">10·log10(σ²/MSE) with σ² the per-coordinate variance of the test data.</param>
 /// <param name="Variance">The σ² used.</param>
 /// <param name="GapToRdDb">SNR of R(D) at this rate minus <see cref="SnrDb"/>; null where R(D) is not known in closed form.</param>
-/// <param name="TestVectors">Vectors evaluated.</param>
+/// <param name="TestVectors">Vectors evaluated (Block-LTC: blocks).</param>
 /// <param name="Seconds">Wall time.</param>
+/// <param name="TestSet">The test vectors as a report says them (<see cref="VectorSource.DescribeTestCount"/>: a block
+/// source counts blocks and the vectors in them).</param>
 public sealed record EvalResult(double Rate, double RateStderr, double RateSamplingStderr, string RateUnit,
-    double DistortionMse, double DistortionMae, double SnrDb, double Variance, double? GapToRdDb, int TestVectors, double Seconds)
-{
-    /// <summary>The test vectors as a report says them (<see cref="VectorSource.DescribeTestCount"/>: a block source
-    /// counts blocks and the vectors in them).</summary>
-    public string TestSet { get; init; } = $"{TestVectors} test vectors";
-}
+    double DistortionMse, double DistortionMae, double SnrDb, double Variance, double? GapToRdDb, int TestVectors, double Seconds, string TestSet);
 
 /// <summary>Measures rate and distortion of a trained model on held-out data.</summary>
 public static class Evaluator
@@ -180,10 +177,8 @@ public static class Evaluator
         double variance = source.Variance(SourceSplit.Test);
         double snr = Metrics.Snr.Db(variance, mse);
         double? gap = source is IidSource { Distribution: IidDistribution.Gaussian } ? Metrics.Snr.GaussianGapDb(rate, mse, variance) : null;
-        return new EvalResult(rate, mcSe, sampSe, source.RateUnit, mse, mae, snr, variance, gap, count, clock.Elapsed.TotalSeconds)
-        {
-            TestSet = source.DescribeTestCount(count),
-        };
+        return new EvalResult(rate, mcSe, sampSe, source.RateUnit, mse, mae, snr, variance, gap, count, clock.Elapsed.TotalSeconds,
+            source.DescribeTestCount(count));
     }
 }
 

@@ -27,18 +27,16 @@ namespace Ltc.Torch;
 /// <param name="SnrDb">SNR in dB.</param>
 /// <param name="Variance">Per-coordinate variance σ² of the test data.</param>
 /// <param name="GapToRdDb">Gap to R(D) in dB, where R(D) is known in closed form.</param>
-/// <param name="TestVectors">Vectors evaluated.</param>
+/// <param name="TestVectors">Vectors evaluated (Block-LTC: blocks).</param>
+/// <param name="TestSet">The test vectors as words, e.g. "4096 test vectors" or, for Block-LTC, "512 test blocks of 8
+/// (4096 vectors)" (<see cref="EvalResult.TestSet"/>).</param>
 /// <param name="TrainSeconds">Training wall time in seconds (0 when the model was loaded, not trained).</param>
 /// <param name="EvalSeconds">Evaluation wall time in seconds.</param>
 public sealed record EvaluationReport(string Model, string? Fingerprint, string Kind, string Source, string TrainingSource, int Dimension,
     int LatentDim, string Lattice, string Entropy, string Proxy, double Lambda, string Profile, double RateBitsPerSample, double RateStderr,
     double RateSamplingStderr, string RateUnit, double DistortionMse, double DistortionMae, double SnrDb, double Variance, double? GapToRdDb,
-    int TestVectors, double TrainSeconds, double EvalSeconds)
+    int TestVectors, string TestSet, double TrainSeconds, double EvalSeconds)
 {
-    /// <summary>The test vectors evaluated as words, e.g. "4096 test vectors" or, for Block-LTC, "512 test blocks of 8
-    /// (4096 vectors)" (<see cref="EvalResult.TestSet"/>).</summary>
-    public string TestSet { get; init; } = $"{TestVectors} test vectors";
-
     /// <summary>Steps the model was trained (null where not known, e.g. when a saved model is evaluated).</summary>
     public int? StepsTrained { get; init; }
 
@@ -63,7 +61,7 @@ public sealed record EvaluationReport(string Model, string? Fingerprint, string 
         return new EvaluationReport(modelPath, fingerprint, config.Model.Name(), source, config.Source, config.Dim, config.LatentDim,
             config.Lattice.Name, config.Entropy.Name(), config.Proxy.Name(), config.Lambda, config.Profile, result.Rate, result.RateStderr,
             result.RateSamplingStderr, result.RateUnit, result.DistortionMse, result.DistortionMae, result.SnrDb, result.Variance,
-            result.GapToRdDb, result.TestVectors, trainSeconds, result.Seconds) { TestSet = result.TestSet };
+            result.GapToRdDb, result.TestVectors, result.TestSet, trainSeconds, result.Seconds);
     }
 }
 

@@ -70,7 +70,7 @@ internal static partial class ModelCommands
     // A percentage of an estimate near zero rate is noise (a file's fixed header over a few bits): there only the
     // difference in bits is shown.
     private static string Percent(CodedEvaluationReport c) =>
-        c.EstimatedRate >= 0.1 ? $", {c.DifferencePercent:+0.00;-0.00} %" : "";
+        c.EstimatedRate >= Ltc.Metrics.Bjontegaard.NearZeroRate ? $", {c.DifferencePercent:+0.00;-0.00} %" : "";
 
     /// <summary>
     /// Shows the progress of one training run: the view opens with the first report (so input rejected before training
