@@ -8,7 +8,11 @@
 # Usage: bash experiments/vector-converged.sh banana|banana-block|physics-ntc|physics-ltc|physics-block|speech-ntc|speech-ltc|speech-block|reeval-blocks|summary|plots [out-dir]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-WHAT=${1:-banana}
+MODES="banana banana-block physics-ntc physics-ltc physics-block speech-ntc speech-ltc speech-block reeval-blocks summary plots"
+USAGE="usage: $0 ${MODES// /|} [out-dir]"
+# A mode must be named (no default: most modes train for hours) and is checked before the build.
+WHAT=${1:-}
+[[ " $MODES " == *" $WHAT "* && -n $WHAT ]] || { echo "$USAGE" >&2; exit 2; }
 OUT=${2:-docs/results/vector-converged}
 dotnet build src/Ltc.Cli -c Release -v q -nologo > /dev/null
 LTC=src/Ltc.Cli/bin/Release/net10.0/linux-x64/ltc
@@ -182,6 +186,6 @@ case $WHAT in
   speech-ltc) mkdir -p $OUT/speech; time speech_ltc; summary speech ntc ltc-d4s 1.7412 ;;
   speech-block) mkdir -p $OUT/speech; time speech_block; summary speech ntc block-e8 1.7412; summary speech ltc-d4s block-e8 1.7412 ;;
   reeval-blocks) reeval_blocks physics block-e8 4096; reeval_blocks speech block-e8 256 ;;
-  summary) summary banana ntc ltc-a2; summary banana ntc block-e8; summary physics ntc ltc-d4s 0.6961; summary physics ltc-d4s block-e8 0.6961; summary physics ntc block-e8 0.6961; summary speech ntc ltc-d4s 1.7412; summary speech ntc block-e8 1.7412 ;;
-  *) echo "usage: $0 banana|banana-block|physics-ntc|physics-ltc|physics-block|speech-ntc|speech-ltc|speech-block|reeval-blocks|summary|plots [out-dir]" >&2; exit 2 ;;
+  summary) summary banana ntc ltc-a2; summary banana ntc block-e8; summary physics ntc ltc-d4s 0.6961; summary physics ltc-d4s block-e8 0.6961; summary physics ntc block-e8 0.6961; summary speech ntc ltc-d4s 1.7412; summary speech ntc block-e8 1.7412; summary speech ltc-d4s block-e8 1.7412 ;;
+  *) echo "$USAGE" >&2; exit 2 ;;
 esac
