@@ -12,9 +12,13 @@ namespace Ltc.Torch;
 /// ends at its step budget (<see cref="ModelConfig.Steps"/>), unconverged.
 /// </summary>
 /// <remarks>
-/// The held-out vectors are drawn from the test split (synthetic sources: a seed of their own; data sets: evenly spaced
-/// rows of it), the only split besides training; the final evaluation uses the whole split (or other draws), so the
-/// stopping rule picks one number, the step, from data the reported figures are also measured on.
+/// Where the held-out vectors come from: synthetic sources draw them fresh with a seed of their own (never the final
+/// evaluation's vectors). Data sets use evenly spaced rows of the test split by default, so the stopping rule picks
+/// one number, the step, from data the reported figures are also measured on; with <see cref="Validation"/> they come
+/// instead from a share of the training rows held out of training (<see cref="ValidationSplitSource"/>), and the test
+/// split is left to the final evaluation alone. <see cref="KeepBest"/> ends the run with the weights of its best
+/// check rather than its last step (early stopping); with test rows as held-out data that would choose the weights on
+/// the test split, so pair it with <see cref="Validation"/> for data sets.
 /// </remarks>
 /// <param name="CheckEvery">Steps between checks (1..10^8).</param>
 /// <param name="Patience">Checks without improvement that make a plateau (1..1000).</param>
@@ -22,8 +26,12 @@ namespace Ltc.Torch;
 /// <param name="Vectors">Held-out vectors per check (1..2^20).</param>
 /// <param name="CellSamples">Cell samples per rate estimate of a check (lattice models; 1..2^20).</param>
 /// <param name="Decays">Learning-rate decays ×0.1 before the run stops (0..10).</param>
+/// <param name="Validation">Share of a data set's training rows held out for the checks and not trained on
+/// (0: none, the checks use test rows; at most <see cref="ValidationSplitSource.MaxFraction"/>). No effect on synthetic
+/// sources.</param>
+/// <param name="KeepBest">End with the weights of the check with the lowest held-out loss instead of the last step's.</param>
 public sealed record ConvergenceOptions(int CheckEvery = 250, int Patience = 6, double Tolerance = 0.002, int Vectors = 4096,
-    int CellSamples = 256, int Decays = 1)
+    int CellSamples = 256, int Decays = 1, double Validation = 0, bool KeepBest = false)
 {
     /// <summary>Throws a one-line error for a setting out of range.</summary>
     /// <exception cref="LtcException">A setting out of range.</exception>
@@ -35,6 +43,8 @@ public sealed record ConvergenceOptions(int CheckEvery = 250, int Patience = 6, 
         if (Vectors < 1 || Vectors > 1 << 20) throw new LtcException($"convergence checks need 1..{1 << 20} held-out vectors, got {Vectors}");
         if (CellSamples < 1 || CellSamples > 1 << 20) throw new LtcException($"convergence checks need 1..{1 << 20} cell samples, got {CellSamples}");
         if (Decays < 0 || Decays > 10) throw new LtcException($"convergence allows 0..10 learning-rate decays, got {Decays}");
+        if (!(Validation == 0 || Validation > 0 && Validation <= ValidationSplitSource.MaxFraction))
+            throw new LtcException($"the validation fraction must be 0 (none) or in (0, {ValidationSplitSource.MaxFraction}], got {Validation}");
         return this;
     }
 }

@@ -114,6 +114,9 @@ public sealed class Trainer
     private readonly Adam _optimizer;
     private readonly Adam? _auxOptimizer;
     private readonly Parameter[] _mainParameters;
+    private readonly Parameter[] _parameters;
+    // The weights of the best held-out check so far (ConvergenceOptions.KeepBest), in _parameters' order.
+    private float[][]? _best;
 
     /// <summary>Prepares training of <paramref name="model"/> on <paramref name="source"/>.</summary>
     public Trainer(CompressionModel model, VectorSource source)
@@ -124,6 +127,7 @@ public sealed class Trainer
         _model = model;
         _source = source;
         var named = model.named_parameters().ToArray();
+        _parameters = named.Select(p => p.parameter).ToArray();
         _mainParameters = named.Where(p => !p.name.EndsWith("_quantiles", StringComparison.Ordinal)).Select(p => p.parameter).ToArray();
         var aux = named.Where(p => p.name.EndsWith("_quantiles", StringComparison.Ordinal)).Select(p => p.parameter).ToArray();
         _optimizer = optim.Adam(_mainParameters, model.Config.Lr);
@@ -137,7 +141,9 @@ public sealed class Trainer
     /// </summary>
     /// <remarks>With <see cref="TrainingState.Convergence"/> set in <paramref name="state"/> (see
     /// <see cref="ConvergenceOptions"/>), the held-out loss is checked as it says, the learning rate follows its decays
-    /// instead of the profile's schedule, and the run stops once converged.</remarks>
+    /// instead of the profile's schedule, and the run stops once converged. With <see cref="ConvergenceOptions.KeepBest"/>,
+    /// a run that is over (converged or at its last step) ends with the weights of its best check; an interrupted run
+    /// keeps them in its checkpoint's optimizer state (<see cref="OptimizerState"/>), so it resumes exactly.</remarks>
     public TrainingState Run(TrainingState state, IProgress<TrainingProgress>? progress = null,
         Action<TrainingState, byte[]>? checkpoint = null, int checkpointEvery = 0, CancellationToken cancel = default, int? stopAt = null)
     {
@@ -199,11 +205,22 @@ public sealed class Trainer
                 lastReport = now;
                 reportedStep = step + 1;
             }
-            bool stop = monitor is not null && (step + 1) % monitor.Options.CheckEvery == 0 &&
-                monitor.Check(_model, step + 1, seconds + clock.Elapsed.TotalSeconds, emaLoss, lr);
+            bool stop = false;
+            if (monitor is not null && (step + 1) % monitor.Options.CheckEvery == 0)
+            {
+                stop = monitor.Check(_model, step + 1, seconds + clock.Elapsed.TotalSeconds, emaLoss, lr);
+                if (monitor.Options.KeepBest && monitor.State.BestStep == step + 1) _best = Snapshot();
+            }
             if (checkpoint is not null && checkpointEvery > 0 && (step + 1) % checkpointEvery == 0 && step + 1 < steps && !stop)
                 checkpoint(new TrainingState(step + 1, seconds + clock.Elapsed.TotalSeconds, emaLoss, emaRate, emaDist) { Unfinished = true, Convergence = monitor?.State }, OptimizerState());
             if (stop) { step++; break; }
+        }
+        bool over = monitor?.State.Converged == true || step >= steps;
+        if (over && _best is not null && monitor?.Options.KeepBest == true)
+        {
+            // Early stopping: the run ends with its best check's weights (the moving averages stay the last steps').
+            if (monitor!.State.BestStep != step) Restore(_best);
+            _best = null;
         }
         // Saved as unfinished: the run's owner (TrainingRun) marks it finished once the coding tables are fitted.
         var final = new TrainingState(step, seconds + clock.Elapsed.TotalSeconds, emaLoss, emaRate, emaDist) { Unfinished = true, Convergence = monitor?.State };
@@ -222,8 +239,32 @@ public sealed class Trainer
             _optimizer.save_state_dict(w);
             w.Write(_auxOptimizer is not null);
             _auxOptimizer?.save_state_dict(w);
+            // Best weights of a run still under way (KeepBest); files without this tail read as none.
+            w.Write(_best is not null);
+            if (_best is not null)
+            {
+                w.Write(_best.Length);
+                foreach (var values in _best)
+                {
+                    w.Write(values.Length);
+                    w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
+                }
+            }
         }
         return ms.ToArray();
+    }
+
+    private float[][] Snapshot()
+    {
+        using var _ = no_grad();
+        return _parameters.Select(p => p.detach().cpu().contiguous().data<float>().ToArray()).ToArray();
+    }
+
+    private void Restore(float[][] weights)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        for (int i = 0; i < _parameters.Length; i++) _parameters[i].copy_(tensor(weights[i], _parameters[i].shape));
     }
 
     /// <summary>Restores what <see cref="OptimizerState"/> saved.</summary>
@@ -236,6 +277,21 @@ public sealed class Trainer
             _optimizer.load_state_dict(r);
             bool hasAux = r.ReadBoolean();
             if (hasAux && _auxOptimizer is not null) _auxOptimizer.load_state_dict(r);
+            _best = null;
+            if (r.BaseStream.Position < r.BaseStream.Length && r.ReadBoolean())
+            {
+                int count = r.ReadInt32();
+                if (count != _parameters.Length) throw new InvalidDataException($"{count} best-weight tensors for {_parameters.Length} parameters");
+                var best = new float[count][];
+                for (int i = 0; i < count; i++)
+                {
+                    int length = r.ReadInt32();
+                    if (length != _parameters[i].numel()) throw new InvalidDataException($"best weights {i} have {length} values, the parameter {_parameters[i].numel()}");
+                    best[i] = new float[length];
+                    r.BaseStream.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(best[i].AsSpan()));
+                }
+                _best = best;
+            }
         }
         catch (Exception e) when (e is not (OutOfMemoryException or StackOverflowException or AccessViolationException or OperationCanceledException))
         {

@@ -51,7 +51,10 @@ public static class TrainingRun
     /// during the evaluation, the finished model is already saved.</param>
     /// <param name="convergence">Train until the held-out loss stops improving (see <see cref="ConvergenceOptions"/>),
     /// with <see cref="ModelConfig.Steps"/> as the most steps; null: exactly that many steps. The criterion and the
-    /// held-out curve are saved in the model file's training state (<see cref="TrainingState.Convergence"/>).</param>
+    /// held-out curve are saved in the model file's training state (<see cref="TrainingState.Convergence"/>). With
+    /// <see cref="ConvergenceOptions.Validation"/> the model trains on the training rows left after the validation rows
+    /// are held out (<see cref="ValidationSplitSource.Carve"/>) and its tables are fitted to them; the evaluation still
+    /// uses <paramref name="source"/>'s test split.</param>
     /// <returns>The model, its evaluation and the training time.</returns>
     /// <exception cref="LtcException">An invalid configuration or evaluation setting, a source of another dimension,
     /// <paramref name="resume"/> with a missing, malformed or differently configured model file, a negative
@@ -73,6 +76,8 @@ public static class TrainingRun
             throw new LtcException($"source '{source.Name}' has dimension {source.Dimension}, but the model expects {config.Dim}");
         evaluation.Validated(source, config.LatentSize);
         convergence?.Validated();
+        if (convergence is { KeepBest: true, Validation: 0 } && !source.IsSynthetic)
+            throw new LtcException($"keeping the best weights of source '{source.Name}' would choose them on its test split: hold out a validation share of its training rows (--validation)");
         if (convergence is not null && convergence.CheckEvery > config.Steps)
             throw new LtcException($"--check-every {convergence.CheckEvery} is more than the {config.Steps} steps of the run: no held-out check would run (raise --steps, the most steps the run may take)");
         if (path is not null) Ltc.IO.AtomicFile.CheckOutput(path);
@@ -101,7 +106,9 @@ public static class TrainingRun
             model = new CompressionModel(config);
             if (convergence is not null) state = state with { Convergence = ConvergenceState.Start(convergence) };
         }
-        var trainer = new Trainer(model, source);
+        // With a validation split the model trains, and its tables are fitted, on the training rows left.
+        var training = convergence is { Validation: > 0 } c ? ValidationSplitSource.Carve(source, c.Validation) : source;
+        var trainer = new Trainer(model, training);
         trainer.LoadOptimizerState(optimizerState, path ?? "<model>");
         int every = checkpointEvery ?? Math.Max(1, config.Steps / 10);
         // Checkpoints replace a regular file; a device or FIFO (e.g. /dev/stdout) gets only the finished model.
@@ -110,7 +117,7 @@ public static class TrainingRun
         var final = trainer.Run(state, progress, checkpoint, checkpoint is null ? 0 : every, cancel);
         cancel.ThrowIfCancellationRequested();
         // The coding tables make the model a file codec; they are fitted to the finished model's training latents.
-        ModelCodec.Fit(model, source, seed: config.Seed);
+        ModelCodec.Fit(model, training, seed: config.Seed);
         cancel.ThrowIfCancellationRequested();
         final = final with { Unfinished = false };
         if (path is not null) ModelFile.Save(path, model, final, trainer.OptimizerState());
@@ -160,7 +167,8 @@ public static class TrainingRun
     }
 
     private static string Describe(ConvergenceOptions? o) => o is null ? "a fixed number of steps" :
-        $"check every {o.CheckEvery} steps, patience {o.Patience}, tolerance {o.Tolerance}, {o.Vectors} vectors, N = {o.CellSamples}, {o.Decays} decays";
+        $"check every {o.CheckEvery} steps, patience {o.Patience}, tolerance {o.Tolerance}, {o.Vectors} vectors, N = {o.CellSamples}, {o.Decays} decays" +
+        (o.Validation > 0 ? $", validation {o.Validation} of the training rows" : "") + (o.KeepBest ? ", best weights kept" : "");
 }
 
 /// <summary>

@@ -64,12 +64,87 @@ public class ConvergenceTests : IDisposable
         Assert.Contains("same convergence criterion", e.Message);
     }
 
+    // The held-out loss of a model as the monitor measures it (same vectors, same cell samples).
+    private static double HeldOutLoss(CompressionModel model, VectorSource source, ConvergenceOptions options)
+    {
+        var monitor = new ConvergenceMonitor(ConvergenceState.Start(options), source, model.Config);
+        monitor.Check(model, 1, 0, double.NaN, 0);
+        model.eval();
+        return monitor.State.Curve[0].Loss;
+    }
+
+    [Fact]
+    public void KeepBestEndsWithTheWeightsOfTheBestCheckAndTheLastStepsOtherwise()
+    {
+        var source = SourceCatalog.Parse("gaussian", 2);
+        var eval = new EvalOptions(512, 32, 1);
+        var last = TrainingRun.Train(Config(4000), source, eval, convergence: Quick);
+        var c = last.State.Convergence!;
+        // The premise that makes the test able to fail: the last check is not the best one.
+        Assert.NotEqual(c.BestStep, c.Curve[^1].Step);
+        Assert.Equal(c.Curve[^1].Loss, HeldOutLoss(last.Model, source, Quick), 9);
+
+        var kept = TrainingRun.Train(Config(4000), source, eval, convergence: Quick with { KeepBest = true });
+        var k = kept.State.Convergence!;
+        Assert.Equal(c.Curve.Select(p => p.Loss), k.Curve.Select(p => p.Loss)); // the same run until it ends
+        Assert.Equal(k.Best, HeldOutLoss(kept.Model, source, Quick), 9);
+        Assert.True(kept.Evaluation.Rate + 4 * kept.Evaluation.DistortionMse != last.Evaluation.Rate + 4 * last.Evaluation.DistortionMse);
+    }
+
+    [Fact]
+    public void ARunKeepingItsBestWeightsResumesExactlyFromACheckpoint()
+    {
+        var source = SourceCatalog.Parse("gaussian", 2);
+        var cfg = Config(4000);
+        var start = TrainingState.Start with { Convergence = ConvergenceState.Start(Quick with { KeepBest = true }) };
+        TorchSharp.torch.manual_seed(cfg.Seed);
+        var straight = new CompressionModel(cfg);
+        var end = new Trainer(straight, source).Run(start);
+
+        TorchSharp.torch.manual_seed(cfg.Seed);
+        var first = new CompressionModel(cfg);
+        var trainer = new Trainer(first, source);
+        // Interrupted just after the best check of the whole run: only the checkpoint can bring its weights back.
+        int stop = end.Convergence!.BestStep + Quick.CheckEvery / 2;
+        Assert.True(stop < end.Step);
+        var middle = trainer.Run(start, stopAt: stop);
+        Assert.Equal(end.Convergence.BestStep, middle.Convergence!.BestStep);
+        var resumedModel = new CompressionModel(cfg);
+        using (TorchSharp.torch.no_grad())
+            foreach (var (name, t) in first.state_dict()) resumedModel.state_dict()[name].copy_(t);
+        var resumed = new Trainer(resumedModel, source);
+        resumed.LoadOptimizerState(trainer.OptimizerState(), "checkpoint");
+        var end2 = resumed.Run(middle);
+
+        Assert.Equal(end.Step, end2.Step);
+        Assert.Equal(end.Convergence!.Curve.Select(p => p.Loss), end2.Convergence!.Curve.Select(p => p.Loss));
+        foreach (var (name, t) in straight.state_dict())
+            Assert.True(t.eq(resumedModel.state_dict()[name]).all().item<bool>(), $"{name} differs after the resume");
+    }
+
+    [Fact]
+    public void KeepBestOnADataSetNeedsAValidationSplitAndIsCheckedOnIt()
+    {
+        var physics = SourceCatalog.Parse("physics", null);
+        var cfg = Config(200) with { Source = "physics", Dim = 16, LatentDim = 16, ScalarsPerSample = 1 };
+        var eval = new EvalOptions(512, 32, 1);
+        var e = Assert.Throws<LtcException>(() => TrainingRun.Train(cfg, physics, eval, convergence: Quick with { KeepBest = true }));
+        Assert.Contains("test split", e.Message);
+        var run = TrainingRun.Train(cfg, physics, eval, convergence: Quick with { KeepBest = true, Validation = 0.1 });
+        var k = run.State.Convergence!;
+        // The checks ran on the validation rows: the model's loss there is the best check's.
+        Assert.Equal(k.Best, HeldOutLoss(run.Model, ValidationSplitSource.Carve(physics, 0.1), Quick), 9);
+        Assert.NotEqual(k.Best, HeldOutLoss(run.Model, physics, Quick));
+    }
+
     [Fact]
     public void TheCriterionRefusesSettingsOutOfRange()
     {
         Assert.Throws<LtcException>(() => (Quick with { CheckEvery = 0 }).Validated());
         Assert.Throws<LtcException>(() => (Quick with { Tolerance = double.NaN }).Validated());
         Assert.Throws<LtcException>(() => (Quick with { Decays = -1 }).Validated());
+        Assert.Throws<LtcException>(() => (Quick with { Validation = 0.6 }).Validated());
+        Assert.Throws<LtcException>(() => (Quick with { Validation = double.NaN }).Validated());
         Assert.Equal("step,seconds,train_loss,heldout_loss,heldout_rate,heldout_distortion,lr", ConvergenceState.Start(Quick).ToCsv().Trim());
     }
 }

@@ -41,10 +41,15 @@ internal sealed class ModelOptions
     public readonly Option<int?> EvalCellSamples = new Option<int?>("--eval-cell-samples") { Description = $"Cell samples per rate estimate in the evaluation after training (default: the profile's; 1..{ModelConfig.MaxCellSamples}). (--eval-mc-samples is a deprecated spelling.)" }.Range(1, ModelConfig.MaxCellSamples).DeprecatedAlias("--eval-mc-samples");
     public readonly Option<bool> Json = new("--json") { Description = "Print one JSON object on stdout and nothing else." };
     public readonly Option<bool> UntilConverged = new("--until-converged") { Description = "Train until the held-out loss R + λ·D stops improving: checked every --check-every " +
-        "steps on 4096 held-out vectors; after --patience checks without a 0.2 % improvement the learning rate drops ×0.1 once, after the next such plateau " +
+        "steps on 4096 held-out vectors (test rows of a data set, or its --validation rows); after --patience checks without a 0.2 % improvement the learning rate drops ×0.1 once, after the next such plateau " +
         "the run stops (--steps is the most steps). The curve is saved in the model file (ltc train --loss-curve; ltc sweep writes <model>.curve.csv)." };
     public readonly Option<int?> CheckEvery = new Option<int?>("--check-every") { Description = "With --until-converged: steps between held-out checks (default 250)." }.Range(1, ModelConfig.MaxSteps);
     public readonly Option<int?> Patience = new Option<int?>("--patience") { Description = "With --until-converged: checks without improvement that make a plateau (default 6)." }.Range(1, 1000);
+    public readonly Option<double?> Validation = new("--validation") { Description = "With --until-converged: hold out this share of a data set's training rows " +
+        $"(0 < f ≤ {ValidationSplitSource.MaxFraction}) for the held-out checks and train on the rest, so the test split is left to the final evaluation " +
+        "(default: the checks use test rows). Synthetic sources need none: their checks draw fresh vectors." };
+    public readonly Option<bool> KeepBest = new("--keep-best") { Description = "With --until-converged: end with the weights of the best held-out check instead of the " +
+        "last step's (early stopping). On a data set it needs --validation, so that the weights are not chosen on the test split." };
 
     /// <summary>The λ of one model (train).</summary>
     public static Option<double> Lambda() => new Option<double>("--lambda") { Description = "Trade-off λ in R + λ·D (R in bits per rate unit, D per coordinate); positive.", Required = true }.Positive(ModelSweep.MaxLambda);
@@ -53,7 +58,7 @@ internal sealed class ModelOptions
     public void AddTo(Command command)
     {
         foreach (var o in new Option[] { Source, Dim, Kind, Block, States, TrellisRows, Lattice, LatentDim, Transform, Hidden, Entropy, Proxy, Distortion,
-            Profile, Steps, Batch, Lr, TrainCellSamples, DensitySamples, TrainCellSampling, Seed, Device, Threads, EvalSamples, EvalCellSamples, Json, UntilConverged, CheckEvery, Patience })
+            Profile, Steps, Batch, Lr, TrainCellSamples, DensitySamples, TrainCellSampling, Seed, Device, Threads, EvalSamples, EvalCellSamples, Json, UntilConverged, CheckEvery, Patience, Validation, KeepBest })
             command.Options.Add(o);
     }
 
@@ -96,9 +101,12 @@ internal sealed class ModelOptions
     private ConvergenceOptions? Convergence(ParseResult pr)
     {
         int? every = pr.GetValue(CheckEvery), patience = pr.GetValue(Patience);
+        double? validation = pr.GetValue(Validation);
+        bool keepBest = pr.GetValue(KeepBest);
         if (!pr.GetValue(UntilConverged))
-            return every is null && patience is null ? null : throw new LtcException("--check-every and --patience are for --until-converged");
+            return every is null && patience is null && validation is null && !keepBest ? null
+                : throw new LtcException("--check-every, --patience, --validation and --keep-best are for --until-converged");
         var d = new ConvergenceOptions();
-        return d with { CheckEvery = every ?? d.CheckEvery, Patience = patience ?? d.Patience };
+        return (d with { CheckEvery = every ?? d.CheckEvery, Patience = patience ?? d.Patience, Validation = validation ?? 0, KeepBest = keepBest }).Validated();
     }
 }

@@ -77,8 +77,10 @@ internal static partial class ModelCommands
     {
         var inv = System.Globalization.CultureInfo.InvariantCulture;
         int last = c.Curve.Count > 0 ? c.Curve[^1].Step : 0;
+        string kept = c.Options.KeepBest ? string.Format(inv, "; the weights of step {0} kept", c.BestStep) : "";
+        string heldOut = c.Options.Validation > 0 ? "validation" : "held-out";
         return c.Converged
-            ? string.Format(inv, "converged at step {0}: best held-out loss {1:F4} at step {2}, {3} learning-rate decay(s), {4} checks", last, c.Best, c.BestStep, c.DecaysDone, c.Curve.Count)
-            : string.Format(inv, "NOT converged within {0} steps: best held-out loss {1:F4} at step {2}, {3} learning-rate decay(s); raise --steps", maxSteps, c.Best, c.BestStep, c.DecaysDone);
+            ? string.Format(inv, "converged at step {0}: best {1} loss {2:F4} at step {3}, {4} learning-rate decay(s), {5} checks{6}", last, heldOut, c.Best, c.BestStep, c.DecaysDone, c.Curve.Count, kept)
+            : string.Format(inv, "NOT converged within {0} steps: best {1} loss {2:F4} at step {3}, {4} learning-rate decay(s){5}; raise --steps", maxSteps, heldOut, c.Best, c.BestStep, c.DecaysDone, kept);
     }
 }

@@ -37,7 +37,7 @@ public class ConvergenceCliTests : IDisposable
     {
         var (code, _, err) = Run("train", "--kind", "ntc", "--dim", "2", "--lambda", "4", "--patience", "3", "--out", Path.Combine(_dir, "m.ltcm"));
         Assert.Equal(2, code);
-        Assert.Contains("--check-every and --patience are for --until-converged", err);
+        Assert.Contains("--check-every, --patience, --validation and --keep-best are for --until-converged", err);
         (code, _, err) = Run("train", "--kind", "ntc", "--dim", "2", "--lambda", "4", "--loss-curve", Path.Combine(_dir, "c.csv"), "--out", Path.Combine(_dir, "m.ltcm"));
         Assert.Equal(2, code);
         Assert.Contains("--loss-curve needs --until-converged", err);
@@ -50,6 +50,28 @@ public class ConvergenceCliTests : IDisposable
         Assert.Equal(2, code);
         Assert.Contains("no held-out check would run", err);
         Assert.False(File.Exists(same));
+    }
+
+    [Fact]
+    public void KeepBestOnADataSetWithoutAValidationSplitIsRefusedAndWithOneSaysWhichWeightsItKept()
+    {
+        string model = Path.Combine(_dir, "v.ltcm");
+        string[] common = ["train", "--source", "physics", "--kind", "ntc", "--lambda", "4", "--hidden", "16", "--lr", "0.01", "--steps", "400",
+            "--until-converged", "--check-every", "20", "--patience", "2", "--keep-best", "--out", model];
+        var (code, _, err) = Run(common);
+        Assert.Equal(2, code);
+        Assert.Contains("would choose them on its test split", err);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.False(File.Exists(model));
+        (code, _, err) = Run([.. common, "--validation", "0.7"]);
+        Assert.Equal(2, code);
+        Assert.Contains("validation fraction must be", err);
+        (code, _, err) = Run([.. common, "--validation", "0.1"]);
+        Assert.True(code == 0, err);
+        var c = Ltc.Torch.ModelFile.Load(model).State.Convergence!;
+        Assert.Equal(0.1, c.Options.Validation);
+        Assert.Contains($"best validation loss {c.Best:F4} at step {c.BestStep}", err);
+        Assert.Contains($"the weights of step {c.BestStep} kept", err);
     }
 
     [Fact]
