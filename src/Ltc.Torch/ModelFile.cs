@@ -209,7 +209,9 @@ public static class ModelFile
                 if (bytes.Length < 8 + ChecksumBytes) throw new LtcException($"{path}: truncated model file");
                 end = bytes.Length - ChecksumBytes;
                 if (!SHA256.HashData(bytes.AsSpan(0, (int)end)).AsSpan().SequenceEqual(bytes.AsSpan((int)end)))
-                    throw new LtcException($"{path}: model file is corrupt (checksum mismatch)");
+                    throw new LtcException(BlocksRunPastTheEnd(bytes, v)
+                        ? $"{path}: truncated model file ({bytes.Length:N0} bytes, shorter than its blocks say)"
+                        : $"{path}: model file is corrupt (checksum mismatch)");
             }
             var configBlock = ReadBlock(r, path, end, "configuration");
             var config = ModelConfig.FromJson(Encoding.UTF8.GetString(configBlock), path);
@@ -374,6 +376,21 @@ public static class ModelFile
             target.copy_(tensor(data, shape));
         }
         if (r.BaseStream.Position != r.BaseStream.Length) throw new LtcException($"{path}: trailing bytes after the weights");
+    }
+
+    // Whether the length prefixes of the blocks (and the checksum after them) need more bytes than the file has: a file
+    // cut short, as an interrupted copy leaves it, rather than one damaged in place.
+    private static bool BlocksRunPastTheEnd(byte[] bytes, int version)
+    {
+        long at = 8;
+        for (int block = 0; block < (version >= 2 ? 5 : 4); block++)
+        {
+            if (at + 4 > bytes.Length) return true;
+            int len = BitConverter.ToInt32(bytes, (int)at);
+            if (len < 0) return false;
+            at += 4L + len;
+        }
+        return at + ChecksumBytes > bytes.Length;
     }
 
     private static void WriteBlock(BinaryWriter w, byte[] b)

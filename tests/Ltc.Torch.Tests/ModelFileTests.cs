@@ -58,6 +58,17 @@ public class ModelFileTests : IDisposable
         // Truncations, an extension and a bad magic must each be rejected with a one-line error naming the file.
         foreach (var c in new[] { bytes[..3], bytes[..(bytes.Length / 2)], bytes[..^1], bytes.Append((byte)0).ToArray(), badMagic })
             AssertOneLineError(c);
+        // A file cut short says so (an interrupted copy), wherever the cut; a byte damaged in place is a checksum mismatch.
+        string cut = Path.Combine(_dir, "cut.ltcm");
+        foreach (int length in new[] { 20, 100, bytes.Length / 2, bytes.Length - 1 })
+        {
+            File.WriteAllBytes(cut, bytes[..length]);
+            Assert.Contains("truncated model file", Assert.Throws<LtcException>(() => ModelFile.Load(cut)).Message);
+        }
+        var flipped = (byte[])bytes.Clone();
+        flipped[bytes.Length / 2] ^= 1; // inside the weights
+        File.WriteAllBytes(cut, flipped);
+        Assert.Contains("checksum mismatch", Assert.Throws<LtcException>(() => ModelFile.Load(cut)).Message);
         // A flipped byte in the header, configuration or block lengths is either rejected the same way or, inside a
         // JSON number or a weight, loads as another valid model; nothing else (no other exception) may happen.
         var rng = new Random(5);
