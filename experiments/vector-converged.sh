@@ -5,7 +5,7 @@
 # --steps is only a ceiling). Two queues side by side, one torch thread each (the density kernels use both cores).
 # Curves (results.csv) and loss curves (*.curve.csv) go to docs/results/vector-converged/<source>/<system>/seed-<s>/;
 # models (.ltcm) stay there too but git ignores them.
-# Usage: bash experiments/vector-converged.sh banana|banana-block|banana-block-leech|physics-ntc|physics-ltc|physics-block|speech-ntc|speech-ltc|speech-block|reeval-blocks|summary|plots [out-dir]
+# Usage: [SEEDS=…] [ES=1] bash experiments/vector-converged.sh banana|banana-block|banana-block-leech|physics-ntc|physics-ltc|physics-block|speech-ntc|speech-ltc|speech-block|reeval-blocks|summary|plots [out-dir]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MODES="banana banana-block banana-block-leech physics-ntc physics-ltc physics-block speech-ntc speech-ltc speech-block reeval-blocks summary plots"
@@ -61,7 +61,7 @@ banana_block_leech() {
 # LTC D4* (dy = 4) with dither and the factorized prior at the paper's batch 16 and N = 4,096 cell samples in training.
 # Evaluation: the 2,000 test rows (Physics) with 4,096 × 4 cell samples. The held-out checks use the test rows too (the
 # data sets have no separate validation split), so the stopping step, not the weights, sees the test set.
-PHYSICS_LAMBDAS=1,2,4,8,16,32,64
+PHYSICS_LAMBDAS=${PHYSICS_LAMBDAS:-1,2,4,8,16,32,64}
 physics_sweep() { # system seed flags...
   local sys=$1 seed=$2; shift 2
   $LTC sweep --source physics --hidden 500 "$@" --lambdas $PHYSICS_LAMBDAS --lr 1e-3 --steps 100000 --eval-cell-samples 4096 \
@@ -80,13 +80,18 @@ physics_ltc() {
 # from zero rate at λ = 1 and 2, see docs/results/vector-sources.md; ENTROPY=factorized block-e8-factorized reruns
 # it); N = 256 scrambled-Sobol cell samples in training, batch 64 blocks (512 rows). Rates are bits per Physics row,
 # like the one-shot curves they are compared with.
+# ES=1 (early stopping) holds out 10 % of the training rows for the held-out checks and keeps the best check's weights
+# (--validation 0.1 --keep-best; the curves' training drifts away from its best point), into block-e8-es.
+ES_FLAGS=""; ES_SUFFIX=""
+[ "${ES:-0}" = 1 ] && { ES_FLAGS="--validation 0.1 --keep-best"; ES_SUFFIX=-es; }
 physics_block() {
   local entropy=${ENTROPY:-flow} sys=block-e8
   [ "$entropy" = flow ] || sys=block-e8-$entropy
+  sys+=$ES_SUFFIX
   for s in $SEEDS; do
     $LTC sweep --source physics --kind block-ltc --lattice E8 --latent-dim 4 --entropy $entropy --proxy ste --hidden 100 \
       --batch 64 --train-cell-samples 256 --lambdas $PHYSICS_LAMBDAS --lr 1e-3 --steps 100000 --eval-cell-samples 4096 \
-      --seed $s $CONV --out-dir $OUT/physics/$sys/seed-$s > /dev/null
+      --seed $s $CONV $ES_FLAGS --out-dir $OUT/physics/$sys/seed-$s > /dev/null
     echo "$(date -u +%H:%M:%S) physics $sys seed $s done"
   done
 }
@@ -107,8 +112,8 @@ speech_block() {
   for s in $SEEDS; do
     $LTC sweep --source speech --kind block-ltc --lattice E8 --latent-dim 4 --entropy flow --proxy ste --hidden 100 \
       --batch 64 --train-cell-samples 256 --lambdas $SPEECH_LAMBDAS --lr 1e-3 --steps 100000 \
-      --seed $s $CONV --out-dir $OUT/speech/block-e8/seed-$s > /dev/null
-    echo "$(date -u +%H:%M:%S) speech block-e8 seed $s done"
+      --seed $s $CONV $ES_FLAGS --out-dir $OUT/speech/block-e8$ES_SUFFIX/seed-$s > /dev/null
+    echo "$(date -u +%H:%M:%S) speech block-e8$ES_SUFFIX seed $s done"
   done
 }
 speech_ltc() {
@@ -190,10 +195,10 @@ case $WHAT in
   banana-block-leech) time banana_block_leech; summary banana ntc block-leech; summary banana block-e8 block-leech ;;
   physics-ntc) mkdir -p $OUT/physics; time physics_ntc ;;
   physics-ltc) mkdir -p $OUT/physics; time physics_ltc; summary physics ntc ltc-d4s 0.6961 ;;
-  physics-block) mkdir -p $OUT/physics; time physics_block; summary physics ltc-d4s block-e8 0.6961; summary physics ntc block-e8 0.6961 ;;
+  physics-block) mkdir -p $OUT/physics; time physics_block; summary physics ltc-d4s block-e8$ES_SUFFIX 0.6961; summary physics ntc block-e8$ES_SUFFIX 0.6961 ;;
   speech-ntc) mkdir -p $OUT/speech; time speech_ntc ;;
   speech-ltc) mkdir -p $OUT/speech; time speech_ltc; summary speech ntc ltc-d4s 1.7412 ;;
-  speech-block) mkdir -p $OUT/speech; time speech_block; summary speech ntc block-e8 1.7412; summary speech ltc-d4s block-e8 1.7412 ;;
+  speech-block) mkdir -p $OUT/speech; time speech_block; summary speech ntc block-e8$ES_SUFFIX 1.7412; summary speech ltc-d4s block-e8$ES_SUFFIX 1.7412 ;;
   reeval-blocks) reeval_blocks physics block-e8 4096; reeval_blocks speech block-e8 256 ;;
   summary) summary banana ntc ltc-a2; summary banana ntc block-e8; summary banana ntc block-leech; summary banana block-e8 block-leech; summary physics ntc ltc-d4s 0.6961; summary physics ltc-d4s block-e8 0.6961; summary physics ntc block-e8 0.6961; summary speech ntc ltc-d4s 1.7412; summary speech ntc block-e8 1.7412; summary speech ltc-d4s block-e8 1.7412 ;;
   *) echo "$USAGE" >&2; exit 2 ;;
