@@ -116,8 +116,7 @@ public static class Evaluator
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(options);
         var cfg = model.Config;
-        if (source.Dimension != cfg.Dim)
-            throw new LtcException($"source '{source.Name}' has dimension {source.Dimension}, but the model expects {cfg.Dim}");
+        ModelSources.CheckDimension(source, cfg);
         options.Validated(source, model.LatentSize);
         TorchSetup.EnsureConfigured();
         var clock = Stopwatch.StartNew();

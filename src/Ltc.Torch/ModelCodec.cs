@@ -94,8 +94,7 @@ public sealed class ModelCodec : ITransformCodec
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(source);
-        if (source.Dimension != model.Config.Dim)
-            throw new LtcException($"source '{source.Name}' has dimension {source.Dimension}, but the model expects {model.Config.Dim}");
+        ModelSources.CheckDimension(source, model.Config);
         if (samples < 1 || samples > 1 << 24) throw new LtcException($"fitting needs 1..{1 << 24} samples, got {samples}");
         model.eval();
         var quantizer = model.CreateLatentQuantizer();

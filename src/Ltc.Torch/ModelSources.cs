@@ -24,9 +24,24 @@ public static class ModelSources
         // Block-LTC is trained from the plain source, grouped into blocks as ModelSpec.Build does; a plain name given
         // here means the same blocks of that source.
         if (block && src is not BlockSource) src = new BlockSource(src, config.Block);
-        // The blocks' name, not the plain one: "block:8:banana has dimension 16", not "banana has dimension 16".
-        if (src.Dimension != config.Dim) throw new LtcException($"source '{(block ? src.Name : name)}' has dimension {src.Dimension}, but the model expects {config.Dim}");
+        CheckDimension(src, config);
         return src;
+    }
+
+    /// <summary>
+    /// Throws unless <paramref name="source"/> gives vectors of the model's dimension <see cref="ModelConfig.Dim"/>.
+    /// For Block-LTC the message speaks of the vectors inside the blocks, the dimension a user chose.
+    /// </summary>
+    /// <exception cref="LtcException">The dimensions differ.</exception>
+    public static void CheckDimension(VectorSource source, ModelConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(config);
+        if (source.Dimension == config.Dim) return;
+        if (config.Model == ModelKind.BlockLtc && source is BlockSource b)
+            throw new LtcException($"source '{b.Inner.Name}' has vectors of dimension {b.Inner.Dimension}, but the model codes blocks of " +
+                $"{config.Block} vectors of dimension {config.Dim / config.Block}");
+        throw new LtcException($"source '{source.Name}' has dimension {source.Dimension}, but the model expects {config.Dim}");
     }
 
     /// <summary>

@@ -121,8 +121,7 @@ public sealed class Trainer
     /// <summary>Prepares training of <paramref name="model"/> on <paramref name="source"/>.</summary>
     public Trainer(CompressionModel model, VectorSource source)
     {
-        if (source.Dimension != model.Config.Dim)
-            throw new LtcException($"source '{source.Name}' has dimension {source.Dimension}, but the model expects {model.Config.Dim}");
+        ModelSources.CheckDimension(source, model.Config);
         TorchSetup.EnsureConfigured();
         _model = model;
         _source = source;

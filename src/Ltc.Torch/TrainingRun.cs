@@ -72,8 +72,7 @@ public static class TrainingRun
         if (resume && path is null) throw new ArgumentException("resuming needs the path of the saved run", nameof(path));
         if (checkpointEvery < 0) throw new LtcException($"--checkpoint-every must be >= 0, got {checkpointEvery}");
         config.Validate("configuration");
-        if (source.Dimension != config.Dim)
-            throw new LtcException($"source '{source.Name}' has dimension {source.Dimension}, but the model expects {config.Dim}");
+        ModelSources.CheckDimension(source, config);
         evaluation.Validated(source, config.LatentSize);
         convergence?.Validated();
         if (convergence is { KeepBest: true, Validation: 0 } && !source.IsSynthetic)

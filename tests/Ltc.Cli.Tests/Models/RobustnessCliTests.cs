@@ -124,7 +124,8 @@ public sealed class RobustnessCliTests : IDisposable
         using var doc = System.Text.Json.JsonDocument.Parse(r.Out);
         var root = doc.RootElement;
         Assert.Equal(root.GetProperty("file_rate").GetDouble() - root.GetProperty("estimated_rate").GetDouble(), root.GetProperty("difference_bits").GetDouble(), 12);
-        AssertOneLineError(Run("eval", "--model", model, "--source", "npy:" + NpyOf3Columns()), "source 'block:2:npy:");
+        // A mismatch speaks of the vectors inside the blocks (3 against 2), not of the blocks' dimensions (6 against 4).
+        AssertOneLineError(Run("eval", "--model", model, "--source", "npy:" + NpyOf3Columns()), "has vectors of dimension 3, but the model codes blocks of 2 vectors of dimension 2");
     }
 
     private string NpyOf3Columns()
