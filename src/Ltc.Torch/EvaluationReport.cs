@@ -44,12 +44,18 @@ public sealed record EvaluationReport(string Model, string? Fingerprint, string 
     /// plateau before its step ceiling; null for a run of a fixed number of steps.</summary>
     public bool? Converged { get; init; }
 
+    /// <summary>For a finished run that kept its best weights (<see cref="ConvergenceOptions.KeepBest"/>): the step of
+    /// the held-out check whose weights the model holds; null otherwise (the model holds its last step's weights).</summary>
+    public int? WeightsStep { get; init; }
+
     /// <summary>This report with what <paramref name="state"/> (the model file's training state) says of its training:
-    /// the steps (null for a model never trained here, e.g. imported weights) and whether it converged.</summary>
+    /// the steps (null for a model never trained here, e.g. imported weights), whether it converged, and which step's
+    /// weights it kept.</summary>
     public EvaluationReport WithTraining(TrainingState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        return this with { StepsTrained = state.Step > 0 ? state.Step : null, Converged = state.Convergence?.Converged };
+        int? kept = state is { Unfinished: false, Convergence: { Options.KeepBest: true, Curve.Count: > 0 } c } ? c.BestStep : null;
+        return this with { StepsTrained = state.Step > 0 ? state.Step : null, Converged = state.Convergence?.Converged, WeightsStep = kept };
     }
 
     /// <summary>The report of <paramref name="result"/>, an evaluation on <paramref name="source"/> of the model of

@@ -72,6 +72,11 @@ public class ConvergenceCliTests : IDisposable
         Assert.Equal(0.1, c.Options.Validation);
         Assert.Contains($"best validation loss {c.Best:F4} at step {c.BestStep}", err);
         Assert.Contains($"the weights of step {c.BestStep} kept", err);
+        string stdout;
+        (code, stdout, err) = Run("eval", "--model", model, "--json");
+        Assert.True(code == 0, err);
+        using var doc = System.Text.Json.JsonDocument.Parse(stdout);
+        Assert.Equal(c.BestStep, doc.RootElement.GetProperty("weights_step").GetInt32());
     }
 
     [Fact]
