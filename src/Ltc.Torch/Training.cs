@@ -114,8 +114,8 @@ public sealed class Trainer
     private readonly Adam _optimizer;
     private readonly Adam? _auxOptimizer;
     private readonly Parameter[] _mainParameters;
-    private readonly Parameter[] _parameters;
-    // The weights of the best held-out check so far (ConvergenceOptions.KeepBest), in _parameters' order.
+    // The weights and buffers (Block-LTC's running mean) of the best held-out check so far (ConvergenceOptions.KeepBest),
+    // in state_dict order.
     private float[][]? _best;
 
     /// <summary>Prepares training of <paramref name="model"/> on <paramref name="source"/>.</summary>
@@ -126,7 +126,6 @@ public sealed class Trainer
         _model = model;
         _source = source;
         var named = model.named_parameters().ToArray();
-        _parameters = named.Select(p => p.parameter).ToArray();
         _mainParameters = named.Where(p => !p.name.EndsWith("_quantiles", StringComparison.Ordinal)).Select(p => p.parameter).ToArray();
         var aux = named.Where(p => p.name.EndsWith("_quantiles", StringComparison.Ordinal)).Select(p => p.parameter).ToArray();
         _optimizer = optim.Adam(_mainParameters, model.Config.Lr);
@@ -253,17 +252,22 @@ public sealed class Trainer
         return ms.ToArray();
     }
 
+    // Every tensor of the model's state: the parameters and the buffers training updates.
+    private Tensor[] State() => _model.state_dict().Values.ToArray();
+
     private float[][] Snapshot()
     {
+        using var scope = NewDisposeScope();
         using var _ = no_grad();
-        return _parameters.Select(p => p.detach().cpu().contiguous().data<float>().ToArray()).ToArray();
+        return State().Select(t => t.detach().cpu().contiguous().data<float>().ToArray()).ToArray();
     }
 
     private void Restore(float[][] weights)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        for (int i = 0; i < _parameters.Length; i++) _parameters[i].copy_(tensor(weights[i], _parameters[i].shape));
+        var state = State();
+        for (int i = 0; i < state.Length; i++) state[i].copy_(tensor(weights[i], state[i].shape));
     }
 
     /// <summary>Restores what <see cref="OptimizerState"/> saved.</summary>
@@ -279,13 +283,14 @@ public sealed class Trainer
             _best = null;
             if (r.BaseStream.Position < r.BaseStream.Length && r.ReadBoolean())
             {
+                var state = State();
                 int count = r.ReadInt32();
-                if (count != _parameters.Length) throw new InvalidDataException($"{count} best-weight tensors for {_parameters.Length} parameters");
+                if (count != state.Length) throw new InvalidDataException($"{count} best-weight tensors for {state.Length} in the model");
                 var best = new float[count][];
                 for (int i = 0; i < count; i++)
                 {
                     int length = r.ReadInt32();
-                    if (length != _parameters[i].numel()) throw new InvalidDataException($"best weights {i} have {length} values, the parameter {_parameters[i].numel()}");
+                    if (length != state[i].numel()) throw new InvalidDataException($"best weights {i} have {length} values, the model's tensor {state[i].numel()}");
                     best[i] = new float[length];
                     r.BaseStream.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(best[i].AsSpan()));
                 }
