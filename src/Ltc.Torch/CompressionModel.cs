@@ -314,7 +314,7 @@ public sealed class CompressionModel : nn.Module
         long batch = x.shape[0];
         int n = Config.Block, dy = Config.LatentDim, dv = Config.Dim / n;
         var y = _analysis!.call(x.reshape(batch * n, dv)).reshape(batch, n, dy);
-        if (train)
+        if (train && !Config.NoBlockMean)
             using (no_grad())
                 b.Mean.mul_(0.99).add_(y.detach().mean([0]) * 0.01);
         var centred = (y - b.Mean).transpose(1, 2); // [B, dy, n]

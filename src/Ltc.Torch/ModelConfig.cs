@@ -45,6 +45,11 @@ public sealed record ModelConfig
     /// written when 0, so files trained before it existed read as 0 and resume as they were trained.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public int DensitySamples { get; init; }
+    /// <summary>Block-LTC without the running mean of its latents (brief section 4 removes one, updated from every
+    /// training batch outside the gradient): the mean stays zero. A diagnostic of the training drift; not written when
+    /// false, so files written before it existed read as they were trained.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool NoBlockMean { get; init; }
     /// <summary>Training steps.</summary>
     public int Steps { get; init; } = 1000;
     /// <summary>Batch size.</summary>
@@ -142,6 +147,7 @@ public sealed record ModelConfig
         CheckDefined(Lattices.CellSamplingCatalog.Names, Mc, origin);
         bool block = Model == ModelKind.BlockLtc;
         if (!block && Block != 1) throw new LtcException($"{origin}: --block is for block-ltc only");
+        if (!block && NoBlockMean) throw new LtcException($"{origin}: --no-block-mean is for block-ltc only");
         if (Dim < 1 || Dim > MaxDim) throw new LtcException($"{origin}: dimension must be between 1 and {MaxDim}, got {Dim}");
         if (LatentDim < 1 || LatentDim > MaxLatentDim) throw new LtcException($"{origin}: latent dimension must be between 1 and {MaxLatentDim}, got {LatentDim}");
         if (block && (Block < 2 || Block > MaxBlock || Dim % Block != 0))

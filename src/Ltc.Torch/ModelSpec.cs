@@ -64,6 +64,8 @@ public sealed record ModelSpec
     /// <summary>Density samples M per training step of lattice models (<see cref="ModelConfig.DensitySamples"/>); null:
     /// N/8 (<see cref="LatticeEntropyModel.DensitySampleCount"/>) for lattice models, 0 for the others.</summary>
     public int? DensitySamples { get; init; }
+    /// <summary>Block-LTC without the running mean of its latents (<see cref="ModelConfig.NoBlockMean"/>).</summary>
+    public bool NoBlockMean { get; init; }
     /// <summary>Seed of initialization, data and cell samples (the evaluation after training uses seed + 1000).</summary>
     public int Seed { get; init; } = 1;
     /// <summary>Test vectors of the evaluation after training; null: the profile's.</summary>
@@ -140,6 +142,7 @@ public sealed record ModelSpec
             McSamples = TrainCellSamples ?? Profile.McSamples,
             Mc = TrainCellSampling,
             DensitySamples = DensitySamples ?? (Kind.HasLattice() ? LatticeEntropyModel.DensitySampleCount(TrainCellSamples ?? Profile.McSamples) : 0),
+            NoBlockMean = NoBlockMean,
             Steps = Steps ?? Profile.Steps,
             Batch = Batch ?? Profile.Batch,
             Lr = Lr ?? Profile.Lr,

@@ -30,6 +30,29 @@ public class TrainingTests : IDisposable
         Assert.True(after < 0.9 * before, $"{kind}/{entropy}/{proxy}: held-out R + λD went from {before:F4} to {after:F4}");
     }
 
+    [Fact]
+    public void BlockLtcWithoutItsRunningMeanKeepsTheMeanAtZeroAndSaysSoInItsConfiguration()
+    {
+        var cfg = TorchTestSupport.Tiny("block-ltc", "E8", "flow", steps: 20) with
+        {
+            Source = "block:8:banana", Dim = 16, Block = 8, LatentDim = 1, ScalarsPerSample = 8, Lambda = 8, Batch = 32,
+        };
+        var source = SourceCatalog.Parse(cfg.Source, null);
+        double MeanNorm(ModelConfig c)
+        {
+            var model = TorchTestSupport.NewModel(c);
+            new Trainer(model, source).Run(TrainingState.Start);
+            var (_, mean) = model.state_dict().Single(kv => kv.Key.EndsWith("mean", StringComparison.Ordinal));
+            return mean.abs().sum().item<float>();
+        }
+        Assert.True(MeanNorm(cfg) > 0, "the paper's architecture updates its running mean in training");
+        Assert.Equal(0, MeanNorm(cfg with { NoBlockMean = true }));
+        Assert.DoesNotContain("no_block_mean", cfg.ToJson());
+        Assert.True(ModelConfig.FromJson((cfg with { NoBlockMean = true }).ToJson(), "test").NoBlockMean);
+        var e = Assert.Throws<LtcException>(() => (TorchTestSupport.Tiny("ntc", "Z2", "factorized") with { NoBlockMean = true }).Validate("test"));
+        Assert.Contains("--no-block-mean is for block-ltc only", e.Message);
+    }
+
     [Theory]
     [InlineData("flow")]
     [InlineData("factorized")] // trained its per-latent quantiles with an aux loss that was a constant: backward threw

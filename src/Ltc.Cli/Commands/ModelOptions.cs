@@ -39,6 +39,8 @@ internal sealed class ModelOptions
     public readonly Option<int> Threads = new Option<int>("--threads") { Description = ThreadsHelp, DefaultValueFactory = _ => TorchSetup.DefaultThreads }.Range(0, TorchSetup.MaxThreads);
     public readonly Option<int?> EvalSamples = new Option<int?>("--eval-samples") { Description = $"Test vectors for the evaluation after training (default: the profile's; 1..{EvalOptions.MaxSamples})." }.Range(1, EvalOptions.MaxSamples);
     public readonly Option<int?> EvalCellSamples = new Option<int?>("--eval-cell-samples") { Description = $"Cell samples per rate estimate in the evaluation after training (default: the profile's; 1..{ModelConfig.MaxCellSamples}). (--eval-mc-samples is a deprecated spelling.)" }.Range(1, ModelConfig.MaxCellSamples).DeprecatedAlias("--eval-mc-samples");
+    public readonly Option<bool> NoBlockMean = new("--no-block-mean") { Description = "Block-LTC: do not remove a running mean of the latents (the paper's " +
+        "architecture removes one, updated from every training batch outside the gradient); a diagnostic of the training drift." };
     public readonly Option<bool> Json = new("--json") { Description = "Print one JSON object on stdout and nothing else." };
     public readonly Option<bool> UntilConverged = new("--until-converged") { Description = "Train until the held-out loss R + λ·D stops improving: checked every --check-every " +
         "steps on 4096 held-out vectors (test rows of a data set, or its --validation rows); after --patience checks without a 0.2 % improvement the learning rate drops ×0.1 once, after the next such plateau " +
@@ -58,7 +60,7 @@ internal sealed class ModelOptions
     public void AddTo(Command command)
     {
         foreach (var o in new Option[] { Source, Dim, Kind, Block, States, TrellisRows, Lattice, LatentDim, Transform, Hidden, Entropy, Proxy, Distortion,
-            Profile, Steps, Batch, Lr, TrainCellSamples, DensitySamples, TrainCellSampling, Seed, Device, Threads, EvalSamples, EvalCellSamples, Json, UntilConverged, CheckEvery, Patience, Validation, KeepBest })
+            Profile, Steps, Batch, Lr, TrainCellSamples, DensitySamples, NoBlockMean, TrainCellSampling, Seed, Device, Threads, EvalSamples, EvalCellSamples, Json, UntilConverged, CheckEvery, Patience, Validation, KeepBest })
             command.Options.Add(o);
     }
 
@@ -91,6 +93,7 @@ internal sealed class ModelOptions
             Lr = pr.GetValue(Lr),
             TrainCellSamples = pr.GetValue(TrainCellSamples),
             DensitySamples = pr.GetValue(DensitySamples),
+            NoBlockMean = pr.GetValue(NoBlockMean),
             Seed = pr.GetValue(Seed),
             EvalSamples = pr.GetValue(EvalSamples),
             EvalCellSamples = pr.GetValue(EvalCellSamples),
