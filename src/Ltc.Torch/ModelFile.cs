@@ -199,6 +199,10 @@ public static class ModelFile
         try
         {
             using var r = new BinaryReader(new MemoryStream(bytes));
+            if (bytes.Length == 0) throw new LtcException($"{path}: empty model file");
+            // A start of the magic and nothing more is a file cut short, not another kind of file.
+            if (bytes.Length < 8 && bytes.AsSpan().StartsWith(Magic.AsSpan(0, Math.Min(4, bytes.Length))))
+                throw new LtcException($"{path}: truncated model file");
             if (bytes.Length < 8 || !r.ReadBytes(4).AsSpan().SequenceEqual(Magic)) throw new LtcException($"{path}: not an ltc model file (bad magic)");
             int v = r.ReadInt32();
             if (v is not (1 or 2 or 3 or Version)) throw new LtcException($"{path}: unsupported model format version {v}");

@@ -75,6 +75,8 @@ public static class TrainingRun
         ModelSources.CheckDimension(source, config);
         evaluation.Validated(source, config.LatentSize);
         convergence?.Validated();
+        if (convergence is { Validation: > 0 } && source.IsSynthetic)
+            throw new LtcException($"--validation is for data sets: source '{source.Name}' is synthetic, and its held-out checks already draw fresh vectors of their own");
         if (convergence is { KeepBest: true, Validation: 0 } && !source.IsSynthetic)
             throw new LtcException($"keeping the best weights of source '{source.Name}' would choose them on its test split: hold out a validation share of its training rows (--validation)");
         if (convergence is not null && convergence.CheckEvery > config.Steps)

@@ -60,7 +60,7 @@ public class ModelFileTests : IDisposable
             AssertOneLineError(c);
         // A file cut short says so (an interrupted copy), wherever the cut; a byte damaged in place is a checksum mismatch.
         string cut = Path.Combine(_dir, "cut.ltcm");
-        foreach (int length in new[] { 20, 100, bytes.Length / 2, bytes.Length - 1 })
+        foreach (int length in new[] { 3, 6, 20, 100, bytes.Length / 2, bytes.Length - 1 })
         {
             File.WriteAllBytes(cut, bytes[..length]);
             Assert.Contains("truncated model file", Assert.Throws<LtcException>(() => ModelFile.Load(cut)).Message);

@@ -48,7 +48,7 @@ internal sealed class ModelOptions
     public readonly Option<int?> CheckEvery = new Option<int?>("--check-every") { Description = "With --until-converged: steps between held-out checks (default 250)." }.Range(1, ModelConfig.MaxSteps);
     public readonly Option<int?> Patience = new Option<int?>("--patience") { Description = "With --until-converged: checks without improvement that make a plateau (default 6)." }.Range(1, 1000);
     public readonly Option<double?> Validation = new("--validation") { Description = "With --until-converged: hold out this share of a data set's training rows " +
-        $"(0 < f ≤ {ValidationSplitSource.MaxFraction}) for the held-out checks and train on the rest, so the test split is left to the final evaluation " +
+        $"(0 < f ≤ {ValidationSplitSource.MaxFraction}, at least {ValidationSplitSource.MinVectors} vectors or blocks; 0: none) for the held-out checks and train on the rest, so the test split is left to the final evaluation " +
         "(default: the checks use test rows). Synthetic sources need none: their checks draw fresh vectors." };
     public readonly Option<bool> KeepBest = new("--keep-best") { Description = "With --until-converged: end with the weights of the best held-out check instead of the " +
         "last step's (early stopping). On a data set it needs --validation, so that the weights are not chosen on the test split." };

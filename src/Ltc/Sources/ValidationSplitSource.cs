@@ -24,6 +24,9 @@ public sealed class ValidationSplitSource : VectorSource
     /// <summary>Largest fraction of the training rows that can be held out.</summary>
     public const double MaxFraction = 0.5;
 
+    /// <summary>Fewest validation vectors a split may hold: checks on fewer would pick a step and weights by noise.</summary>
+    public const int MinVectors = 64;
+
     private ValidationSplitSource(VectorSource inner, double[] rows, int validationRows)
     {
         _inner = inner;
@@ -44,14 +47,15 @@ public sealed class ValidationSplitSource : VectorSource
     /// <summary>
     /// <paramref name="source"/> with <paramref name="fraction"/> of its training rows held out as its test split. A
     /// <see cref="BlockSource"/> of a data set is cut at the level of its vectors (so no training block holds a
-    /// validation vector) and needs at least one block of validation vectors. A synthetic source is returned as it is:
-    /// its held-out draws are fresh vectors of their own seed already.
+    /// validation vector). A synthetic source is returned as it is: its held-out draws are fresh vectors of their own
+    /// seed already (training in Ltc.Torch refuses a validation share for one, so that no output calls
+    /// its checks validation checks).
     /// </summary>
     /// <param name="source">A data set, blocks of one, or a synthetic source.</param>
     /// <param name="fraction">Share of the training rows held out, in (0, <see cref="MaxFraction"/>].</param>
     /// <returns>A source whose test split is the validation rows and whose training split is the rest.</returns>
-    /// <exception cref="LtcException">A fraction out of range, or a training split too small to leave a row (or a
-    /// block) on each side.</exception>
+    /// <exception cref="LtcException">A fraction out of range, or one that holds out fewer than <see cref="MinVectors"/>
+    /// vectors (blocks of a <see cref="BlockSource"/>) or leaves no training row.</exception>
     public static VectorSource Carve(VectorSource source, double fraction)
     {
         ArgumentNullException.ThrowIfNull(source);
@@ -60,16 +64,18 @@ public sealed class ValidationSplitSource : VectorSource
         if (source is BlockSource b)
         {
             var inner = Carve(b.Inner, fraction);
-            if (inner is ValidationSplitSource v && v._validation.Length / v.Dimension < b.BlockLength)
-                throw new LtcException($"source '{b.Inner.Name}': a validation fraction of {fraction} holds out {v._validation.Length / v.Dimension} " +
-                    $"training vectors, fewer than one block of {b.BlockLength}; raise it");
+            int vectors = inner is ValidationSplitSource v ? v._validation.Length / v.Dimension : int.MaxValue;
+            if (vectors / b.BlockLength < MinVectors)
+                throw new LtcException($"source '{b.Inner.Name}': a validation fraction of {fraction} holds out {vectors} training vectors, " +
+                    $"{vectors / b.BlockLength} blocks of {b.BlockLength}; the checks need at least {MinVectors} blocks: raise it");
             return new BlockSource(inner, b.BlockLength);
         }
         var rows = source.IsSynthetic ? null : source.Rows(SourceSplit.Train);
         if (rows is null) return source;
         int count = rows.Length / source.Dimension, held = (int)Math.Ceiling(fraction * count);
-        if (held >= count)
-            throw new LtcException($"source '{source.Name}': its training split has {count} vectors, too few to hold out a validation split");
+        if (held < MinVectors || count - held < 1)
+            throw new LtcException($"source '{source.Name}': a validation fraction of {fraction} of its {count} training vectors holds out {held}; " +
+                $"the checks need at least {MinVectors}{(count - MinVectors < 1 ? ", more than the split has" : ": raise it")}");
         return new ValidationSplitSource(source, rows, held);
     }
 

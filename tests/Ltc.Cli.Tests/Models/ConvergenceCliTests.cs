@@ -66,6 +66,11 @@ public class ConvergenceCliTests : IDisposable
         (code, _, err) = Run([.. common, "--validation", "0.7"]);
         Assert.Equal(2, code);
         Assert.Contains("validation fraction must be", err);
+        // A synthetic source has no rows to hold out: its checks draw fresh vectors, and none is called validation.
+        (code, _, err) = Run("train", "--source", "banana", "--kind", "ntc", "--lambda", "4", "--until-converged", "--validation", "0.1", "--out", model);
+        Assert.Equal(2, code);
+        Assert.Contains("--validation is for data sets: source 'banana' is synthetic", err);
+        Assert.False(File.Exists(model));
         (code, _, err) = Run([.. common, "--validation", "0.1"]);
         Assert.True(code == 0, err);
         var c = Ltc.Torch.ModelFile.Load(model).State.Convergence!;

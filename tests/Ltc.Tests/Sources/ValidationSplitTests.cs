@@ -52,8 +52,11 @@ public class ValidationSplitTests
         var block = Assert.IsType<BlockSource>(ValidationSplitSource.Carve(new BlockSource(physics, 8), 0.1));
         var inner = Assert.IsType<ValidationSplitSource>(block.Inner);
         Assert.Equal(inner.Rows(SourceSplit.Test).Length / 16 / 8 * 8 * 16, block.Rows(SourceSplit.Test)!.Length);
-        var e = Assert.Throws<LtcException>(() => ValidationSplitSource.Carve(new BlockSource(physics, 8), 0.0005));
-        Assert.Contains("fewer than one block of 8", e.Message);
+        // 0.06 of 8,000 rows: 480 rows, 60 blocks of 8, under the 64 the checks need; 0.0001: a single row.
+        var e = Assert.Throws<LtcException>(() => ValidationSplitSource.Carve(new BlockSource(physics, 8), 0.06));
+        Assert.Contains("60 blocks of 8; the checks need at least 64 blocks", e.Message);
+        e = Assert.Throws<LtcException>(() => ValidationSplitSource.Carve(physics, 0.0001));
+        Assert.Contains("holds out 1; the checks need at least 64", e.Message);
 
         var banana = SourceCatalog.Parse("banana", null);
         Assert.Same(banana, ValidationSplitSource.Carve(banana, 0.1));
