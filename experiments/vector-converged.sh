@@ -5,7 +5,7 @@
 # --steps is only a ceiling). Two queues side by side, one torch thread each (the density kernels use both cores).
 # Curves (results.csv) and loss curves (*.curve.csv) go to docs/results/vector-converged/<source>/<system>/seed-<s>/;
 # models (.ltcm) stay there too but git ignores them.
-# Usage: [SEEDS=…] [ES=1] bash experiments/vector-converged.sh banana|banana-block|banana-block-leech|physics-ntc|physics-ltc|physics-block|speech-ntc|speech-ltc|speech-block|reeval-blocks|summary|plots [out-dir]
+# Usage: [SEEDS=…] [ES=1] [NOMEAN=1] bash experiments/vector-converged.sh banana|banana-block|banana-block-leech|physics-ntc|physics-ltc|physics-block|speech-ntc|speech-ltc|speech-block|reeval-blocks|summary|plots [out-dir]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MODES="banana banana-block banana-block-leech physics-ntc physics-ltc physics-block speech-ntc speech-ltc speech-block reeval-blocks summary plots"
@@ -82,8 +82,11 @@ physics_ltc() {
 # like the one-shot curves they are compared with.
 # ES=1 (early stopping) holds out 10 % of the training rows for the held-out checks and keeps the best check's weights
 # (--validation 0.1 --keep-best; the curves' training drifts away from its best point), into block-e8-es.
+# NOMEAN=1 drops Block-LTC's running mean of the latents (--no-block-mean; the drift's cause on Physics, see
+# docs/results/vector-sources.md), into block-e8[-es]-nomean.
 ES_FLAGS=""; ES_SUFFIX=""
 [ "${ES:-0}" = 1 ] && { ES_FLAGS="--validation 0.1 --keep-best"; ES_SUFFIX=-es; }
+[ "${NOMEAN:-0}" = 1 ] && { ES_FLAGS+=" --no-block-mean"; ES_SUFFIX+=-nomean; }
 physics_block() {
   local entropy=${ENTROPY:-flow} sys=block-e8
   [ "$entropy" = flow ] || sys=block-e8-$entropy
