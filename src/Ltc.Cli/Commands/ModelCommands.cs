@@ -34,7 +34,7 @@ internal static partial class ModelCommands
         if (!state.Unfinished) return $"{head} during the evaluation; the finished model is saved in {CliOutput.Escape(current)}{done}";
         return $"{head}: {CliOutput.Escape(current)} holds the checkpoint of step {state.Step}, marked unfinished; " +
             (sweep ? $"ltc sweep has no --resume: continue that λ with ltc train --resume --out {CliOutput.Escape(current)}, the sweep's options and its --lambda, " +
-                     "or run the sweep again for the λ values not finished"
+                     "or run the sweep again for the λ values not finished into another --out-dir (a sweep writes its results.csv anew)"
                    : "continue it with ltc train --resume and the same options") + done;
     }
 

@@ -310,6 +310,8 @@ public sealed class RobustnessCliTests : IDisposable
         string last = stderr.TrimEnd().Split('\n')[^1];
         Assert.StartsWith("ltc: interrupted by SIGINT", last);
         Assert.Contains("ntc-Z2-lambda1.ltcm", last);
+        // Running the sweep again into the same folder would write its results.csv anew: the advice says another one.
+        Assert.Contains("into another --out-dir", last);
         Assert.True(ModelFile.Load(first).Unfinished);
         Assert.Equal(["ntc-Z2-lambda1.ltcm"], Directory.GetFileSystemEntries(dir).Select(Path.GetFileName));
         Assert.Empty(Leftovers());
