@@ -2,6 +2,8 @@ using System.Text.Json;
 
 namespace Ltc.Cli.Tests.Models;
 
+// Trains in this process: alone, as every test that trains (see Cli/DemoTests.cs on TorchSharp 0.107 under load).
+[Collection("torch-serial")]
 public class BenchTrainCliTests
 {
     private static (int Code, string Out, string Err) Run(params string[] args) => LtcApp.RunCaptured(args);

@@ -1,5 +1,7 @@
 namespace Ltc.Cli.Tests.Models;
 
+// Trains in this process: alone, as every test that trains (see Cli/DemoTests.cs on TorchSharp 0.107 under load).
+[Collection("torch-serial")]
 public class ConvergenceCliTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("ltc-converge-cli-").FullName;

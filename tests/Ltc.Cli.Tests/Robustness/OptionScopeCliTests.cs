@@ -1,6 +1,8 @@
 namespace Ltc.Cli.Tests.Robustness;
 
 /// <summary>Options that belong to one kind are refused with another, and counts out of range are refused, each in one line.</summary>
+// Trains in this process: alone, as every test that trains (see Cli/DemoTests.cs on TorchSharp 0.107 under load).
+[Collection("torch-serial")]
 public sealed class OptionScopeCliTests
 {
     [Fact]
