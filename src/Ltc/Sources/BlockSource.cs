@@ -67,7 +67,7 @@ public sealed class BlockSource : VectorSource
         if (rows is null) return null;
         int dv = Inner.Dimension, count = rows.Length / dv, whole = count / BlockLength * BlockLength;
         if (whole == 0) throw new LtcException($"source '{Inner.Name}': its {split.ToString().ToLowerInvariant()} split has {count} vectors, fewer than one block of {BlockLength}");
-        var order = MathNet.Numerics.Combinatorics.GeneratePermutation(count, new MathNet.Numerics.Random.MersenneTwister(OrderSeed));
+        var order = SourceStatistics.FixedOrder(count, OrderSeed);
         var blocks = new double[(long)whole * dv];
         for (int i = 0; i < whole; i++) Array.Copy(rows, (long)order[i] * dv, blocks, (long)i * dv, dv);
         return blocks;

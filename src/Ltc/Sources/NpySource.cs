@@ -45,6 +45,13 @@ public sealed class NpySource : DataSetSource
 public static class SourceStatistics
 {
     /// <summary>
+    /// A fixed order of <paramref name="count"/> rows (a permutation of 0 … count − 1) from <paramref name="seed"/>:
+    /// MathNet's Fisher–Yates shuffle driven by its Mersenne Twister, the same on every machine.
+    /// </summary>
+    public static int[] FixedOrder(int count, int seed) =>
+        MathNet.Numerics.Combinatorics.GeneratePermutation(count, new MathNet.Numerics.Random.MersenneTwister(seed));
+
+    /// <summary>
     /// The per-coordinate (population) variance averaged over coordinates, of count × dim row-major data: 0 for a single
     /// row or constant data, NaN for no rows.
     /// </summary>

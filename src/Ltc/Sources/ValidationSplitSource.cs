@@ -31,7 +31,7 @@ public sealed class ValidationSplitSource : VectorSource
     {
         _inner = inner;
         int d = inner.Dimension, count = rows.Length / d, keep = count - validationRows;
-        var order = MathNet.Numerics.Combinatorics.GeneratePermutation(count, new MathNet.Numerics.Random.MersenneTwister(OrderSeed));
+        var order = SourceStatistics.FixedOrder(count, OrderSeed);
         // Training rows keep their original order (training draws rows at random anyway); validation rows too.
         var isValidation = new bool[count];
         for (int i = keep; i < count; i++) isValidation[order[i]] = true;
