@@ -70,7 +70,7 @@ internal static partial class LtcApp
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0 && parsed.Action is not System.CommandLine.Help.HelpAction)
         {
-            err.WriteLine($"ltc: error: {CliOutput.Escape(OneLine(Readable(parsed.Errors[0].Message)))}");
+            err.WriteLine($"ltc: error: {CliOutput.Escape(OneLine(Readable(FirstError(parsed))))}");
             return BadInput;
         }
         var previous = Current.Value;
@@ -126,6 +126,18 @@ internal static partial class LtcApp
         AggregateException { InnerExceptions.Count: > 0 } a => Describe(a.InnerExceptions[0]),
         _ => null,
     };
+
+    /// <summary>
+    /// The error to show: an unknown word in place of a command (<c>ltc frobnicate</c>) is named as such, rather than
+    /// the parser's first complaint, which is that no command was given.
+    /// </summary>
+    private static string FirstError(ParseResult parsed)
+    {
+        if (parsed.CommandResult.Command is RootCommand && parsed.UnmatchedTokens.Count > 0
+            && !parsed.UnmatchedTokens[0].StartsWith('-'))
+            return $"unknown command '{parsed.UnmatchedTokens[0]}' (ltc --help lists the commands)";
+        return parsed.Errors[0].Message;
+    }
 
     private static string OneLine(string s) => s.ReplaceLineEndings(" ").Trim();
 

@@ -10,8 +10,8 @@ namespace Ltc.Torch;
 /// <param name="Kind">The model kind's name (<c>ntc</c>, <c>ltc</c>, ...).</param>
 /// <param name="Source">The source evaluated on (the one the rate unit belongs to).</param>
 /// <param name="TrainingSource">The source the model was trained on.</param>
-/// <param name="Dimension">Source dimension d.</param>
-/// <param name="LatentDim">Latent dimension dy.</param>
+/// <param name="Dimension">The model's input dimension: d, or n · d for Block-LTC (one block of <see cref="Block"/> vectors).</param>
+/// <param name="LatentDim">Latent dimension dy (Block-LTC: per vector of a block).</param>
 /// <param name="Lattice">The lattice's name.</param>
 /// <param name="Entropy">The entropy model's name.</param>
 /// <param name="Proxy">The training proxy's name.</param>
@@ -37,6 +37,13 @@ public sealed record EvaluationReport(string Model, string? Fingerprint, string 
     double RateSamplingStderr, string RateUnit, double DistortionMse, double DistortionMae, double SnrDb, double Variance, double? GapToRdDb,
     int TestVectors, string TestSet, double TrainSeconds, double EvalSeconds)
 {
+    /// <summary>Block-LTC's block length n (vectors coded jointly); null for one-shot models.</summary>
+    public int? Block { get; init; }
+
+    /// <summary>Block-LTC: whether it was trained without the running mean of its latents
+    /// (<see cref="ModelConfig.NoBlockMean"/>); null for one-shot models.</summary>
+    public bool? NoBlockMean { get; init; }
+
     /// <summary>Steps the model was trained (null where not known, e.g. when a saved model is evaluated).</summary>
     public int? StepsTrained { get; init; }
 
@@ -54,8 +61,7 @@ public sealed record EvaluationReport(string Model, string? Fingerprint, string 
     public EvaluationReport WithTraining(TrainingState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        int? kept = state is { Unfinished: false, Convergence: { Options.KeepBest: true, Curve.Count: > 0 } c } ? c.BestStep : null;
-        return this with { StepsTrained = state.Step > 0 ? state.Step : null, Converged = state.Convergence?.Converged, WeightsStep = kept };
+        return this with { StepsTrained = state.Step > 0 ? state.Step : null, Converged = state.Convergence?.Converged, WeightsStep = state.WeightsStep };
     }
 
     /// <summary>The report of <paramref name="result"/>, an evaluation on <paramref name="source"/> of the model of
@@ -67,7 +73,11 @@ public sealed record EvaluationReport(string Model, string? Fingerprint, string 
         return new EvaluationReport(modelPath, fingerprint, config.Model.Name(), source, config.Source, config.Dim, config.LatentDim,
             config.Lattice.Name, config.Entropy.Name(), config.Proxy.Name(), config.Lambda, config.Profile, result.Rate, result.RateStderr,
             result.RateSamplingStderr, result.RateUnit, result.DistortionMse, result.DistortionMae, result.SnrDb, result.Variance,
-            result.GapToRdDb, result.TestVectors, result.TestSet, trainSeconds, result.Seconds);
+            result.GapToRdDb, result.TestVectors, result.TestSet, trainSeconds, result.Seconds)
+        {
+            Block = config.Model == ModelKind.BlockLtc ? config.Block : null,
+            NoBlockMean = config.Model == ModelKind.BlockLtc ? config.NoBlockMean : null,
+        };
     }
 }
 

@@ -49,7 +49,7 @@ public sealed record LoadedModel(CompressionModel Model, TrainingState State, by
 /// file or, as a bounded stream, from a FIFO or device (at most <see cref="MaxBytes"/> bytes).</remarks>
 public static class ModelFile
 {
-    private static readonly byte[] Magic = "LTCM"u8.ToArray();
+    private static readonly byte[] Magic = FileSignature.Model.ToArray();
     private const int Version = 4;
     private const int ChecksumBytes = 32;
 
@@ -203,7 +203,7 @@ public static class ModelFile
             // A start of the magic and nothing more is a file cut short, not another kind of file.
             if (bytes.Length < 8 && bytes.AsSpan().StartsWith(Magic.AsSpan(0, Math.Min(4, bytes.Length))))
                 throw new LtcException($"{path}: truncated model file");
-            if (bytes.Length < 8 || !r.ReadBytes(4).AsSpan().SequenceEqual(Magic)) throw new LtcException($"{path}: not an ltc model file (bad magic)");
+            if (bytes.Length < 8 || !r.ReadBytes(4).AsSpan().SequenceEqual(Magic)) throw new LtcException($"{path}: not an ltc model file (bad magic{FileSignature.ItIs(bytes)})");
             int v = r.ReadInt32();
             if (v is not (1 or 2 or 3 or Version)) throw new LtcException($"{path}: unsupported model format version {v}");
             long end = bytes.Length;
@@ -286,7 +286,7 @@ public static class ModelFile
             }
             var head = new byte[8];
             int got = fs.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
-            if (got < 4 || !head.AsSpan(0, 4).SequenceEqual(Magic)) throw new LtcException($"{path}: not an ltc model file (bad magic)");
+            if (got < 4 || !head.AsSpan(0, 4).SequenceEqual(Magic)) throw new LtcException($"{path}: not an ltc model file (bad magic{FileSignature.ItIs(head.AsSpan(0, got))})");
             var ms = new MemoryStream();
             ms.Write(head, 0, got);
             var buffer = new byte[1 << 16];

@@ -52,7 +52,7 @@ public static class ModelSweep
 
     /// <summary>The columns of <c>results.csv</c>, in order.</summary>
     public const string CsvHeader = RdCsv.RateColumn + "," + RdCsv.DistortionColumn +
-        ",snr_db,rate_stderr,gap_to_rd_db,lambda,model,lattice,entropy,proxy,train_seconds,rate_unit";
+        ",snr_db,rate_stderr,gap_to_rd_db,lambda,model,lattice,entropy,proxy,train_seconds,rate_unit,steps,converged,weights_step";
 
     /// <summary>Parses comma-separated λ values (<c>0.5,1,2</c>): positive, at most <see cref="MaxLambda"/>, distinct, at most <see cref="MaxLambdas"/>.</summary>
     /// <exception cref="LtcException">No value, too many, one that is not a number in range, or one given twice.</exception>
@@ -203,7 +203,7 @@ public static class ModelSweep
         foreach (var e in entries.OrderBy(x => x.Result.Evaluation.Rate))
         {
             var (c, r, s) = (e.Item.Config, e.Result.Evaluation, e.Result.TrainSeconds);
-            sb.Append(Inv, $"{r.Rate:R},{r.DistortionMse:R},{r.SnrDb:F4},{r.RateStderr:G4},{(r.GapToRdDb is double g ? g.ToString("F4", Inv) : "")},{c.Lambda:R},{c.Model.Name()},{CsvField(c.Lattice.Name)},{c.Entropy.Name()},{c.Proxy.Name()},{s:F1},{r.RateUnit}\n");
+            sb.Append(Inv, $"{r.Rate:R},{r.DistortionMse:R},{r.SnrDb:F4},{r.RateStderr:G4},{(r.GapToRdDb is double g ? g.ToString("F4", Inv) : "")},{c.Lambda:R},{c.Model.Name()},{CsvField(c.Lattice.Name)},{c.Entropy.Name()},{c.Proxy.Name()},{s:F1},{r.RateUnit},{e.Result.State.Step},{Optional(e.Result.State.Convergence?.Converged)},{Optional(e.Result.State.WeightsStep)}\n");
         }
         return sb.ToString();
     }
@@ -211,6 +211,10 @@ public static class ModelSweep
     /// <summary>Writes <see cref="FormatCsv"/> of <paramref name="entries"/> to <paramref name="path"/> atomically.</summary>
     public static void WriteCsv(string path, IEnumerable<SweepEntry> entries) =>
         AtomicFile.WriteAllBytes(path, Encoding.UTF8.GetBytes(FormatCsv(entries)));
+
+    // An empty field where a run has no such fact (a fixed number of steps: no convergence, last weights).
+    private static string Optional(bool? value) => value is bool b ? (b ? "true" : "false") : "";
+    private static string Optional(int? value) => value is int v ? v.ToString(Inv) : "";
 
     private static string CsvField(string field) => field.IndexOfAny([',', '"', '\n', '\r']) < 0 ? field : $"\"{field.Replace("\"", "\"\"")}\"";
 

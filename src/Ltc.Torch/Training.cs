@@ -65,6 +65,11 @@ public sealed record TrainingState(int Step, double Seconds, double Loss, double
     /// held-out loss curve; null for a run of a fixed number of steps.</summary>
     public ConvergenceState? Convergence { get; init; }
 
+    /// <summary>For a finished run that kept its best weights (<see cref="ConvergenceOptions.KeepBest"/>): the step of
+    /// the held-out check whose weights the model holds; null otherwise (the model holds its last step's weights).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public int? WeightsStep => this is { Unfinished: false, Convergence: { Options.KeepBest: true, Curve.Count: > 0 } c } ? c.BestStep : null;
+
     /// <summary>JSON text of the state.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 

@@ -257,7 +257,7 @@ public sealed class LtcHeader
 public static class LtcFormat
 {
     /// <summary>The eight magic bytes: 0x89 'L' 'T' 'C' '\r' '\n' 0x1A '\n'.</summary>
-    public static ReadOnlySpan<byte> Magic => [0x89, (byte)'L', (byte)'T', (byte)'C', 0x0D, 0x0A, 0x1A, 0x0A];
+    public static ReadOnlySpan<byte> Magic => FileSignature.Compressed;
 
     /// <summary>The format version this library writes and reads.</summary>
     public const int Version = 1;
@@ -452,7 +452,7 @@ public sealed class LtcReader : IDisposable
         Span<byte> fixedPart = stackalloc byte[LtcFormat.FixedHeaderBytes];
         int got = input.ReadAtLeast(fixedPart, fixedPart.Length, throwOnEndOfStream: false);
         if (got < LtcFormat.Magic.Length || !fixedPart[..8].SequenceEqual(LtcFormat.Magic))
-            throw new LtcFormatException($"{name}: not an .ltc file (bad magic)");
+            throw new LtcFormatException($"{name}: not an .ltc file (bad magic{FileSignature.ItIs(fixedPart[..got])})");
         string size = streaming ? $"{got} bytes read" : $"{length} bytes";
         if (got < 16) throw new LtcFormatException($"{name}: truncated header ({size})");
         int version = BinaryPrimitives.ReadUInt16LittleEndian(fixedPart[8..]);

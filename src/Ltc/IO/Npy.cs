@@ -66,7 +66,7 @@ public sealed record NpyArray(NpyType Type, long[] Shape, double[] Data)
 /// </summary>
 public static class Npy
 {
-    private static ReadOnlySpan<byte> Magic => [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
+    private static ReadOnlySpan<byte> Magic => FileSignature.Npy;
     private const int MaxHeaderLength = 1 << 16;
 
     /// <summary>
@@ -178,7 +178,7 @@ public static class Npy
     internal static int HeaderEnd(ReadOnlySpan<byte> bytes, string name)
     {
         if (bytes.Length < 10 || !bytes[..6].SequenceEqual(Magic))
-            throw new LtcException($"{name}: not a .npy file (bad magic)");
+            throw new LtcException($"{name}: not a .npy file (bad magic{FileSignature.ItIs(bytes)})");
         int major = bytes[6], minor = bytes[7];
         if (major is not (1 or 2 or 3) || minor != 0)
             throw new LtcException($"{name}: unsupported .npy version {major}.{minor} (numpy reads 1.0, 2.0 and 3.0)");

@@ -102,6 +102,7 @@ public class CliTests : IDisposable
     [InlineData("sweep --source gaussian --dim 2 --lattice A2 --lambdas 1,2 --eval-mc-samples 0 --out-dir {0}", "positive")]
     [InlineData("train --source block:8:banana --model block-ltc --lattice E8 --lambda 1 --out {0}", "plain source")]
     [InlineData("eval --model {0}", "not found")]
+    [InlineData("frobnicate", "unknown command 'frobnicate'")]
     public void BadInputIsAOneLineError(string template, string mention)
     {
         var args = string.Format(template, Path.Combine(_dir, "x.ltcm")).Split(' ');

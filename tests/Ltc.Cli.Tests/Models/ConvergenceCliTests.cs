@@ -87,6 +87,38 @@ public class ConvergenceCliTests : IDisposable
     }
 
     [Fact]
+    public void ASweepRecordsHowEachModelEndedAndEvalNamesTheBlockSettings()
+    {
+        string dir = Path.Combine(_dir, "sweep");
+        var (code, _, err) = Run("sweep", "--source", "physics", "--kind", "block-ltc", "--lattice", "E8", "--latent-dim", "1", "--entropy", "flow",
+            "--hidden", "8", "--batch", "8", "--train-cell-samples", "16", "--eval-cell-samples", "16", "--lambdas", "1,4", "--lr", "0.01",
+            "--steps", "60", "--until-converged", "--check-every", "20", "--patience", "1", "--validation", "0.1", "--keep-best",
+            "--no-block-mean", "--out-dir", dir);
+        Assert.True(code == 0, err);
+        var lines = File.ReadAllLines(Path.Combine(dir, "results.csv"));
+        var header = lines[0].Split(',');
+        int lambda = Array.IndexOf(header, "lambda"), steps = Array.IndexOf(header, "steps"), converged = Array.IndexOf(header, "converged"),
+            kept = Array.IndexOf(header, "weights_step");
+        Assert.True(steps > 0 && converged > 0 && kept > 0, lines[0]);
+        Assert.Equal(3, lines.Length);
+        foreach (var row in lines.Skip(1).Select(l => l.Split(',')))
+        {
+            string model = Path.Combine(dir, $"block-ltc-E8-lambda{row[lambda]}.ltcm");
+            var state = Ltc.Torch.ModelFile.Load(model).State;
+            Assert.Equal(state.Step.ToString(System.Globalization.CultureInfo.InvariantCulture), row[steps]);
+            Assert.Equal(state.Convergence!.Converged ? "true" : "false", row[converged]);
+            Assert.Equal(state.Convergence.BestStep.ToString(System.Globalization.CultureInfo.InvariantCulture), row[kept]);
+            string stdout;
+            (code, stdout, err) = Run("eval", "--model", model, "--json", "--cell-samples", "16");
+            Assert.True(code == 0, err);
+            using var doc = System.Text.Json.JsonDocument.Parse(stdout);
+            Assert.Equal(8, doc.RootElement.GetProperty("block").GetInt32());
+            Assert.True(doc.RootElement.GetProperty("no_block_mean").GetBoolean());
+            Assert.Equal(8 * 16, doc.RootElement.GetProperty("dimension").GetInt32());
+        }
+    }
+
+    [Fact]
     public void AModelThatConvergedBeforeItsStepCeilingIsNotCalledUnfinished()
     {
         string model = Path.Combine(_dir, "c.ltcm");

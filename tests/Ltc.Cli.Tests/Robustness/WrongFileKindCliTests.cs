@@ -1,0 +1,42 @@
+using Ltc.IO;
+
+namespace Ltc.Cli.Tests.Robustness;
+
+/// <summary>A file of one kind given where another is expected is refused in one line that says what it is.</summary>
+public class WrongFileKindCliTests
+{
+    [Fact]
+    public void EachReaderNamesTheKindOfFileItWasGiven()
+    {
+        var dir = Directory.CreateTempSubdirectory("ltc-kinds-");
+        try
+        {
+            string P(string n) => Path.Combine(dir.FullName, n);
+            byte[] Padded(ReadOnlySpan<byte> head) { var b = new byte[64]; head.CopyTo(b); return b; }
+            File.WriteAllBytes(P("model.ltcm"), Padded(FileSignature.Model));
+            File.WriteAllBytes(P("data.npy"), Padded(FileSignature.Npy));
+            File.WriteAllBytes(P("file.ltc"), Padded(FileSignature.Compressed));
+            File.WriteAllBytes(P("other.bin"), Padded("hello"u8));
+            foreach (var (args, says) in new (string[], string)[]
+            {
+                (["inspect", P("model.ltcm")], "not an .ltc file (bad magic; it is an ltc model file (.ltcm))"),
+                (["inspect", P("data.npy")], "not an .ltc file (bad magic; it is a .npy array)"),
+                (["eval", "--model", P("file.ltc")], "not an ltc model file (bad magic; it is a compressed .ltc file)"),
+                (["data", "export", "--source", "npy:" + P("model.ltcm"), "--out", P("o.npy")], "not a .npy file (bad magic; it is an ltc model file (.ltcm))"),
+                (["inspect", P("other.bin")], "not an .ltc file (bad magic)"),
+            })
+            {
+                var (code, stdout, stderr) = LtcApp.RunCaptured(args);
+                Assert.Equal(2, code);
+                Assert.Equal("", stdout);
+                Assert.Single(stderr.Trim().Split('\n'));
+                Assert.Contains(says, stderr);
+            }
+            Assert.False(File.Exists(P("o.npy")));
+        }
+        finally
+        {
+            dir.Delete(true);
+        }
+    }
+}
