@@ -41,7 +41,7 @@ internal sealed class ModelOptions
     public readonly Option<int?> EvalCellSamples = new Option<int?>("--eval-cell-samples") { Description = $"Cell samples per rate estimate in the evaluation after training (default: the profile's; 1..{ModelConfig.MaxCellSamples}). (--eval-mc-samples is a deprecated spelling.)" }.Range(1, ModelConfig.MaxCellSamples).DeprecatedAlias("--eval-mc-samples");
     public readonly Option<bool> NoBlockMean = new("--no-block-mean") { Description = "Block-LTC: do not remove a running mean of the latents (the paper's " +
         "architecture removes one, updated from every training batch outside the gradient); a diagnostic of the training drift." };
-    public readonly Option<bool> Json = new("--json") { Description = "Print one JSON object on stdout and nothing else." };
+    public readonly Option<bool> Json = new("--json") { Description = "Print one JSON object on stdout and nothing else (progress still goes to stderr)." };
     public readonly Option<bool> UntilConverged = new("--until-converged") { Description = "Train until the held-out loss R + λ·D stops improving: checked every --check-every " +
         "steps on 4096 held-out vectors (test rows of a data set, or its --validation rows); after --patience checks without a 0.2 % improvement the learning rate drops ×0.1 once, after the next such plateau " +
         "the run stops (--steps is the most steps). The curve is saved in the model file (ltc train --loss-curve; ltc sweep writes <model>.curve.csv)." };

@@ -33,13 +33,14 @@ internal static partial class ModelCommands
             try
             {
                 ModelSweep.Run(plan, inputs,
-                    json ? null : item => TrainingView.For(err, item.Config, $" → {Path.GetFileName(item.Path)}"),
+                    // Progress and the per-model lines go to stderr with --json too: a long run is never silent.
+                    item => TrainingView.For(err, item.Config, $" → {Path.GetFileName(item.Path)}"),
                     entry =>
                     {
                         var r = entry.Result.Evaluation;
-                        if (!json) err.WriteLine($"  rate {r.Rate:F4} ± {r.RateStderr:F4} {r.RateUnit}, MSE {r.DistortionMse:G5}, SNR {r.SnrDb:F3} dB" +
+                        err.WriteLine($"  rate {r.Rate:F4} ± {r.RateStderr:F4} {r.RateUnit}, MSE {r.DistortionMse:G5}, SNR {r.SnrDb:F3} dB" +
                             (r.GapToRdDb is double g ? $", gap to R(D) {g:F3} dB" : "") + $", {entry.Result.TrainSeconds:F0} s");
-                        if (!json && entry.Result.State.Convergence is { } c) err.WriteLine("  " + ConvergenceLine(c, entry.Item.Config.Steps));
+                        if (entry.Result.State.Convergence is { } c) err.WriteLine("  " + ConvergenceLine(c, entry.Item.Config.Steps));
                     },
                     // Rendered before the files are kept: a report that cannot be printed undoes the sweep.
                     entries => text = json

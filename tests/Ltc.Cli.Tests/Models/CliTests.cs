@@ -26,6 +26,9 @@ public class CliTests : IDisposable
         Assert.True(code == 0, stderr);
         using (var doc = JsonDocument.Parse(stdout))
             Assert.Equal("bits/sample", doc.RootElement.GetProperty("rate_unit").GetString());
+        // stdout holds the JSON alone; the progress of the run still reaches stderr.
+        Assert.Contains("ltc A2 λ=2", stderr);
+        Assert.Contains("loss", stderr);
         Assert.True(File.Exists(model));
 
         (code, stdout, stderr) = Run("eval", "--model", model, "--samples", "512", "--mc-samples", "32", "--json");
