@@ -160,7 +160,8 @@ summary() { # BD-rates of each test system against the anchor, seed by seed (the
   done
   echo "## $src: $test against $anchor"
   [ -n "$t" ] || { echo "(not run)"; return 0; }
-  $LTC bdrate "$a" "$t" --min-rate 0.25 ${4:+--variance $4}
+  # A curve not yet run far enough (fewer than 2 points above the floor) is reported, not fatal to the other summaries.
+  $LTC bdrate "$a" "$t" --min-rate 0.25 ${4:+--variance $4} || echo "(no BD-rate: see the error above)"
 }
 
 # One RD picture per source: every system's curve for every seed that ran, and the bound (docs/results/*.png).
@@ -188,7 +189,7 @@ plots() {
   plot_source physics "Physics, converged" 0.6961 "Gaussian R(D), same covariance" $OUT/physics/gaussian-rd.csv \
     ntc=NTC ltc-d4s="LTC D4*" block-e8="Block-LTC E8" block-e8-es-nomean="Block-LTC E8, no mean, early stopping"
   plot_source speech "Speech, converged" 1.7412 "Gaussian R(D), same covariance" $OUT/speech/gaussian-rd.csv \
-    ntc=NTC ltc-d4s="LTC D4*" block-e8="Block-LTC E8"
+    ntc=NTC ltc-d4s="LTC D4*" block-e8="Block-LTC E8" block-e8-es-nomean="Block-LTC E8, no mean, early stopping"
 }
 
 case $WHAT in
@@ -203,6 +204,6 @@ case $WHAT in
   speech-ltc) mkdir -p $OUT/speech; time speech_ltc; summary speech ntc ltc-d4s 1.7412 ;;
   speech-block) mkdir -p $OUT/speech; time speech_block; summary speech ntc block-e8$ES_SUFFIX 1.7412; summary speech ltc-d4s block-e8$ES_SUFFIX 1.7412 ;;
   reeval-blocks) reeval_blocks physics block-e8 4096; reeval_blocks speech block-e8 256 ;;
-  summary) summary banana ntc ltc-a2; summary banana ntc block-e8; summary banana ntc block-leech; summary banana block-e8 block-leech; summary physics ntc ltc-d4s 0.6961; summary physics ltc-d4s block-e8 0.6961; summary physics ntc block-e8 0.6961; summary physics ltc-d4s block-e8-es-nomean 0.6961; summary physics ntc block-e8-es-nomean 0.6961; summary speech ntc ltc-d4s 1.7412; summary speech ntc block-e8 1.7412; summary speech ltc-d4s block-e8 1.7412 ;;
+  summary) summary banana ntc ltc-a2; summary banana ntc block-e8; summary banana ntc block-leech; summary banana block-e8 block-leech; summary physics ntc ltc-d4s 0.6961; summary physics ltc-d4s block-e8 0.6961; summary physics ntc block-e8 0.6961; summary physics ltc-d4s block-e8-es-nomean 0.6961; summary physics ntc block-e8-es-nomean 0.6961; summary speech ntc ltc-d4s 1.7412; summary speech ntc block-e8 1.7412; summary speech ltc-d4s block-e8 1.7412; summary speech ntc block-e8-es-nomean 1.7412; summary speech ltc-d4s block-e8-es-nomean 1.7412 ;;
   *) echo "$USAGE" >&2; exit 2 ;;
 esac
