@@ -49,8 +49,10 @@ internal static partial class ModelCommands
             ConvergenceState? convergence = null;
             try
             {
-                // Progress goes to stderr with --json too (stdout holds the JSON alone): a long run is never silent.
-                using var view = TrainingView.For(err, cfg);
+                // Progress goes to stderr with --json too (stdout holds the JSON alone): a long run is never silent. Not
+                // when the model itself is on stdout: then the JSON is on stderr and must stay alone there.
+                bool quiet = json && report == err;
+                using var view = quiet ? null : TrainingView.For(err, cfg);
                 // Rendered before the model is kept: a report that cannot be printed (NaN in JSON) fails the command whole.
                 TrainingRun.TrainToFile(cfg, source, eval, path, pr.GetValue(resume), pr.GetValue(every), view, run =>
                 {
@@ -66,7 +68,7 @@ internal static partial class ModelCommands
                 return interruption.ExitCode;
             }
             CliOptions.WarnDeprecated(pr);
-            if (convergence is { } c) err.WriteLine(ConvergenceLine(c, cfg.Steps));
+            if (convergence is { } c && !(json && report == err)) err.WriteLine(ConvergenceLine(c, cfg.Steps));
             report.Write(text);
             return 0;
         });
