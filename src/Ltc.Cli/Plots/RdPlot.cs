@@ -36,13 +36,20 @@ internal sealed class RdPlot
 
     public double MaxRate => _curves.Count == 0 ? 1 : _curves.Max(c => c.Points.Length == 0 ? 0 : c.Points.Max(p => p.Rate));
 
+    private static readonly System.Text.RegularExpressions.Regex SeedSuffix = new(@" seed \S+$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
     /// <summary>Renders to <paramref name="path"/> (.png or .svg).</summary>
     public void Save(string path)
     {
         PlotFile.Check(path);
         var plt = new ScottPlot.Plot();
         var palette = new ScottPlot.Palettes.Category10();
-        int ci = 0;
+        // Curves named "<system> seed <s>" share their system's colour and differ by marker, so that a picture of
+        // several systems over several seeds reads by system (and never reuses a colour before ten systems).
+        var colours = new Dictionary<string, ScottPlot.Color>();
+        var seedsSeen = new Dictionary<string, int>();
+        ScottPlot.MarkerShape[] shapes = [ScottPlot.MarkerShape.FilledCircle, ScottPlot.MarkerShape.FilledSquare,
+            ScottPlot.MarkerShape.FilledTriangleUp, ScottPlot.MarkerShape.FilledDiamond, ScottPlot.MarkerShape.FilledTriangleDown];
         foreach (var (name, pts, line) in _curves)
         {
             var xs = pts.Select(p => p.Rate).ToArray();
@@ -50,7 +57,12 @@ internal sealed class RdPlot
             var sc = plt.Add.Scatter(xs, ys);
             sc.LegendText = name;
             bool reference = name.StartsWith("R(D)", StringComparison.Ordinal);
-            sc.Color = reference ? ScottPlot.Colors.Black : palette.GetColor(ci++);
+            string system = SeedSuffix.Replace(name, "");
+            if (!colours.TryGetValue(system, out var colour)) colours[system] = colour = palette.GetColor(colours.Count);
+            int seen = seedsSeen.GetValueOrDefault(system);
+            seedsSeen[system] = seen + 1;
+            sc.MarkerShape = shapes[seen % shapes.Length];
+            sc.Color = reference ? ScottPlot.Colors.Black : colour;
             sc.LineWidth = line ? (reference ? 2 : 1.5f) : 0;
             if (reference) sc.LinePattern = ScottPlot.LinePattern.Dashed;
             sc.MarkerSize = reference ? 0 : 5;
