@@ -45,13 +45,13 @@ internal static partial class ModelCommands
             // A model written to standard output leaves it to the model: the report goes to stderr.
             var report = AtomicFile.IsStandardOutput(path) ? err : pr.InvocationConfiguration.Output;
             using var interruption = LtcApp.Interruption.Begin();
+            // Progress goes to stderr with --json too (stdout holds the JSON alone): a long run is never silent. Not
+            // when the model itself is on stdout: then the JSON is on stderr and must stay alone there.
+            bool quiet = json && report == err;
             string text = "";
             ConvergenceState? convergence = null;
             try
             {
-                // Progress goes to stderr with --json too (stdout holds the JSON alone): a long run is never silent. Not
-                // when the model itself is on stdout: then the JSON is on stderr and must stay alone there.
-                bool quiet = json && report == err;
                 using var view = quiet ? null : TrainingView.For(err, cfg);
                 // Rendered before the model is kept: a report that cannot be printed (NaN in JSON) fails the command whole.
                 TrainingRun.TrainToFile(cfg, source, eval, path, pr.GetValue(resume), pr.GetValue(every), view, run =>
@@ -68,7 +68,7 @@ internal static partial class ModelCommands
                 return interruption.ExitCode;
             }
             CliOptions.WarnDeprecated(pr);
-            if (convergence is { } c && !(json && report == err)) err.WriteLine(ConvergenceLine(c, cfg.Steps));
+            if (convergence is { } c && !quiet) err.WriteLine(ConvergenceLine(c, cfg.Steps));
             report.Write(text);
             return 0;
         });
