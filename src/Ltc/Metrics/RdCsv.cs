@@ -35,6 +35,9 @@ public static class RdCsv
         if (!File.Exists(path)) throw new LtcException($"{path}: file not found");
         var lines = Ltc.IO.BoundedText.Read(path, MaxCharacters, $"larger than {MaxCharacters} characters, too long for an RD curve").Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Trim().Length > 0).ToArray();
         if (lines.Length == 0) throw new LtcException($"{path}: empty file, expected a header with {RateColumn},{DistortionColumn}");
+        // A binary file (a model, an .npy, a .ltc) is named for what it is, not echoed byte for byte into the error.
+        if (lines[0].Any(c => c == '\uFFFD' || (char.IsControl(c) && c != '\t')))
+            throw new LtcException($"{path}: not a CSV curve (binary data{Ltc.IO.FileSignature.ItIs(Encoding.UTF8.GetBytes(lines[0][..Math.Min(8, lines[0].Length)]))})");
         var header = lines[0].Split(',').Select(h => h.Trim().Trim('"')).ToArray();
         int ri = Array.IndexOf(header, RateColumn), di = Array.IndexOf(header, DistortionColumn), si = Array.IndexOf(header, RateStderrColumn);
         if (ri < 0 || di < 0) throw new LtcException($"{path}: header must name columns {RateColumn} and {DistortionColumn}, found '{lines[0].Trim()}'");

@@ -24,6 +24,8 @@ public class WrongFileKindCliTests
                 (["eval", "--model", P("file.ltc")], "not an ltc model file (bad magic; it is a compressed .ltc file)"),
                 (["data", "export", "--source", "npy:" + P("model.ltcm"), "--out", P("o.npy")], "not a .npy file (bad magic; it is an ltc model file (.ltcm))"),
                 (["inspect", P("other.bin")], "not an .ltc file (bad magic)"),
+                (["bdrate", P("model.ltcm"), P("model.ltcm")], "not a CSV curve (binary data; it is an ltc model file (.ltcm))"),
+                (["bdrate", P("data.npy"), P("data.npy")], "not a CSV curve (binary data"),
             })
             {
                 var (code, stdout, stderr) = LtcApp.RunCaptured(args);
