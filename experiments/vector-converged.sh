@@ -18,6 +18,11 @@ dotnet build src/Ltc.Cli -c Release -v q -nologo > /dev/null
 LTC=src/Ltc.Cli/bin/Release/net10.0/linux-x64/ltc
 SEEDS=${SEEDS:-1 2 3}  # e.g. SEEDS=2 to run one seed of a mode (queues side by side)
 CONV="--until-converged --check-every 500 --patience 4 --threads 1"
+# ES=1 (early stopping; Block-LTC modes) keeps the best held-out check's weights, NOMEAN=1 drops Block-LTC's running
+# mean of the latents; both are explained at physics_block below.
+ES_FLAGS=""; BANANA_ES_FLAGS=""; ES_SUFFIX=""
+[ "${ES:-0}" = 1 ] && { ES_FLAGS="--validation 0.1 --keep-best"; BANANA_ES_FLAGS="--keep-best"; ES_SUFFIX=-es; }
+[ "${NOMEAN:-0}" = 1 ] && { ES_FLAGS+=" --no-block-mean"; BANANA_ES_FLAGS+=" --no-block-mean"; ES_SUFFIX+=-nomean; }
 
 # Banana (brief §6): one-shot NTC (Z, factorized) against LTC A2 with dither and the factorized prior, MLP width 100,
 # batch 200; Adam lr 1e-3 (not the paper's 1e-4: the plateau decay takes it to 1e-4), N = 256 scrambled-Sobol cell
@@ -42,10 +47,12 @@ banana() {
 }
 # Block-LTC on Banana (brief §6): n = 8 vectors of a block, each mapped to dy = 1 latent by the per-vector MLP (width
 # 100, LeakyReLU), the 8 latents quantized by E8 with STE and the RealNVP prior; N = 256 cell samples in training.
+# ES=1 keeps the best check's weights (--keep-best; Banana is synthetic, so its checks draw fresh vectors and no
+# validation split is held out) and NOMEAN=1 drops the running mean, as for Physics below: into block-e8[-es][-nomean].
 banana_block() {
   mkdir -p $OUT/banana
   for s in $SEEDS; do
-    banana_sweep block-e8 $s --kind block-ltc --lattice E8 --latent-dim 1 --entropy flow --proxy ste
+    banana_sweep block-e8$ES_SUFFIX $s --kind block-ltc --lattice E8 --latent-dim 1 --entropy flow --proxy ste $BANANA_ES_FLAGS
   done
 }
 # The same with blocks of n = 24 vectors quantized by the Leech lattice Λ24 (about 4× the E8 step: 80–90 min per seed
@@ -53,7 +60,7 @@ banana_block() {
 banana_block_leech() {
   mkdir -p $OUT/banana
   for s in $SEEDS; do
-    banana_sweep block-leech $s --kind block-ltc --lattice Leech --latent-dim 1 --entropy flow --proxy ste
+    banana_sweep block-leech$ES_SUFFIX $s --kind block-ltc --lattice Leech --latent-dim 1 --entropy flow --proxy ste $BANANA_ES_FLAGS
   done
 }
 
@@ -84,9 +91,6 @@ physics_ltc() {
 # (--validation 0.1 --keep-best; the curves' training drifts away from its best point), into block-e8-es.
 # NOMEAN=1 drops Block-LTC's running mean of the latents (--no-block-mean; the drift's cause on Physics, see
 # docs/results/vector-sources.md), into block-e8[-es]-nomean.
-ES_FLAGS=""; ES_SUFFIX=""
-[ "${ES:-0}" = 1 ] && { ES_FLAGS="--validation 0.1 --keep-best"; ES_SUFFIX=-es; }
-[ "${NOMEAN:-0}" = 1 ] && { ES_FLAGS+=" --no-block-mean"; ES_SUFFIX+=-nomean; }
 physics_block() {
   local entropy=${ENTROPY:-flow} sys=block-e8
   [ "$entropy" = flow ] || sys=block-e8-$entropy
@@ -195,8 +199,8 @@ plots() {
 case $WHAT in
   plots) plots ;;
   banana) time banana; summary banana ntc ltc-a2 ;;
-  banana-block) time banana_block; summary banana ntc block-e8 ;;
-  banana-block-leech) time banana_block_leech; summary banana ntc block-leech; summary banana block-e8 block-leech ;;
+  banana-block) time banana_block; summary banana ntc block-e8$ES_SUFFIX ;;
+  banana-block-leech) time banana_block_leech; summary banana ntc block-leech$ES_SUFFIX; summary banana block-e8$ES_SUFFIX block-leech$ES_SUFFIX ;;
   physics-ntc) mkdir -p $OUT/physics; time physics_ntc ;;
   physics-ltc) mkdir -p $OUT/physics; time physics_ltc; summary physics ntc ltc-d4s 0.6961 ;;
   physics-block) mkdir -p $OUT/physics; time physics_block; summary physics ltc-d4s block-e8$ES_SUFFIX 0.6961; summary physics ntc block-e8$ES_SUFFIX 0.6961 ;;
