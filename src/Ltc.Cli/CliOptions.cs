@@ -116,13 +116,17 @@ internal static class CliOptions
 
     private static readonly ConditionalWeakTable<Option, HashSet<string>> DeprecatedSpellings = new();
 
+    /// <summary>The spelling of <paramref name="option"/> written on the command line, or null when it was not given.</summary>
+    public static string? SpellingUsed(ParseResult pr, Option option) =>
+        pr.GetResult(option) is OptionResult { Implicit: false } used ? used.IdentifierToken?.Value : null;
+
     /// <summary>Queues a warning for every deprecated spelling used on the command line.</summary>
     public static void WarnDeprecated(ParseResult pr)
     {
         foreach (var option in pr.CommandResult.Command.Options)
         {
             if (!DeprecatedSpellings.TryGetValue(option, out var set)) continue;
-            if (pr.GetResult(option) is not OptionResult { Implicit: false } used || used.IdentifierToken?.Value is not string spelling) continue;
+            if (SpellingUsed(pr, option) is not string spelling) continue;
             bool deprecated;
             lock (set) deprecated = set.Contains(spelling);
             if (deprecated) LtcApp.Warn($"{spelling} is deprecated in '{pr.CommandResult.Command.Name}'; use {option.Name}");

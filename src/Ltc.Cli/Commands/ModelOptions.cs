@@ -74,7 +74,9 @@ internal sealed class ModelOptions
         return new ModelSpec
         {
             Profile = TrainingProfile.Parse(pr.GetValue(Profile)!),
-            Kind = ModelCatalog.Kinds.Parse(pr.GetValue(Kind), "--kind"),
+            // Everywhere else --model names a model file, so a path given to train's old spelling of --kind is a slip.
+            Kind = ModelCatalog.Kinds.Parse(pr.GetValue(Kind), CliOptions.SpellingUsed(pr, Kind) == "--model"
+                ? "--model (the old spelling of --kind: a kind of model, not a file; the model file is --out)" : "--kind"),
             Transform = pr.GetValue(Transform) is string t ? ModelCatalog.Transforms.Parse(t, "--transform") : null,
             Entropy = pr.GetValue(Entropy) is string e ? ModelCatalog.EntropyModels.Parse(e, "--entropy") : null,
             Proxy = ModelCatalog.Proxies.Parse(pr.GetValue(Proxy), "--proxy"),

@@ -157,7 +157,13 @@ public static class Bjontegaard
             }
             front.Add(p);
         }
-        if (front.Count < 2) throw new LtcException($"{what} curve needs at least 2 points with positive rate on its RD front, has {front.Count}");
+        if (front.Count < 2)
+        {
+            // Say which points went where: "has 1" alone leaves the user to redo the Pareto filtering by hand.
+            string left = dropped.Count == 0 ? "" : "; left out: " + string.Join("; ",
+                dropped.Take(3).Select(d => $"(rate {Fmt(d.Point.Rate)}, mse {Fmt(d.Point.Distortion)}) {d.Reason}")) + (dropped.Count > 3 ? $"; and {dropped.Count - 3} more" : "");
+            throw new LtcException($"{what} curve needs at least 2 points with positive rate on its RD front, has {front.Count}{left}");
+        }
         return (front.Select(p => p.Rate).ToArray(), front.Select(p => Snr.Db(variance, p.Distortion)).ToArray(), dropped);
     }
 }

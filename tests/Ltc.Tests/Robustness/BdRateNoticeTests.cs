@@ -37,4 +37,15 @@ public sealed class BdRateNoticeTests
         // A sparse curve far from zero rate is not near zero however wide its steps: 0.25 → 3.2, 5 → 56.
         Assert.Empty(Bjontegaard.Compute([new(0.25, 0.6), new(3.2, 0.05), new(5, 0.02), new(56, 0.015)], [new(0.3, 0.6), new(3, 0.05), new(50, 0.015)]).Warnings);
     }
+
+    [Fact]
+    public void ACurveWithTooFewPointsOnItsFrontSaysWhichWereLeftOutAndWhy()
+    {
+        // Zero rate, then a point that spends more bits for a worse MSE: one point is left on the front.
+        RdPoint[] a = [new(0, 1), new(1, 0.25), new(2, 0.3)];
+        RdPoint[] t = [new(0.5, 0.45), new(1, 0.24), new(2, 0.06)];
+        var e = Assert.Throws<LtcException>(() => Bjontegaard.Compute(a, t));
+        Assert.Equal("anchor curve needs at least 2 points with positive rate on its RD front, has 1; left out: (rate 0, mse 1) " +
+            "rate 0 has no logarithm; (rate 2, mse 0.3) dominated by (rate 1, mse 0.25), which has no more rate and no more MSE", e.Message);
+    }
 }
