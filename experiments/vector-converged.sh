@@ -27,7 +27,7 @@ ES_FLAGS=""; BANANA_ES_FLAGS=""; ES_SUFFIX=""
 # Banana (brief §6): one-shot NTC (Z, factorized) against LTC A2 with dither and the factorized prior, MLP width 100,
 # batch 200; Adam lr 1e-3 (not the paper's 1e-4: the plateau decay takes it to 1e-4), N = 256 scrambled-Sobol cell
 # samples in training, 256 × 4 at evaluation, 4,096 fresh test vectors.
-BANANA_LAMBDAS=1,2,4,8,16,32
+BANANA_LAMBDAS=${BANANA_LAMBDAS:-1,2,4,8,16,32}  # e.g. BANANA_LAMBDAS=4,8 to run part of a curve
 banana_sweep() { # system seed flags...
   local sys=$1 seed=$2; shift 2
   $LTC sweep --source banana "$@" --lambdas $BANANA_LAMBDAS --batch 200 --lr 1e-3 --train-cell-samples 256 --steps 60000 \
