@@ -116,6 +116,18 @@ internal static class CliOptions
 
     private static readonly ConditionalWeakTable<Option, HashSet<string>> DeprecatedSpellings = new();
 
+    /// <summary>
+    /// The path a file argument stands for: "-" is standard input (<paramref name="write"/> false) or standard output,
+    /// as /dev/stdin and /dev/stdout, which the file checks already treat as the streams they are.
+    /// </summary>
+    /// <exception cref="LtcException">"-" on Windows, which has no such paths.</exception>
+    public static string StandardStream(string path, bool write)
+    {
+        if (path != "-") return path;
+        if (OperatingSystem.IsWindows()) throw new LtcException($"'-' for standard {(write ? "output" : "input")} needs Linux or macOS; give a file name");
+        return write ? "/dev/stdout" : "/dev/stdin";
+    }
+
     /// <summary>The spelling of <paramref name="option"/> written on the command line, or null when it was not given.</summary>
     public static string? SpellingUsed(ParseResult pr, Option option) =>
         pr.GetResult(option) is OptionResult { Implicit: false } used ? used.IdentifierToken?.Value : null;

@@ -25,15 +25,15 @@ internal static partial class CodecCommands
         var threads = ThreadsOption();
         var json = JsonOption();
         var chunkRows = new Option<int>("--chunk-rows") { Description = $"Rows per chunk (0: about 2^20 values per chunk; at most {CodecOptions.MaxChunkRows}).", DefaultValueFactory = _ => 0 }.Range(0, CodecOptions.MaxChunkRows);
-        var input = new Argument<string>("input") { Description = "Vectors to compress: .npy, float32 or float64, shape (count, d)." };
-        var output = new Argument<string>("output") { Description = "Compressed file to write (.ltc); a device or FIFO such as /dev/stdout is written straight into (the report then goes to stderr)." };
+        var input = new Argument<string>("input") { Description = "Vectors to compress: .npy, float32 or float64, shape (count, d); - (or a pipe such as /dev/stdin) reads standard input." };
+        var output = new Argument<string>("output") { Description = "Compressed file to write (.ltc); - (or a device or FIFO such as /dev/stdout) is written straight into, and the report then goes to stderr." };
         var cmd = new Command("compress", "Compress a .npy array of vectors with a trained model into a .ltc file (nothing is written if it fails).");
         foreach (var o in new Option[] { model, threads, chunkRows, json }) cmd.Options.Add(o);
         cmd.Arguments.Add(input);
         cmd.Arguments.Add(output);
         cmd.SetAction(pr =>
         {
-            string inPath = pr.GetValue(input)!, outPath = pr.GetValue(output)!, modelPath = pr.GetValue(model)!;
+            string inPath = CliOptions.StandardStream(pr.GetValue(input)!, write: false), outPath = CliOptions.StandardStream(pr.GetValue(output)!, write: true), modelPath = pr.GetValue(model)!;
             AtomicFile.CheckInput(inPath);
             AtomicFile.CheckOutput(outPath, inPath, modelPath);
             var codec = LoadCodec(modelPath);
@@ -50,15 +50,15 @@ internal static partial class CodecCommands
         var model = ModelOption();
         var threads = ThreadsOption();
         var json = JsonOption();
-        var input = new Argument<string>("input") { Description = "Compressed file (.ltc) written by the same model; a pipe such as /dev/stdin is read as a stream." };
-        var output = new Argument<string>("output") { Description = ".npy file to write (the input's element type and shape); a device or FIFO such as /dev/stdout is written straight into." };
+        var input = new Argument<string>("input") { Description = "Compressed file (.ltc) written by the same model; - (or a pipe such as /dev/stdin) reads standard input." };
+        var output = new Argument<string>("output") { Description = ".npy file to write (the input's element type and shape); - (or a device or FIFO such as /dev/stdout) is written straight into, and the report then goes to stderr." };
         var cmd = new Command("decompress", "Decompress a .ltc file with the model that wrote it into a .npy array (nothing is written if it fails).");
         foreach (var o in new Option[] { model, threads, json }) cmd.Options.Add(o);
         cmd.Arguments.Add(input);
         cmd.Arguments.Add(output);
         cmd.SetAction(pr =>
         {
-            string inPath = pr.GetValue(input)!, outPath = pr.GetValue(output)!, modelPath = pr.GetValue(model)!;
+            string inPath = CliOptions.StandardStream(pr.GetValue(input)!, write: false), outPath = CliOptions.StandardStream(pr.GetValue(output)!, write: true), modelPath = pr.GetValue(model)!;
             AtomicFile.CheckInput(inPath);
             AtomicFile.CheckOutput(outPath, inPath, modelPath);
             var codec = LoadCodec(modelPath);
