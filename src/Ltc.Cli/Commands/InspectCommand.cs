@@ -8,14 +8,14 @@ internal static class InspectCommand
 {
     public static Command Create()
     {
-        var file = new Argument<string>("file") { Description = "The .ltc file to check; a pipe (e.g. /dev/stdin) or FIFO is read as a stream." };
+        var file = new Argument<string>("file") { Description = "The .ltc file to check; - (standard input), a pipe (e.g. /dev/stdin) or a FIFO is read as a stream." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
         var cmd = new Command("inspect", "Validate a compressed .ltc file (magic, version, checksums) and print its header.");
         cmd.Arguments.Add(file);
         cmd.Options.Add(json);
         cmd.SetAction(pr =>
         {
-            var path = pr.GetValue(file)!;
+            var path = CliOptions.StandardStream(pr.GetValue(file)!, write: false);
             var output = pr.InvocationConfiguration.Output;
             using var reader = LtcReader.Open(path);
             long payload = reader.ValidateAll();

@@ -16,19 +16,21 @@ internal static class LatticeQuantizeCommand
         var unit = UnitVolumeOption();
         var coords = new Option<string?>("--coords") { Description = "Also write the integer coordinates k (y = kG) as int64 .npy." };
         var threads = ThreadsOption($"Worker threads (0 = all cores, the default; at most {MaxThreads}).");
-        var input = new Argument<string>("input") { Description = "float32 or float64 .npy of shape (count, n)." };
-        var outputPath = new Argument<string>("output") { Description = "Closest lattice points, same shape and type as the input." };
+        var input = new Argument<string>("input") { Description = "float32 or float64 .npy of shape (count, n); - reads standard input." };
+        var outputPath = new Argument<string>("output") { Description = "Closest lattice points, same shape and type as the input; - writes standard output." };
         var cmd = new Command("quantize", "Closest lattice points of the vectors in a .npy file.");
         foreach (var o in new Option[] { name, unit, coords, threads, json }) cmd.Options.Add(o);
         cmd.Arguments.Add(input);
         cmd.Arguments.Add(outputPath);
         cmd.SetAction(pr =>
         {
-            var output = pr.InvocationConfiguration.Output;
             var l = Load(pr.GetValue(name)!, pr.GetValue(unit));
             int n = l.Dimension;
-            string inPath = pr.GetValue(input)!, outPath = pr.GetValue(outputPath)!;
-            string? coordsPath = pr.GetValue(coords);
+            string inPath = CliOptions.StandardStream(pr.GetValue(input)!, write: false), outPath = CliOptions.StandardStream(pr.GetValue(outputPath)!, write: true);
+            string? coordsPath = pr.GetValue(coords) is string c ? CliOptions.StandardStream(c, write: true) : null;
+            // An array written to standard output leaves the report to stderr.
+            var output = AtomicFile.IsStandardOutput(outPath) || coordsPath is not null && AtomicFile.IsStandardOutput(coordsPath)
+                ? pr.InvocationConfiguration.Error : pr.InvocationConfiguration.Output;
             // Every path is checked before any work, and no output may be an input or the other output.
             AtomicFile.CheckInput(inPath);
             AtomicFile.CheckOutput(outPath, inPath);

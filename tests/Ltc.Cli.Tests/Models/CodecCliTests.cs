@@ -82,27 +82,6 @@ public class CodecCliTests : IDisposable
         Assert.Equal(codec.Fingerprint.ToArray(), Ltc.Coding.LtcFile.Read(P("y.ltc")).Header.ModelFingerprint);
     }
 
-    /// <summary>Runs the built ltc in a child process with <paramref name="stdin"/> as its standard input.</summary>
-    private static async Task<(int Code, byte[] Out, string Err)> RunProcess(byte[] stdin, params string[] args)
-    {
-        var psi = new System.Diagnostics.ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardInput = true, RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false,
-        };
-        psi.ArgumentList.Add("exec");
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ltc.dll"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var process = System.Diagnostics.Process.Start(psi)!;
-        var stdout = new MemoryStream();
-        var copyOut = process.StandardOutput.BaseStream.CopyToAsync(stdout);
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.StandardInput.BaseStream.WriteAsync(stdin);
-        process.StandardInput.Close();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
-        await copyOut;
-        return (process.ExitCode, stdout.ToArray(), await stderr);
-    }
-
     [Fact]
     public async Task DashReadsStandardInputAndWritesStandardOutput()
     {
@@ -113,11 +92,11 @@ public class CodecCliTests : IDisposable
         Assert.Equal(0, Run("compress", "--model", model, input, P("x.ltc")).Code);
         Assert.Equal(0, Run("decompress", "--model", model, P("x.ltc"), P("out.npy")).Code);
 
-        var (code, ltc, err) = await RunProcess(File.ReadAllBytes(input), "compress", "--model", model, "-", "-");
+        var (code, ltc, err) = await LtcProcess.RunAsync(File.ReadAllBytes(input), "compress", "--model", model, "-", "-");
         Assert.True(code == 0, err);
         Assert.Equal(File.ReadAllBytes(P("x.ltc")), ltc);
         Assert.Contains($"compressed {count} vectors", err); // the report leaves stdout to the file
-        (code, var npy, err) = await RunProcess(ltc, "decompress", "--model", model, "-", "-");
+        (code, var npy, err) = await LtcProcess.RunAsync(ltc, "decompress", "--model", model, "-", "-");
         Assert.True(code == 0, err);
         Assert.Equal(File.ReadAllBytes(P("out.npy")), npy);
         Assert.Equal(new[] { "in.npy", "m.ltcm", "out.npy", "x.ltc" }, Listing()); // no file named "-"

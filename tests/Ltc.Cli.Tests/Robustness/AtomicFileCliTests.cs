@@ -31,6 +31,15 @@ public sealed class AtomicFileCliTests : IDisposable
     }
 
     [Fact]
+    public async Task InspectReadsStandardInputForADash()
+    {
+        var bytes = LtcFileSamples.Streamed();
+        var (code, stdout, stderr) = await LtcProcess.RunAsync(bytes, "inspect", "-", "--json");
+        Assert.True(code == 0, stderr);
+        Assert.Contains($"\"file_bytes\": {bytes.Length}", System.Text.Encoding.UTF8.GetString(stdout));
+    }
+
+    [Fact]
     public void InspectEscapesControlCharactersFromTheFile()
     {
         string path = P("evil.ltc");

@@ -58,4 +58,16 @@ public sealed class QuantizeOutputTests : IDisposable
         lattice.PointFromCoordinates(k.Data.Select(v => (long)v).ToArray(), y);
         for (int i = 0; i < 8; i++) Assert.Equal(q.Data[i], y[i], 12);
     }
+
+    [Fact]
+    public async Task DashIsStandardInputAndOutputAndTheReportGoesToStderr()
+    {
+        string input = Input(), output = Path.Combine(_dir, "q.npy");
+        Assert.Equal(0, LtcApp.RunCaptured("lattice", "quantize", "--lattice", "E8", input, output).Code);
+        var (code, stdout, err) = await LtcProcess.RunAsync(File.ReadAllBytes(input), "lattice", "quantize", "--lattice", "E8", "-", "-");
+        Assert.True(code == 0, err);
+        Assert.Equal(File.ReadAllBytes(output), stdout); // the array alone: the report went to stderr
+        Assert.Contains("vectors quantized to E8", err);
+        Assert.Equal(new[] { "in.npy", "q.npy" }, Directory.GetFiles(_dir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
 }
