@@ -18,7 +18,7 @@ internal static class DataCommands
         var split = new Option<string>("--split") { Description = "train or test.", DefaultValueFactory = _ => "test" };
         var count = new Option<int>("--count") { Description = $"Vectors drawn from a synthetic source, 1 to {MaxValues:N0} / dim (data sets export their whole split).", DefaultValueFactory = _ => 10000 };
         var seed = new Option<int>("--seed") { Description = "Seed of the draws from a synthetic source.", DefaultValueFactory = _ => 1 };
-        var output = new Option<string>("--out", "-o") { Description = "Output .npy file (float32, shape (count, dim)); it may not be one of the source's input files.", Required = true };
+        var output = new Option<string>("--out", "-o") { Description = "Output .npy file (float32, shape (count, dim)); it may not be one of the source's input files; - writes standard output (the report then goes to stderr).", Required = true };
         var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout and nothing else." };
         var export = new Command("export", "Write a source's prepared vectors (after splitting and normalization) as float32 .npy. "
             + "Files of the source that cannot be read (e.g. a recording that is not 16-bit mono) are skipped and named on stderr.");
@@ -27,7 +27,7 @@ internal static class DataCommands
         {
             // Every option is checked, and the output compared with the inputs, before any data is read.
             string spec = pr.GetValue(source)!;
-            string path = pr.GetValue(output)!;
+            string path = CliOptions.StandardStream(pr.GetValue(output)!, write: true);
             if (string.IsNullOrWhiteSpace(path)) throw new LtcException("--out must name a file");
             if (Directory.Exists(path)) throw new LtcException($"--out {path} is a directory");
             int n = pr.GetValue(count);
@@ -53,7 +53,7 @@ internal static class DataCommands
             long count64 = rows.Length / src.Dimension;
             double variance = src.Variance(which);
             Npy.Write(path, f, count64, src.Dimension);
-            var o = pr.InvocationConfiguration.Output;
+            var o = AtomicFile.IsStandardOutput(path) ? pr.InvocationConfiguration.Error : pr.InvocationConfiguration.Output;
             if (pr.GetValue(json))
                 CliOutput.WriteJson(o, new { Source = src.Name, Split = which.ToString().ToLowerInvariant(), Rows = count64, Dimension = src.Dimension, Variance = double.IsFinite(variance) ? variance : (double?)null, Out = path });
             else

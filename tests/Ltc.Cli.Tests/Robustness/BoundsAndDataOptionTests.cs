@@ -112,4 +112,15 @@ public sealed class BoundsAndDataOptionTests : IDisposable
         var speech = _dir.CreateSubdirectory("speech");
         AssertBadInput(["data", "export", "--source", "speech:" + speech.FullName, "--out", Path.Combine(speech.FullName, "0_a_0.wav")], "recordings");
     }
+
+    [Fact]
+    public async Task DataExportWritesStandardOutputForADash()
+    {
+        string file = P("g.npy");
+        Assert.Equal(0, LtcApp.RunCaptured("data", "export", "--source", "gaussian", "--dim", "3", "--count", "50", "--out", file).Code);
+        var (code, stdout, err) = await LtcProcess.RunAsync([], "data", "export", "--source", "gaussian", "--dim", "3", "--count", "50", "--out", "-");
+        Assert.True(code == 0, err);
+        Assert.Equal(File.ReadAllBytes(file), stdout);
+        Assert.Contains("wrote 50 × 3 float32", err);
+    }
 }
