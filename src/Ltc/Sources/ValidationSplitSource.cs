@@ -74,8 +74,13 @@ public sealed class ValidationSplitSource : VectorSource
         if (rows is null) return source;
         int count = rows.Length / source.Dimension, held = (int)Math.Ceiling(fraction * count);
         if (held < MinVectors || count - held < 1)
+        {
+            // Raising the fraction helps only while the largest share still reaches the minimum.
+            string fix = Math.Ceiling(MaxFraction * count) >= MinVectors && count - MinVectors >= 1 ? ": raise it"
+                : $"; {count} training vectors are too few for a validation split (at {MaxFraction} it needs {(int)Math.Floor((MinVectors - 1) / MaxFraction) + 1}): train without one";
             throw new LtcException($"source '{source.Name}': a validation fraction of {fraction} of its {count} training vectors holds out {held}; " +
-                $"the checks need at least {MinVectors}{(count - MinVectors < 1 ? ", more than the split has" : ": raise it")}");
+                $"the checks need at least {MinVectors}{fix}");
+        }
         return new ValidationSplitSource(source, rows, held);
     }
 

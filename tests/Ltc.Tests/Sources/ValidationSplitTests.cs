@@ -56,7 +56,16 @@ public class ValidationSplitTests
         var e = Assert.Throws<LtcException>(() => ValidationSplitSource.Carve(new BlockSource(physics, 8), 0.06));
         Assert.Contains("60 blocks of 8; the checks need at least 64 blocks", e.Message);
         e = Assert.Throws<LtcException>(() => ValidationSplitSource.Carve(physics, 0.0001));
-        Assert.Contains("holds out 1; the checks need at least 64", e.Message);
+        Assert.Contains("holds out 1; the checks need at least 64: raise it", e.Message);
+        // 100 rows, 80 for training: even the largest share (40) is under 64, so "raise it" would be no help.
+        string small = Path.Combine(Path.GetTempPath(), $"ltc-small-{Guid.NewGuid():N}.npy");
+        try
+        {
+            Ltc.IO.Npy.Write(small, new double[100 * 2].Select((_, i) => (double)(i % 7)).ToArray(), 100, 2);
+            e = Assert.Throws<LtcException>(() => ValidationSplitSource.Carve(new NpySource(small), 0.5));
+            Assert.Contains("80 training vectors are too few for a validation split (at 0.5 it needs 127): train without one", e.Message);
+        }
+        finally { File.Delete(small); }
 
         var banana = SourceCatalog.Parse("banana", null);
         Assert.Same(banana, ValidationSplitSource.Carve(banana, 0.1));
