@@ -116,6 +116,17 @@ internal static class CliOptions
 
     private static readonly ConditionalWeakTable<Option, HashSet<string>> DeprecatedSpellings = new();
 
+    /// <summary>Refuses "-" for an output that is a file to keep (a model, a folder, a picture), not a stream.</summary>
+    public static Option<T> FileOnly<T>(this Option<T> option) where T : class?
+    {
+        option.Validators.Add(r =>
+        {
+            if (r.Tokens is [{ Value: "-" }])
+                r.AddError($"{r.IdentifierToken?.Value ?? r.Option.Name} -: this output is a file, not a stream (only train, compress, decompress, lattice quantize and data export write to standard output); name a file");
+        });
+        return option;
+    }
+
     /// <summary>
     /// The path a file argument stands for: "-" is standard input (<paramref name="write"/> false) or standard output,
     /// as /dev/stdin and /dev/stdout, which the file checks already treat as the streams they are.
@@ -125,6 +136,9 @@ internal static class CliOptions
     {
         if (path != "-") return path;
         if (OperatingSystem.IsWindows()) throw new LtcException($"'-' for standard {(write ? "output" : "input")} needs Linux or macOS; give a file name");
+        // As gzip does: binary data is neither typed in nor printed on a terminal (reading would wait for input forever).
+        if (!write && !Console.IsInputRedirected) throw new LtcException("'-' reads standard input, which is a terminal: pipe the data in or name a file");
+        if (write && !Console.IsOutputRedirected) throw new LtcException("'-' writes binary data to standard output, which is a terminal: redirect it or name a file");
         return write ? "/dev/stdout" : "/dev/stdin";
     }
 

@@ -17,7 +17,7 @@ internal static partial class CodecCommands
 
     private static Option<int> ThreadsOption() => new Option<int>("--threads") { Description = "Threads for quantization and entropy coding (0: one per core, the default; at most 1024); the file's bytes do not depend on it. Torch runs on one thread.", DefaultValueFactory = _ => 0 }.Range(0, 1024);
 
-    private static Option<bool> JsonOption() => new("--json") { Description = "Print one JSON object on stdout and nothing else." };
+    private static Option<bool> JsonOption() => new("--json") { Description = "Print one JSON object on stdout and nothing else (on stderr when the data itself goes to standard output)." };
 
     public static Command CreateCompress()
     {

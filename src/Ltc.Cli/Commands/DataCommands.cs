@@ -14,12 +14,12 @@ internal static class DataCommands
     {
         var data = new Command("data", "Prepared data of the sources.");
         var source = new Option<string>("--source", "-s") { Description = $"Source: {SourceCatalog.Help}.", Required = true };
-        var dim = new Option<int?>("--dim", "-d") { Description = "Length of an i.i.d. sequence, 1 to 4096 (data sets know their dimension)." };
+        var dim = new Option<int?>("--dim", "-d") { Description = "Length of an i.i.d. sequence, 1 to 4096 (default 1; data sets know their dimension)." };
         var split = new Option<string>("--split") { Description = "train or test.", DefaultValueFactory = _ => "test" };
         var count = new Option<int>("--count") { Description = $"Vectors drawn from a synthetic source, 1 to {MaxValues:N0} / dim (data sets export their whole split).", DefaultValueFactory = _ => 10000 };
         var seed = new Option<int>("--seed") { Description = "Seed of the draws from a synthetic source.", DefaultValueFactory = _ => 1 };
         var output = new Option<string>("--out", "-o") { Description = "Output .npy file (float32, shape (count, dim)); it may not be one of the source's input files; - writes standard output (the report then goes to stderr).", Required = true };
-        var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout and nothing else." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout and nothing else (on stderr when the data itself goes to standard output)." };
         var export = new Command("export", "Write a source's prepared vectors (after splitting and normalization) as float32 .npy. "
             + "Files of the source that cannot be read (e.g. a recording that is not 16-bit mono) are skipped and named on stderr.");
         foreach (var o in new Option[] { source, dim, split, count, seed, output, json }) export.Options.Add(o);

@@ -14,7 +14,7 @@ internal static partial class CodecCommands
         model.Description = "Model file (.ltcm) to fit coding tables for.";
         var samples = new Option<int>("--fit-samples") { Description = $"Training vectors the tables are fitted to (1..{1 << 24}). (--samples is a deprecated spelling.)", DefaultValueFactory = _ => ModelCodec.DefaultFitSamples }.Range(1, 1 << 24).DeprecatedAlias("--samples");
         var seed = new Option<int>("--seed") { Description = "Seed of the training draws.", DefaultValueFactory = _ => 1 };
-        var output = new Option<string?>("--out", "-o") { Description = "Write the model with its tables here (default: replace --model in place, atomically)." };
+        var output = new Option<string?>("--out", "-o") { Description = "Write the model with its tables here (default: replace --model in place, atomically)." }.FileOnly();
         var json = JsonOption();
         var cmd = new Command("fit-coder", "Fit the coding tables of a trained model (ltc train does this itself) so it can compress files.");
         foreach (var o in new Option[] { model, samples, seed, output, json }) cmd.Options.Add(o);

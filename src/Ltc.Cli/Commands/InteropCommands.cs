@@ -15,7 +15,7 @@ internal static class InteropCommands
     public static Command CreateExport()
     {
         var model = new Option<string>("--model", "-m") { Description = "Model file (.ltcm) to export.", Required = true };
-        var output = new Option<string>("--out", "-o") { Description = "Safetensors file to write (written atomically; nothing is written if it fails).", Required = true };
+        var output = new Option<string>("--out", "-o") { Description = "Safetensors file to write (written atomically; nothing is written if it fails).", Required = true }.FileOnly();
         var json = JsonOption();
         var cmd = new Command("export", "Export a model's weights, configuration and coding tables to a safetensors file that PyTorch loads (docs/safetensors.md).");
         foreach (var o in new Option[] { model, output, json }) cmd.Options.Add(o);
@@ -37,7 +37,7 @@ internal static class InteropCommands
     public static Command CreateImport()
     {
         var input = new Option<string>("--in", "-i") { Description = "Safetensors file written by ltc export (or re-saved from PyTorch with the same names and metadata).", Required = true };
-        var output = new Option<string>("--out", "-o") { Description = "Model file (.ltcm) to write (written atomically; nothing is written if it fails).", Required = true };
+        var output = new Option<string>("--out", "-o") { Description = "Model file (.ltcm) to write (written atomically; nothing is written if it fails).", Required = true }.FileOnly();
         var json = JsonOption();
         var cmd = new Command("import", "Import a safetensors export back into a model file; the model's fingerprint is the exported one's.");
         foreach (var o in new Option[] { input, output, json }) cmd.Options.Add(o);

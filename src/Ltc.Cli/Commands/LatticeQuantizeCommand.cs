@@ -11,7 +11,7 @@ internal static class LatticeQuantizeCommand
 {
     public static Command Create()
     {
-        var json = JsonOption();
+        var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout and nothing else (on stderr when an array goes to standard output)." };
         var name = LatticeOption();
         var unit = UnitVolumeOption();
         var coords = new Option<string?>("--coords") { Description = "Also write the integer coordinates k (y = kG) as int64 .npy." };

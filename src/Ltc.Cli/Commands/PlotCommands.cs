@@ -23,7 +23,7 @@ internal static class PlotCommands
         var model = new Option<string>("--model", "-m") { Description = "Model file (.ltcm) of a 2-d source.", Required = true };
         var samples = new Option<int>("--samples") { Description = $"Test samples drawn from a synthetic source (1..{CellsPlot.MaxSamples}; data sets use their test split).", DefaultValueFactory = _ => 20000 }.Range(1, CellsPlot.MaxSamples);
         var seed = new Option<int>("--seed") { Description = "Seed of the samples.", DefaultValueFactory = _ => 1 };
-        var output = new Option<string>("--out", "-o") { Description = "Output file, .png or .svg.", Required = true };
+        var output = new Option<string>("--out", "-o") { Description = "Output file, .png or .svg.", Required = true }.FileOnly();
         var title = new Option<string?>("--title") { Description = "Plot title." };
         var cmd = new Command("cells", "Quantization cells of a model of a 2-d source: samples coloured by cell, reconstructions on top.");
         foreach (var o in new Option[] { model, samples, seed, output, title }) cmd.Options.Add(o);
@@ -88,7 +88,7 @@ internal static class PlotCommands
         var csv = new Option<string[]>("--csv") { Description = "A curve as name=path.csv (columns rate_bits_per_sample,distortion_mse); repeat for more.", Required = true, AllowMultipleArgumentsPerToken = false };
         var markers = new Option<string[]>("--markers") { Description = "A curve drawn as markers only, name=path.csv; repeat for more." };
         var reference = new Option<string?>("--reference") { Description = "Draw a reference bound: 'gaussian' (R(D) of the unit Gaussian)." };
-        var output = new Option<string>("--out", "-o") { Description = "Output file, .png or .svg.", Required = true };
+        var output = new Option<string>("--out", "-o") { Description = "Output file, .png or .svg.", Required = true }.FileOnly();
         var title = new Option<string?>("--title") { Description = "Plot title." };
         var variance = new Option<double>("--variance") { Description = "Per-coordinate variance σ² for SNR = 10·log10(σ²/D) (positive).", DefaultValueFactory = _ => 1.0 }.Positive(1e300);
         var rateLabel = new Option<string>("--rate-label") { Description = "X axis label.", DefaultValueFactory = _ => "rate (bits/sample)" };
@@ -130,7 +130,7 @@ internal static class PlotCommands
     private static Command Loss()
     {
         var csv = new Option<string[]>("--csv") { Description = "A held-out loss curve as name=path.curve.csv (ltc train --loss-curve, ltc sweep --until-converged); repeatable.", Required = true, AllowMultipleArgumentsPerToken = true };
-        var output = new Option<string>("--out", "-o") { Description = "Output file, .png or .svg.", Required = true };
+        var output = new Option<string>("--out", "-o") { Description = "Output file, .png or .svg.", Required = true }.FileOnly();
         var title = new Option<string?>("--title") { Description = "Plot title." };
         var train = new Option<bool>("--train") { Description = "Also draw the training loss (moving average), dashed." };
         var cmd = new Command("loss", "Held-out loss R + λ·D against training steps, one line per curve: the evidence that a run converged.");

@@ -10,7 +10,7 @@ internal static partial class ModelCommands
     {
         var o = new ModelOptions();
         var lambdas = new Option<string>("--lambdas") { Description = "Comma-separated λ values, e.g. 0.5,1,2,4,8 (positive, distinct).", Required = true };
-        var outDir = new Option<string>("--out-dir", "-o") { Description = "Folder for one model per λ and results.csv (created if missing).", Required = true };
+        var outDir = new Option<string>("--out-dir", "-o") { Description = "Folder for one model per λ and results.csv (created if missing).", Required = true }.FileOnly();
         var cmd = new Command("sweep", "Train one model per λ and write their evaluations to results.csv (columns rate_bits_per_sample, distortion_mse, ...). " +
             "All or none: if one model fails, the sweep leaves the folder as it was. Ctrl-C (SIGINT) or SIGTERM keeps the finished models, " +
             "results.csv and the current model's checkpoint (marked unfinished).");

@@ -12,9 +12,9 @@ internal static partial class ModelCommands
         var o = new ModelOptions();
         var lambda = ModelOptions.Lambda();
         var output = new Option<string>("--out", "-o") { Description = "Model file to write (.ltcm). Checkpoints go to the same file, marked unfinished until the run completes " +
-            "(eval and compress warn when given one); a device or FIFO (e.g. /dev/stdout) gets only the finished model.", Required = true };
+            "(eval and compress warn when given one); - (standard output), a device or a FIFO gets only the finished model.", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue the run saved in --out (same configuration) instead of starting over." };
-        var curve = new Option<string?>("--loss-curve") { Description = "With --until-converged: write the held-out loss curve as CSV (step, seconds, train_loss, heldout_loss, heldout_rate, heldout_distortion, lr)." };
+        var curve = new Option<string?>("--loss-curve") { Description = "With --until-converged: write the held-out loss curve as CSV (step, seconds, train_loss, heldout_loss, heldout_rate, heldout_distortion, lr)." }.FileOnly();
         var every = new Option<int?>("--checkpoint-every") { Description = "Steps between checkpoints (default: a tenth of the run; 0: only at the end)." }.Range(0, ModelConfig.MaxSteps);
         var cmd = new Command("train", "Train one NTC, LTC, ECLQ or Block-LTC model, save it, and evaluate it on held-out data. " +
             "Ctrl-C (SIGINT) or SIGTERM stops at the next step and leaves a checkpoint in --out, marked unfinished, to continue with --resume. " +
@@ -27,7 +27,7 @@ internal static partial class ModelCommands
         cmd.Options.Add(curve);
         cmd.SetAction(pr =>
         {
-            string path = pr.GetValue(output)!;
+            string path = CliOptions.StandardStream(pr.GetValue(output)!, write: true);
             AtomicFile.CheckOutput(path, o.InputFiles(pr));
             TorchSetup.Configure(pr.GetValue(o.Device)!, pr.GetValue(o.Threads));
             var setup = o.Spec(pr).Build(pr.GetValue(lambda));

@@ -177,6 +177,7 @@ public static class Npy
     /// </summary>
     internal static int HeaderEnd(ReadOnlySpan<byte> bytes, string name)
     {
+        if (bytes.IsEmpty) throw new LtcException($"{name}: empty (no bytes), not a .npy file");
         if (bytes.Length < 10 || !bytes[..6].SequenceEqual(Magic))
             throw new LtcException($"{name}: not a .npy file (bad magic{FileSignature.ItIs(bytes)})");
         int major = bytes[6], minor = bytes[7];

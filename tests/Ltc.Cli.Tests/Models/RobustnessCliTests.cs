@@ -610,6 +610,35 @@ public sealed class RobustnessCliTests : IDisposable
     }
 
     [Fact]
+    public async Task TrainWritesTheFinishedModelToStandardOutputForADash()
+    {
+        var (code, stdout, err) = await LtcProcess.RunAsync([], [.. "train --source gaussian --dim 2 --kind ntc --lambda 4 --out -".Split(' '), .. Tiny]);
+        Assert.True(code == 0, err);
+        Assert.Contains("model        /dev/stdout", err); // the report leaves stdout to the model
+        File.WriteAllBytes(P("piped.ltcm"), stdout);
+        Assert.Equal(ModelKind.Ntc, ModelFile.Load(P("piped.ltcm")).Model.Config.Model);
+    }
+
+    [Fact]
+    public void AnOutputThatIsAFileRefusesADashAndWritesNothing()
+    {
+        // Standard output is for the commands that stream (train, compress, decompress, lattice quantize, data export).
+        string model = P("a.ltcm");
+        Assert.Equal(0, Run([.. "train --source gaussian --dim 2 --kind ntc --lambda 4 --json --out".Split(' '), model, .. Tiny]).Code);
+        foreach (var args in new[]
+        {
+            new[] { "export", "--model", model, "--out", "-" },
+            ["fit-coder", "--model", model, "--out", "-"],
+            ["plot", "cells", "--model", model, "--out", "-"],
+            ["sweep", "--source", "gaussian", "--dim", "2", "--kind", "ntc", "--lambdas", "1", "--out-dir", "-"],
+            ["train", "--source", "gaussian", "--dim", "2", "--lambda", "1", "--until-converged", "--loss-curve", "-", "--out", P("b.ltcm")],
+        })
+            AssertOneLineError(Run(args), "this output is a file, not a stream");
+        Assert.False(File.Exists("-"));
+        Assert.False(File.Exists(P("b.ltcm")));
+    }
+
+    [Fact]
     public void OptionNamesHaveOneMeaningAndOldSpellingsWarn()
     {
         // train: the kind of model is --kind; --model (a file everywhere else) still works here, with a warning.
