@@ -116,6 +116,13 @@ internal static class CliOptions
 
     private static readonly ConditionalWeakTable<Option, HashSet<string>> DeprecatedSpellings = new();
 
+    /// <summary>The deprecated spellings of <paramref name="option"/> (none for most options).</summary>
+    public static string[] DeprecatedSpellingsOf(Option option)
+    {
+        if (!DeprecatedSpellings.TryGetValue(option, out var set)) return [];
+        lock (set) return [.. set.Order(StringComparer.Ordinal)];
+    }
+
     /// <summary>Refuses "-" for an output that is a file to keep (a model, a folder, a picture), not a stream.</summary>
     public static Option<T> FileOnly<T>(this Option<T> option) where T : class?
     {

@@ -136,7 +136,12 @@ internal static partial class LtcApp
         if (parsed.CommandResult.Command is RootCommand && parsed.UnmatchedTokens.Count > 0
             && !parsed.UnmatchedTokens[0].StartsWith('-'))
             return $"unknown command '{parsed.UnmatchedTokens[0]}' (ltc --help lists the commands)";
-        return parsed.Errors[0].Message;
+        var first = parsed.Errors[0];
+        // "--model x --kind y" in train is one option twice: name the old spelling behind the count.
+        if (first.SymbolResult is System.CommandLine.Parsing.OptionResult { Option: var option } && CliOptions.DeprecatedSpellingsOf(option) is [_, ..] old
+            && first.Message.Contains("expects a single argument", StringComparison.Ordinal))
+            return $"{first.Message} ({string.Join(", ", old)} is the old spelling of {option.Name}: give one of them, once)";
+        return first.Message;
     }
 
     private static string OneLine(string s) => s.ReplaceLineEndings(" ").Trim();

@@ -664,6 +664,7 @@ public sealed class RobustnessCliTests : IDisposable
         AssertOneLineError(Run("train", "--model", "vae", "--lambda", "1", "--out", P("c.ltcm")), "vae");
         // A model file given to train's old --model is named as the slip it is.
         AssertOneLineError(Run("train", "--model", P("a.ltcm"), "--lambda", "1", "--out", P("c.ltcm")), "the model file is --out");
+        AssertOneLineError(Run("train", "--model", P("a.ltcm"), "--kind", "ltc", "--lambda", "1", "--out", P("c.ltcm")), "--model is the old spelling of --kind");
         AssertOneLineError(Run("plot", "cells", "--model", P("a.ltcm"), "-n", "10", "--out", P("c.png")));
         // Where an option exists in several of these commands, --model is a model file (never a kind).
         foreach (var command in new[] { "eval", "compress", "decompress", "fit-coder" })
