@@ -452,6 +452,8 @@ public sealed class LtcReader : IDisposable
         Span<byte> fixedPart = stackalloc byte[LtcFormat.FixedHeaderBytes];
         int got = input.ReadAtLeast(fixedPart, fixedPart.Length, throwOnEndOfStream: false);
         if (got == 0) throw new LtcFormatException($"{name}: empty (no bytes), not an .ltc file");
+        if (got < LtcFormat.Magic.Length && LtcFormat.Magic.StartsWith(fixedPart[..got]))
+            throw new LtcFormatException($"{name}: truncated header ({got} bytes)");
         if (got < LtcFormat.Magic.Length || !fixedPart[..8].SequenceEqual(LtcFormat.Magic))
             throw new LtcFormatException($"{name}: not an .ltc file (bad magic{FileSignature.ItIs(fixedPart[..got])})");
         string size = streaming ? $"{got} bytes read" : $"{length} bytes";

@@ -178,6 +178,9 @@ public static class Npy
     internal static int HeaderEnd(ReadOnlySpan<byte> bytes, string name)
     {
         if (bytes.IsEmpty) throw new LtcException($"{name}: empty (no bytes), not a .npy file");
+        // A file cut inside its first 10 bytes that starts as a .npy does is truncated, not foreign.
+        if (bytes.Length < 10 && (Magic.StartsWith(bytes) || bytes.StartsWith(Magic)))
+            throw new LtcException($"{name}: truncated .npy header ({bytes.Length} bytes)");
         if (bytes.Length < 10 || !bytes[..6].SequenceEqual(Magic))
             throw new LtcException($"{name}: not a .npy file (bad magic{FileSignature.ItIs(bytes)})");
         int major = bytes[6], minor = bytes[7];

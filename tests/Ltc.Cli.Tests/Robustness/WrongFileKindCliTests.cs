@@ -18,6 +18,7 @@ public class WrongFileKindCliTests
             File.WriteAllBytes(P("file.ltc"), Padded(FileSignature.Compressed));
             File.WriteAllBytes(P("other.bin"), Padded("hello"u8));
             File.WriteAllBytes(P("empty"), []);
+            File.WriteAllBytes(P("short.ltc"), FileSignature.Compressed[..5].ToArray());
             foreach (var (args, says) in new (string[], string)[]
             {
                 (["inspect", P("model.ltcm")], "not an .ltc file (bad magic; it is an ltc model file (.ltcm))"),
@@ -26,6 +27,7 @@ public class WrongFileKindCliTests
                 (["data", "export", "--source", "npy:" + P("model.ltcm"), "--out", P("o.npy")], "not a .npy file (bad magic; it is an ltc model file (.ltcm))"),
                 (["inspect", P("other.bin")], "not an .ltc file (bad magic)"),
                 (["inspect", P("empty")], "empty (no bytes), not an .ltc file"),
+                (["inspect", P("short.ltc")], "truncated header (5 bytes)"),
                 (["lattice", "quantize", "--lattice", "E8", P("empty"), P("o.npy")], "empty (no bytes), not a .npy file"),
                 (["bdrate", P("model.ltcm"), P("model.ltcm")], "not a CSV curve (binary data; it is an ltc model file (.ltcm))"),
                 (["bdrate", P("data.npy"), P("data.npy")], "not a CSV curve (binary data"),
