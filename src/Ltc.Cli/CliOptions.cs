@@ -1,3 +1,4 @@
+using Ltc.IO;
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
@@ -129,7 +130,7 @@ internal static class CliOptions
         option.Validators.Add(r =>
         {
             if (r.Tokens is [{ Value: "-" }])
-                r.AddError($"{r.IdentifierToken?.Value ?? r.Option.Name} -: this output is a file, not a stream (only train, compress, decompress, lattice quantize and data export write to standard output); name a file");
+                r.AddError($"{r.IdentifierToken?.Value ?? r.Option.Name} -: this output is a file, not a stream (an output whose help mentions '-' can go to standard output); name a file");
         });
         return option;
     }
@@ -148,6 +149,10 @@ internal static class CliOptions
         if (write && !Console.IsOutputRedirected) throw new LtcException("'-' writes binary data to standard output, which is a terminal: redirect it or name a file");
         return write ? "/dev/stdout" : "/dev/stdin";
     }
+
+    /// <summary>Where a command's report goes: stderr when one of <paramref name="outputs"/> is standard output (the data has it), else stdout.</summary>
+    public static TextWriter ReportWriter(ParseResult pr, params string?[] outputs) =>
+        outputs.Any(o => o is not null && AtomicFile.IsStandardOutput(o)) ? pr.InvocationConfiguration.Error : pr.InvocationConfiguration.Output;
 
     /// <summary>The spelling of <paramref name="option"/> written on the command line, or null when it was not given.</summary>
     public static string? SpellingUsed(ParseResult pr, Option option) =>

@@ -98,13 +98,9 @@ internal static partial class CodecCommands
             text = Render(pr, json, verb + "ed", inPath, outPath, report, options);
             outputs.Commit();
         }
-        Out(pr, outPath).Write(text);
+        CliOptions.ReportWriter(pr, outPath).Write(text);
         return 0;
     }
-
-    // When the data goes to standard output, the report goes to stderr.
-    private static TextWriter Out(ParseResult pr, string outPath) =>
-        AtomicFile.IsStandardOutput(outPath) ? pr.InvocationConfiguration.Error : pr.InvocationConfiguration.Output;
 
     private static string Render(ParseResult pr, Option<bool> json, string verb, string inPath, string outPath, CodecReport r, CodecOptions options)
     {

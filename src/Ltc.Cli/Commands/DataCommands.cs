@@ -53,7 +53,7 @@ internal static class DataCommands
             long count64 = rows.Length / src.Dimension;
             double variance = src.Variance(which);
             Npy.Write(path, f, count64, src.Dimension);
-            var o = AtomicFile.IsStandardOutput(path) ? pr.InvocationConfiguration.Error : pr.InvocationConfiguration.Output;
+            var o = CliOptions.ReportWriter(pr, path);
             if (pr.GetValue(json))
                 CliOutput.WriteJson(o, new { Source = src.Name, Split = which.ToString().ToLowerInvariant(), Rows = count64, Dimension = src.Dimension, Variance = double.IsFinite(variance) ? variance : (double?)null, Out = path });
             else

@@ -14,13 +14,13 @@ internal static partial class CodecCommands
         model.Description = "Model file (.ltcm) to fit coding tables for.";
         var samples = new Option<int>("--fit-samples") { Description = $"Training vectors the tables are fitted to (1..{1 << 24}). (--samples is a deprecated spelling.)", DefaultValueFactory = _ => ModelCodec.DefaultFitSamples }.Range(1, 1 << 24).DeprecatedAlias("--samples");
         var seed = new Option<int>("--seed") { Description = "Seed of the training draws.", DefaultValueFactory = _ => 1 };
-        var output = new Option<string?>("--out", "-o") { Description = "Write the model with its tables here (default: replace --model in place, atomically)." }.FileOnly();
+        var output = new Option<string?>("--out", "-o") { Description = "Write the model with its tables here (default: replace --model in place, atomically); - writes standard output." };
         var json = JsonOption();
         var cmd = new Command("fit-coder", "Fit the coding tables of a trained model (ltc train does this itself) so it can compress files.");
         foreach (var o in new Option[] { model, samples, seed, output, json }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
-            string path = pr.GetValue(model)!, outPath = pr.GetValue(output) ?? path;
+            string path = pr.GetValue(model)!, outPath = pr.GetValue(output) is string o ? CliOptions.StandardStream(o, write: true) : path;
             AtomicFile.CheckOutput(outPath); // replacing --model itself is what this command is for
             TorchSetup.Configure("cpu", 1);
             var loaded = ModelFile.Load(path);
@@ -34,7 +34,7 @@ internal static partial class CodecCommands
                 : $"{CliOutput.Escape(outPath)}: {latent.TableCount} coding tables ({latent.Quantizer.Form}) fitted in {clock.Elapsed.TotalSeconds:F1} s, fingerprint {fingerprint[..16]}";
             ModelFile.Save(outPath, loaded.Model, loaded.State, loaded.OptimizerState);
             CliOptions.WarnDeprecated(pr);
-            Out(pr, outPath).WriteLine(text);
+            CliOptions.ReportWriter(pr, outPath).WriteLine(text);
             return 0;
         });
         return cmd;

@@ -29,8 +29,7 @@ internal static class LatticeQuantizeCommand
             string inPath = CliOptions.StandardStream(pr.GetValue(input)!, write: false), outPath = CliOptions.StandardStream(pr.GetValue(outputPath)!, write: true);
             string? coordsPath = pr.GetValue(coords) is string c ? CliOptions.StandardStream(c, write: true) : null;
             // An array written to standard output leaves the report to stderr.
-            var output = AtomicFile.IsStandardOutput(outPath) || coordsPath is not null && AtomicFile.IsStandardOutput(coordsPath)
-                ? pr.InvocationConfiguration.Error : pr.InvocationConfiguration.Output;
+            var output = CliOptions.ReportWriter(pr, outPath, coordsPath);
             // Every path is checked before any work, and no output may be an input or the other output.
             AtomicFile.CheckInput(inPath);
             AtomicFile.CheckOutput(outPath, inPath);

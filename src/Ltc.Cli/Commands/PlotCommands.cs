@@ -23,13 +23,13 @@ internal static class PlotCommands
         var model = new Option<string>("--model", "-m") { Description = "Model file (.ltcm) of a 2-d source.", Required = true };
         var samples = new Option<int>("--samples") { Description = $"Test samples drawn from a synthetic source (1..{CellsPlot.MaxSamples}; data sets use their test split).", DefaultValueFactory = _ => 20000 }.Range(1, CellsPlot.MaxSamples);
         var seed = new Option<int>("--seed") { Description = "Seed of the samples.", DefaultValueFactory = _ => 1 };
-        var output = new Option<string>("--out", "-o") { Description = "Output file, .png or .svg.", Required = true }.FileOnly();
+        var output = new Option<string>("--out", "-o") { Description = "Output file, .png or .svg; - writes a PNG to standard output.", Required = true };
         var title = new Option<string?>("--title") { Description = "Plot title." };
         var cmd = new Command("cells", "Quantization cells of a model of a 2-d source: samples coloured by cell, reconstructions on top.");
         foreach (var o in new Option[] { model, samples, seed, output, title }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
-            string modelPath = pr.GetValue(model)!, outPath = pr.GetValue(output)!;
+            string modelPath = pr.GetValue(model)!, outPath = CliOptions.StandardStream(pr.GetValue(output)!, write: true);
             PlotFile.Check(outPath, modelPath);
             Ltc.Torch.TorchSetup.Configure("cpu", 1);
             var loaded = Ltc.Torch.ModelFile.Load(modelPath);
@@ -37,7 +37,7 @@ internal static class PlotCommands
             var cfg = loaded.Model.Config;
             var src = ModelCommands.SourceFor(cfg.Source, cfg);
             var (cells, n) = Plots.CellsPlot.Save(loaded.Model, src, pr.GetValue(samples), pr.GetValue(seed), outPath, pr.GetValue(title));
-            var o = Ltc.IO.AtomicFile.IsStandardOutput(outPath) ? pr.InvocationConfiguration.Error : pr.InvocationConfiguration.Output;
+            var o = CliOptions.ReportWriter(pr, outPath);
             o.WriteLine($"{n} samples in {cells} cells → {CliOutput.Escape(outPath)}");
             return 0;
         });
@@ -88,7 +88,7 @@ internal static class PlotCommands
         var csv = new Option<string[]>("--csv") { Description = "A curve as name=path.csv (columns rate_bits_per_sample,distortion_mse); repeat for more.", Required = true, AllowMultipleArgumentsPerToken = false };
         var markers = new Option<string[]>("--markers") { Description = "A curve drawn as markers only, name=path.csv; repeat for more." };
         var reference = new Option<string?>("--reference") { Description = "Draw a reference bound: 'gaussian' (R(D) of the unit Gaussian)." };
-        var output = new Option<string>("--out", "-o") { Description = "Output file, .png or .svg.", Required = true }.FileOnly();
+        var output = new Option<string>("--out", "-o") { Description = "Output file, .png or .svg; - writes a PNG to standard output.", Required = true };
         var title = new Option<string?>("--title") { Description = "Plot title." };
         var variance = new Option<double>("--variance") { Description = "Per-coordinate variance σ² for SNR = 10·log10(σ²/D) (positive).", DefaultValueFactory = _ => 1.0 }.Positive(1e300);
         var rateLabel = new Option<string>("--rate-label") { Description = "X axis label.", DefaultValueFactory = _ => "rate (bits/sample)" };
@@ -96,7 +96,7 @@ internal static class PlotCommands
         foreach (var o in new Option[] { csv, markers, reference, output, title, variance, rateLabel }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
-            string outPath = pr.GetValue(output)!;
+            string outPath = CliOptions.StandardStream(pr.GetValue(output)!, write: true);
             var specs = (pr.GetValue(csv) ?? []).Concat(pr.GetValue(markers) ?? []).ToList();
             PlotFile.Check(outPath, [.. specs.Select(spec => spec.LastIndexOf('=') is int eq and > 0 ? spec[(eq + 1)..] : spec)]);
             double v = pr.GetValue(variance);
@@ -120,7 +120,7 @@ internal static class PlotCommands
                 p.AddGaussianRd(Math.Max(p.MaxRate, 0.5));
             }
             p.Save(outPath);
-            var o = Ltc.IO.AtomicFile.IsStandardOutput(outPath) ? pr.InvocationConfiguration.Error : pr.InvocationConfiguration.Output;
+            var o = CliOptions.ReportWriter(pr, outPath);
             o.WriteLine($"wrote {CliOutput.Escape(outPath)}");
             return 0;
         });
@@ -130,14 +130,14 @@ internal static class PlotCommands
     private static Command Loss()
     {
         var csv = new Option<string[]>("--csv") { Description = "A held-out loss curve as name=path.curve.csv (ltc train --loss-curve, ltc sweep --until-converged); repeatable.", Required = true, AllowMultipleArgumentsPerToken = true };
-        var output = new Option<string>("--out", "-o") { Description = "Output file, .png or .svg.", Required = true }.FileOnly();
+        var output = new Option<string>("--out", "-o") { Description = "Output file, .png or .svg; - writes a PNG to standard output.", Required = true };
         var title = new Option<string?>("--title") { Description = "Plot title." };
         var train = new Option<bool>("--train") { Description = "Also draw the training loss (moving average), dashed." };
         var cmd = new Command("loss", "Held-out loss R + λ·D against training steps, one line per curve: the evidence that a run converged.");
         foreach (var o in new Option[] { csv, output, title, train }) cmd.Options.Add(o);
         cmd.SetAction(pr =>
         {
-            string outPath = pr.GetValue(output)!;
+            string outPath = CliOptions.StandardStream(pr.GetValue(output)!, write: true);
             var specs = pr.GetValue(csv) ?? [];
             PlotFile.Check(outPath, [.. specs.Select(spec => spec.LastIndexOf('=') is int eq and > 0 ? spec[(eq + 1)..] : spec)]);
             var plt = new ScottPlot.Plot();
@@ -168,7 +168,7 @@ internal static class PlotCommands
             if (pr.GetValue(title) is { Length: > 0 } t) plt.Title(t);
             plt.ShowLegend(ScottPlot.Alignment.UpperRight);
             PlotFile.Save(plt, outPath, 900, 600);
-            var o = Ltc.IO.AtomicFile.IsStandardOutput(outPath) ? pr.InvocationConfiguration.Error : pr.InvocationConfiguration.Output;
+            var o = CliOptions.ReportWriter(pr, outPath);
             o.WriteLine($"wrote {CliOutput.Escape(outPath)}");
             return 0;
         });

@@ -43,7 +43,7 @@ internal static partial class ModelCommands
             }
             var err = pr.InvocationConfiguration.Error;
             // A model written to standard output leaves it to the model: the report goes to stderr.
-            var report = AtomicFile.IsStandardOutput(path) ? err : pr.InvocationConfiguration.Output;
+            var report = CliOptions.ReportWriter(pr, path);
             using var interruption = LtcApp.Interruption.Begin();
             // Progress goes to stderr with --json too (stdout holds the JSON alone): a long run is never silent. Not
             // when the model itself is on stdout: then the JSON is on stderr and must stay alone there.

@@ -628,8 +628,6 @@ public sealed class RobustnessCliTests : IDisposable
         foreach (var args in new[]
         {
             new[] { "export", "--model", model, "--out", "-" },
-            ["fit-coder", "--model", model, "--out", "-"],
-            ["plot", "cells", "--model", model, "--out", "-"],
             ["sweep", "--source", "gaussian", "--dim", "2", "--kind", "ntc", "--lambdas", "1", "--out-dir", "-"],
             ["train", "--source", "gaussian", "--dim", "2", "--lambda", "1", "--until-converged", "--loss-curve", "-", "--out", P("b.ltcm")],
         })
