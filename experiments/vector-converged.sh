@@ -5,7 +5,7 @@
 # --steps is only a ceiling). Two queues side by side, one torch thread each (the density kernels use both cores).
 # Curves (results.csv) and loss curves (*.curve.csv) go to docs/results/vector-converged/<source>/<system>/seed-<s>/;
 # models (.ltcm) stay there too but git ignores them.
-# Usage: [SEEDS=…] [ES=1] [NOMEAN=1] bash experiments/vector-converged.sh banana|banana-block|banana-block-leech|physics-ntc|physics-ltc|physics-block|speech-ntc|speech-ltc|speech-block|reeval-blocks|summary|plots [out-dir]
+# Usage: [SEEDS=…] [ES=1] [NOMEAN=1] [LATTICE=A2|D4*|E8] bash experiments/vector-converged.sh banana|banana-block|banana-block-leech|physics-ntc|physics-ltc|physics-block|speech-ntc|speech-ltc|speech-block|reeval-blocks|summary|plots [out-dir]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MODES="banana banana-block banana-block-leech physics-ntc physics-ltc physics-block speech-ntc speech-ltc speech-block reeval-blocks summary plots"
@@ -22,6 +22,15 @@ CONV="--until-converged --check-every 500 --patience 4 --threads 1"
 # mean of the latents; both are explained at physics_block below.
 ES_FLAGS=""; BANANA_ES_FLAGS=""; ES_SUFFIX=""
 [ "${ES:-0}" = 1 ] && { ES_FLAGS="--validation 0.1 --keep-best"; BANANA_ES_FLAGS="--keep-best"; ES_SUFFIX=-es; }
+# LATTICE (physics-ltc, speech-ltc) picks the one-shot lattice, the latent dimension being its dimension (brief §6:
+# Physics A2 or D4*, Speech D4* or E8), into ltc-a2, ltc-d4s or ltc-e8.
+LATTICE=${LATTICE:-D4*}
+case $LATTICE in
+  A2) LTC_SYS=ltc-a2 LTC_DY=2 ;;
+  'D4*') LTC_SYS=ltc-d4s LTC_DY=4 ;;
+  E8) LTC_SYS=ltc-e8 LTC_DY=8 ;;
+  *) echo "LATTICE must be A2, D4* or E8 (one-shot LTC of Physics or Speech), not '$LATTICE'" >&2; exit 2 ;;
+esac
 [ "${NOMEAN:-0}" = 1 ] && { ES_FLAGS+=" --no-block-mean"; BANANA_ES_FLAGS+=" --no-block-mean"; ES_SUFFIX+=-nomean; }
 
 # Banana (brief §6): one-shot NTC (Z, factorized) against LTC A2 with dither and the factorized prior, MLP width 100,
@@ -78,7 +87,8 @@ physics_sweep() { # system seed flags...
 physics_ntc() { for s in $SEEDS; do physics_sweep ntc $s --kind ntc --batch 200; done; }
 physics_ltc() {
   for s in $SEEDS; do
-    physics_sweep ltc-d4s $s --kind ltc --lattice 'D4*' --latent-dim 4 --proxy dither --entropy factorized --batch 16 --train-cell-samples 4096
+    physics_sweep $LTC_SYS $s --kind ltc --lattice "$LATTICE" --latent-dim $LTC_DY --proxy dither --entropy factorized --batch 16 \
+      --train-cell-samples 4096
   done
 }
 # Block-LTC on Physics (brief §4 and §6): n = 8 rows per block, each mapped to dy = 4 latents by the per-row MLP of the
@@ -125,7 +135,8 @@ speech_block() {
 }
 speech_ltc() {
   for s in $SEEDS; do
-    speech_sweep ltc-d4s $s --kind ltc --lattice 'D4*' --latent-dim 4 --proxy dither --entropy factorized --train-cell-samples 256
+    speech_sweep $LTC_SYS $s --kind ltc --lattice "$LATTICE" --latent-dim $LTC_DY --proxy dither --entropy factorized \
+      --train-cell-samples 256
   done
 }
 
@@ -191,9 +202,9 @@ plots() {
     ntc=NTC ltc-a2="LTC A2" block-e8="Block-LTC E8" block-e8-es-nomean="Block-LTC E8, no mean, best check" block-leech="Block-LTC Λ24"
   rm -f "$ba"
   plot_source physics "Physics, converged" 0.6961 "Gaussian R(D), same covariance" $OUT/physics/gaussian-rd.csv \
-    ntc=NTC ltc-d4s="LTC D4*" block-e8="Block-LTC E8" block-e8-es-nomean="Block-LTC E8, no mean, early stopping"
+    ntc=NTC ltc-a2="LTC A2" ltc-d4s="LTC D4*" block-e8="Block-LTC E8" block-e8-es-nomean="Block-LTC E8, no mean, early stopping"
   plot_source speech "Speech, converged" 1.7412 "Gaussian R(D), same covariance" $OUT/speech/gaussian-rd.csv \
-    ntc=NTC ltc-d4s="LTC D4*" block-e8="Block-LTC E8" block-e8-es-nomean="Block-LTC E8, no mean, early stopping"
+    ntc=NTC ltc-d4s="LTC D4*" ltc-e8="LTC E8" block-e8="Block-LTC E8" block-e8-es-nomean="Block-LTC E8, no mean, early stopping"
 }
 
 case $WHAT in
@@ -202,12 +213,12 @@ case $WHAT in
   banana-block) time banana_block; summary banana ntc block-e8$ES_SUFFIX ;;
   banana-block-leech) time banana_block_leech; summary banana ntc block-leech$ES_SUFFIX; summary banana block-e8$ES_SUFFIX block-leech$ES_SUFFIX ;;
   physics-ntc) mkdir -p $OUT/physics; time physics_ntc ;;
-  physics-ltc) mkdir -p $OUT/physics; time physics_ltc; summary physics ntc ltc-d4s 0.6961 ;;
+  physics-ltc) mkdir -p $OUT/physics; time physics_ltc; summary physics ntc $LTC_SYS 0.6961 ;;
   physics-block) mkdir -p $OUT/physics; time physics_block; summary physics ltc-d4s block-e8$ES_SUFFIX 0.6961; summary physics ntc block-e8$ES_SUFFIX 0.6961 ;;
   speech-ntc) mkdir -p $OUT/speech; time speech_ntc ;;
-  speech-ltc) mkdir -p $OUT/speech; time speech_ltc; summary speech ntc ltc-d4s 1.7412 ;;
+  speech-ltc) mkdir -p $OUT/speech; time speech_ltc; summary speech ntc $LTC_SYS 1.7412 ;;
   speech-block) mkdir -p $OUT/speech; time speech_block; summary speech ntc block-e8$ES_SUFFIX 1.7412; summary speech ltc-d4s block-e8$ES_SUFFIX 1.7412 ;;
   reeval-blocks) reeval_blocks physics block-e8 4096; reeval_blocks speech block-e8 256 ;;
-  summary) summary banana ntc ltc-a2; summary banana ntc block-e8; summary banana ntc block-e8-es-nomean; summary banana ntc block-leech; summary banana block-e8 block-leech; summary physics ntc ltc-d4s 0.6961; summary physics ltc-d4s block-e8 0.6961; summary physics ntc block-e8 0.6961; summary physics ltc-d4s block-e8-es-nomean 0.6961; summary physics ntc block-e8-es-nomean 0.6961; summary speech ntc ltc-d4s 1.7412; summary speech ntc block-e8 1.7412; summary speech ltc-d4s block-e8 1.7412; summary speech ntc block-e8-es-nomean 1.7412; summary speech ltc-d4s block-e8-es-nomean 1.7412 ;;
+  summary) summary banana ntc ltc-a2; summary banana ntc block-e8; summary banana ntc block-e8-es-nomean; summary banana ntc block-leech; summary banana block-e8 block-leech; summary physics ntc ltc-d4s 0.6961; summary physics ntc ltc-a2 0.6961; summary physics ltc-d4s block-e8 0.6961; summary physics ntc block-e8 0.6961; summary physics ltc-d4s block-e8-es-nomean 0.6961; summary physics ntc block-e8-es-nomean 0.6961; summary speech ntc ltc-d4s 1.7412; summary speech ntc ltc-e8 1.7412; summary speech ntc block-e8 1.7412; summary speech ltc-d4s block-e8 1.7412; summary speech ntc block-e8-es-nomean 1.7412; summary speech ltc-d4s block-e8-es-nomean 1.7412 ;;
   *) echo "$USAGE" >&2; exit 2 ;;
 esac
