@@ -146,8 +146,38 @@ internal static class CliOptions
         if (OperatingSystem.IsWindows()) throw new LtcException($"'-' for standard {(write ? "output" : "input")} needs Linux or macOS; give a file name");
         // As gzip does: binary data is neither typed in nor printed on a terminal (reading would wait for input forever).
         if (!write && !Console.IsInputRedirected) throw new LtcException("'-' reads standard input, which is a terminal: pipe the data in or name a file");
+        if (StandardStreamWasClosed(write ? 1 : 0)) throw new LtcException($"'-' {(write ? "writes standard output" : "reads standard input")}, which is closed: {(write ? "redirect it" : "pipe the data in")} or name a file");
         if (write && !Console.IsOutputRedirected) throw new LtcException("'-' writes binary data to standard output, which is a terminal: redirect it or name a file");
         return write ? "/dev/stdout" : "/dev/stdin";
+    }
+
+    /// <summary>
+    /// Whether the process started with standard input (<paramref name="fd"/> 0, <c>&lt;&amp;-</c>) or output (1,
+    /// <c>&gt;&amp;-</c>) closed. The .NET runtime then takes the free descriptor for a pipe of its own and holds its
+    /// other end, so reading "-" would wait forever and writing it would fail with a bare "access denied": the
+    /// descriptor is such a pipe when it is open the wrong way round (stdout read-only) or another descriptor of this
+    /// process writes into it (stdin). Linux only (/proc); false elsewhere.
+    /// </summary>
+    private static bool StandardStreamWasClosed(int fd)
+    {
+        try
+        {
+            if (!OperatingSystem.IsLinux() || new FileInfo($"/proc/self/fd/{fd}").LinkTarget is not { } pipe || !pipe.StartsWith("pipe:", StringComparison.Ordinal))
+                return false;
+            if (fd == 1) return AccessMode(1) == 0;
+            foreach (var entry in Directory.EnumerateFileSystemEntries("/proc/self/fd"))
+                if (int.TryParse(Path.GetFileName(entry), out var other) && other != fd && new FileInfo(entry).LinkTarget == pipe && AccessMode(other) == 1)
+                    return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException) { }
+        return false;
+    }
+
+    /// <summary>The access mode of a descriptor of this process: 0 read-only, 1 write-only, 2 read-write (fdinfo's octal open(2) flags).</summary>
+    private static int AccessMode(int fd)
+    {
+        var flags = File.ReadLines($"/proc/self/fdinfo/{fd}").FirstOrDefault(l => l.StartsWith("flags:", StringComparison.Ordinal));
+        return flags is null ? 2 : Convert.ToInt32(flags["flags:".Length..].Trim(), 8) & 3;
     }
 
     /// <summary>Where a command's report goes: stderr when one of <paramref name="outputs"/> is standard output (the data has it), else stdout.</summary>

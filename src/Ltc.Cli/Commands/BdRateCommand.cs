@@ -78,7 +78,7 @@ internal static class BdRateCommand
                     for (int i = 0; i < deltas.Length; i++)
                         output.WriteLine($"{CliOutput.Escape(tests[i])} vs {CliOutput.Escape(anchors[i])}: BD-rate {deltas[i].RatePercent:F3} %, BD-SNR " +
                             (double.IsFinite(deltas[i].SnrDb) ? $"{deltas[i].SnrDb:F3} dB" : "none"));
-                    output.WriteLine($"BD-rate {spread.RatePercentMean:F3} ± {spread.RatePercentSd:F3} %  (mean ± standard deviation over {spread.Pairs} pairs)");
+                    output.WriteLine($"BD-rate {spread.RatePercentMean:F3} ± {spread.RatePercentSd:F3} %  (mean ± standard deviation over {spread.Pairs} pairs; negative: the tests need fewer bits than their anchors)");
                     output.WriteLine(double.IsFinite(spread.SnrDbMean) ? $"BD-SNR  {spread.SnrDbMean:F3} ± {spread.SnrDbSd:F3} dB" : "BD-SNR  none (no pair's rate ranges overlap)");
                 }
                 return 0;
@@ -99,6 +99,8 @@ internal static class BdRateCommand
                 });
             else
             {
+                // Which curve is which, and the sign convention, so a printed delta cannot be read the wrong way round.
+                output.WriteLine($"{CliOutput.Escape(tests[0])} against the anchor {CliOutput.Escape(anchors[0])} (negative BD-rate: the test needs fewer bits)");
                 output.WriteLine($"BD-rate {r.RatePercent:F3} %  ({r.RateBits:F4} bits)  over SNR {r.SnrLow:F2}–{r.SnrHigh:F2} dB");
                 output.WriteLine(double.IsFinite(r.SnrDb) ? $"BD-SNR  {r.SnrDb:F3} dB" : "BD-SNR  none (the rate ranges do not overlap)");
             }

@@ -45,7 +45,11 @@ internal static class InspectCommand
             output.WriteLine($"  version         {h.Version}");
             output.WriteLine($"  model           {(h.ModelName.Length > 0 ? CliOutput.Escape(h.ModelName) : "(unnamed)")}  sha256 {h.FingerprintHex}");
             output.WriteLine($"  tensor          {h.ElementType.ToString().ToLowerInvariant()} [{string.Join(", ", h.Shape)}]");
-            output.WriteLine($"  reconstruction  [{string.Join(", ", h.Reconstruction.Select(r => r.ToString("R", System.Globalization.CultureInfo.InvariantCulture)))}]");
+            // Model codecs decode through the model's synthesis transform and store no parameters here; an empty list
+            // printed as "[]" read like a missing field.
+            output.WriteLine(h.Reconstruction.Count == 0
+                ? "  reconstruction  none (the model decodes)"
+                : $"  reconstruction  [{string.Join(", ", h.Reconstruction.Select(r => r.ToString("R", System.Globalization.CultureInfo.InvariantCulture)))}] (the model's parameters)");
             foreach (var e in h.Extra) output.WriteLine($"  extra {CliOutput.Escape(e.Key),-12} {e.Type.ToString().ToLowerInvariant(),-12} {CliOutput.Escape(e.ToString())}");
             output.WriteLine($"  header          {reader.HeaderBytes} bytes");
             output.WriteLine($"  chunks          {h.ChunkCount} ({payload} payload bytes, checksums ok)");

@@ -32,6 +32,7 @@ public class CodingCliTests
             (code, output, _) = Run("inspect", path);
             Assert.Equal(0, code);
             Assert.Contains("checksums ok", output);
+            Assert.Contains("reconstruction  [0.5, -1.25] (the model's parameters)", output);
 
             bytes[^2] ^= 1;
             File.WriteAllBytes(path, bytes);

@@ -40,6 +40,22 @@ public sealed class AtomicFileCliTests : IDisposable
     }
 
     [Fact]
+    public async Task ADashOnAClosedStandardStreamIsAnErrorNotAHang()
+    {
+        if (OperatingSystem.IsWindows()) return; // no "-" there
+        // The runtime reuses a closed descriptor 0 for a pipe it holds open: reading it used to wait forever.
+        var (code, stderr) = await LtcProcess.RunRedirectedAsync("<&-", "inspect", "-");
+        Assert.Equal(2, code);
+        Assert.Equal("ltc: error: '-' reads standard input, which is closed: pipe the data in or name a file", stderr.TrimEnd());
+
+        string input = P("in.npy");
+        Ltc.IO.Npy.Write(input, new float[8], [1, 8]);
+        (code, stderr) = await LtcProcess.RunRedirectedAsync(">&-", "lattice", "quantize", "--lattice", "E8", input, "-");
+        Assert.Equal(2, code);
+        Assert.Equal("ltc: error: '-' writes standard output, which is closed: redirect it or name a file", stderr.TrimEnd());
+    }
+
+    [Fact]
     public void InspectEscapesControlCharactersFromTheFile()
     {
         string path = P("evil.ltc");

@@ -36,6 +36,7 @@ public sealed class BdRateNoticeCliTests : IDisposable
         Assert.Contains("0.7", line);
         Assert.Contains("dominated by (rate 0.5, mse 0.5)", line);
         Assert.Contains("BD-rate", stdout);
+        Assert.StartsWith($"{test} against the anchor {anchor} ", stdout);
 
         // Rate-0 points and repeats are named too, and the JSON lists every dropped point.
         var a2 = Csv("a2.csv", (0, 1), G(0.5), G(1), G(1), G(2));
