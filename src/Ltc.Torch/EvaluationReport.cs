@@ -55,6 +55,18 @@ public sealed record EvaluationReport(string Model, string? Fingerprint, string 
     /// the held-out check whose weights the model holds; null otherwise (the model holds its last step's weights).</summary>
     public int? WeightsStep { get; init; }
 
+    /// <summary>Bits per <see cref="RateUnit"/> of the payload of a real <c>.ltc</c> file of the test vectors
+    /// (<see cref="EvalResult.PayloadRate"/>); null when not measured.</summary>
+    public double? PayloadRate { get; init; }
+
+    /// <summary>
+    /// Files cost more than the estimate by over 10 % and 0.1 bits: the coding tables (one per latent coordinate and
+    /// lattice residue) do not capture a dependence between the latent coordinates that the model's density counts.
+    /// Converged Block-LTC and factorized-prior models are coded within about 1 % of their estimate
+    /// (docs/results/codec.md).
+    /// </summary>
+    public bool PayloadAboveEstimate => PayloadRate is double p && p - RateBitsPerSample > 0.1 && p > 1.1 * RateBitsPerSample;
+
     /// <summary>This report with what <paramref name="state"/> (the model file's training state) says of its training:
     /// the steps (null for a model never trained here, e.g. imported weights), whether it converged, and which step's
     /// weights it kept.</summary>
@@ -77,6 +89,7 @@ public sealed record EvaluationReport(string Model, string? Fingerprint, string 
         {
             Block = config.Model == ModelKind.BlockLtc ? config.Block : null,
             NoBlockMean = config.Model == ModelKind.BlockLtc ? config.NoBlockMean : null,
+            PayloadRate = result.PayloadRate,
         };
     }
 }

@@ -50,9 +50,11 @@ public static class ModelSweep
 
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    /// <summary>The columns of <c>results.csv</c>, in order.</summary>
+    /// <summary>The columns of <c>results.csv</c>, in order. <c>rate_bits_per_sample</c> is the estimated rate in
+    /// <c>rate_unit</c>; <c>payload_rate</c> the bits of a real <c>.ltc</c> file of the same test vectors in that unit
+    /// (<see cref="EvalResult.PayloadRate"/>).</summary>
     public const string CsvHeader = RdCsv.RateColumn + "," + RdCsv.DistortionColumn +
-        ",snr_db,rate_stderr,gap_to_rd_db,lambda,model,lattice,entropy,proxy,train_seconds,rate_unit,steps,converged,weights_step";
+        ",snr_db,rate_stderr,gap_to_rd_db,lambda,model,lattice,entropy,proxy,train_seconds,rate_unit,steps,converged,weights_step,payload_rate";
 
     /// <summary>Parses comma-separated λ values (<c>0.5,1,2</c>): positive, at most <see cref="MaxLambda"/>, distinct, at most <see cref="MaxLambdas"/>.</summary>
     /// <exception cref="LtcException">No value, too many, one that is not a number in range, or one given twice.</exception>
@@ -203,7 +205,7 @@ public static class ModelSweep
         foreach (var e in entries.OrderBy(x => x.Result.Evaluation.Rate))
         {
             var (c, r, s) = (e.Item.Config, e.Result.Evaluation, e.Result.TrainSeconds);
-            sb.Append(Inv, $"{r.Rate:R},{r.DistortionMse:R},{r.SnrDb:F4},{r.RateStderr:G4},{(r.GapToRdDb is double g ? g.ToString("F4", Inv) : "")},{c.Lambda:R},{c.Model.Name()},{CsvField(c.Lattice.Name)},{c.Entropy.Name()},{c.Proxy.Name()},{s:F1},{r.RateUnit},{e.Result.State.Step},{Optional(e.Result.State.Convergence?.Converged)},{Optional(e.Result.State.WeightsStep)}\n");
+            sb.Append(Inv, $"{r.Rate:R},{r.DistortionMse:R},{r.SnrDb:F4},{r.RateStderr:G4},{(r.GapToRdDb is double g ? g.ToString("F4", Inv) : "")},{c.Lambda:R},{c.Model.Name()},{CsvField(c.Lattice.Name)},{c.Entropy.Name()},{c.Proxy.Name()},{s:F1},{r.RateUnit},{e.Result.State.Step},{Optional(e.Result.State.Convergence?.Converged)},{Optional(e.Result.State.WeightsStep)},{(r.PayloadRate is double p ? p.ToString("R", Inv) : "")}\n");
         }
         return sb.ToString();
     }

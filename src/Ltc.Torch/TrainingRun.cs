@@ -6,7 +6,8 @@ namespace Ltc.Torch;
 /// <summary>What <see cref="TrainingRun.Train"/> returns.</summary>
 /// <param name="Model">The trained model, in evaluation mode, with fitted coding tables (<see cref="CompressionModel.Codec"/>),
 /// ready for <see cref="ModelCodec"/>.</param>
-/// <param name="Evaluation">Its evaluation on held-out data (<see cref="Evaluator.Evaluate"/>).</param>
+/// <param name="Evaluation">Its evaluation on held-out data (<see cref="Evaluator.Evaluate"/>), with the payload rate of a
+/// real file of the same vectors (<see cref="EvalResult.PayloadRate"/>).</param>
 /// <param name="TrainSeconds">Wall time of training in seconds, summed over every session of a resumed run (fitting
 /// the tables and evaluating are not included).</param>
 /// <param name="State">Where the training stood at the end (steps done, moving averages of loss, rate, distortion).</param>
@@ -123,6 +124,8 @@ public static class TrainingRun
         final = final with { Unfinished = false };
         if (path is not null) ModelFile.Save(path, model, final, trainer.OptimizerState());
         var result = Evaluator.Evaluate(model, source, evaluation, cancel);
+        // What files of the model cost, next to the estimate: a gap between them is the model's, not the report's.
+        result = result with { PayloadRate = CodedEvaluator.PayloadRate(new ModelCodec(model), source, evaluation, cancel: cancel) };
         return new TrainingRunResult(model, result, final.Seconds, final);
     }
 

@@ -45,11 +45,18 @@ internal static partial class ModelCommands
             if (pr.GetValue(coded))
             {
                 var report = CodedEvaluationReport.Of(cfg, sourceName, CodedEvaluator.Evaluate(loaded.Model, src, options), path, fingerprint, loaded.State.Seconds);
+                WarnPayload(report.Estimate);
                 output.Write(RenderCoded(pr.GetValue(json), report with { Estimate = report.Estimate.WithTraining(loaded.State) }));
             }
             else
-                output.Write(Render(pr.GetValue(json), EvaluationReport.Of(cfg, sourceName, Evaluator.Evaluate(loaded.Model, src, options), loaded.State.Seconds, path, fingerprint)
-                    .WithTraining(loaded.State)));
+            {
+                var result = Evaluator.Evaluate(loaded.Model, src, options);
+                // The bits of a real file of the same vectors, next to the estimate (a model without tables cannot code).
+                if (loaded.Model.Codec is not null) result = result with { PayloadRate = CodedEvaluator.PayloadRate(new ModelCodec(loaded.Model), src, options) };
+                var report = EvaluationReport.Of(cfg, sourceName, result, loaded.State.Seconds, path, fingerprint).WithTraining(loaded.State);
+                WarnPayload(report);
+                output.Write(Render(pr.GetValue(json), report));
+            }
             return 0;
         });
         return cmd;

@@ -47,11 +47,27 @@ internal static partial class ModelCommands
         output.WriteLine($"source       {CliOutput.Escape(r.Source)} (d = {r.Dimension}), {r.TestSet}" +
             (r.Source == r.TrainingSource ? "" : $"; trained on {CliOutput.Escape(r.TrainingSource)}"));
         output.WriteLine($"rate         {r.RateBitsPerSample:F4} {r.RateUnit} ± {r.RateStderr:F4} (Monte Carlo) ± {r.RateSamplingStderr:F4} (test sample)");
+        if (r.PayloadRate is double p)
+            output.WriteLine($"file rate    {p:F4} {r.RateUnit} (the payload of a .ltc file of these vectors, {p - r.RateBitsPerSample:+0.0000;-0.0000}" +
+                (r.RateBitsPerSample >= Ltc.Metrics.Bjontegaard.NearZeroRate ? $", {100 * (p - r.RateBitsPerSample) / r.RateBitsPerSample:+0.00;-0.00} %" : "") + " against the estimate)");
         output.WriteLine($"distortion   MSE {r.DistortionMse:G6}, MAE {r.DistortionMae:G6} per coordinate");
         output.WriteLine($"SNR          {r.SnrDb:F3} dB (σ² = {r.Variance:G4})");
         if (r.GapToRdDb is double g) output.WriteLine($"gap to R(D)  {g:F3} dB");
         output.WriteLine($"time         training {r.TrainSeconds:F1} s, evaluation {r.EvalSeconds:F1} s");
         return output.ToString();
+    }
+
+    /// <summary>
+    /// Warns when files of the evaluated model cost well above its estimated rate (<see cref="EvaluationReport.PayloadAboveEstimate"/>):
+    /// a user comparing curves would otherwise take the estimate for what the model's files cost.
+    /// </summary>
+    internal static void WarnPayload(EvaluationReport r)
+    {
+        if (!r.PayloadAboveEstimate) return;
+        double p = r.PayloadRate!.Value;
+        LtcApp.Warn($"{CliOutput.Escape(r.Model)}: files cost {p:F3} {r.RateUnit}, {100 * (p - r.RateBitsPerSample) / r.RateBitsPerSample:F0} % above the estimated " +
+            $"{r.RateBitsPerSample:F3}: its latent coordinates are dependent, which its {r.Entropy} prior counts but the coding tables (one per coordinate) " +
+            "do not; --entropy factorized trains latents the tables code at their estimate (docs/results/codec.md)");
     }
 
     /// <summary>The report of a coded evaluation as text or JSON.</summary>

@@ -56,8 +56,10 @@ internal static partial class ModelCommands
                 // Rendered before the model is kept: a report that cannot be printed (NaN in JSON) fails the command whole.
                 TrainingRun.TrainToFile(cfg, source, eval, path, pr.GetValue(resume), pr.GetValue(every), view, run =>
                 {
-                    text = Render(json, EvaluationReport.Of(cfg, cfg.Source, run.Evaluation, run.TrainSeconds, path, Convert.ToHexStringLower(ModelFile.Fingerprint(run.Model)))
-                        .WithTraining(run.State));
+                    var r = EvaluationReport.Of(cfg, cfg.Source, run.Evaluation, run.TrainSeconds, path, Convert.ToHexStringLower(ModelFile.Fingerprint(run.Model)))
+                        .WithTraining(run.State);
+                    text = Render(json, r);
+                    WarnPayload(r);
                     convergence = run.State.Convergence;
                     if (curvePath is not null && convergence is not null) AtomicFile.WriteAllText(curvePath, convergence.ToCsv());
                 }, interruption.Token, setup.Convergence);
