@@ -1,22 +1,27 @@
 using System.CommandLine;
+using System.Globalization;
 using Ltc.Coding;
+using Ltc.IO;
+using Ltc.Torch;
 
 namespace Ltc.Cli.Commands;
 
-/// <summary><c>ltc inspect file.ltc</c>: validate a compressed file (magic, version, checksums) and print its header.</summary>
+/// <summary><c>ltc inspect file.ltc</c>: validate a compressed file (magic, version, checksums) and print its header;
+/// <c>ltc inspect model.ltcm</c>: what a model file holds.</summary>
 internal static class InspectCommand
 {
     public static Command Create()
     {
-        var file = new Argument<string>("file") { Description = "The .ltc file to check; - (standard input), a pipe (e.g. /dev/stdin) or a FIFO is read as a stream." };
+        var file = new Argument<string>("file") { Description = "The .ltc file to check, or a model file (.ltcm) to describe; - (standard input), a pipe (e.g. /dev/stdin) or a FIFO is read as a stream (.ltc only)." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
-        var cmd = new Command("inspect", "Validate a compressed .ltc file (magic, version, checksums) and print its header.");
+        var cmd = new Command("inspect", "Validate a compressed .ltc file (magic, version, checksums) and print its header, or say what a model file (.ltcm) holds.");
         cmd.Arguments.Add(file);
         cmd.Options.Add(json);
         cmd.SetAction(pr =>
         {
             var path = CliOptions.StandardStream(pr.GetValue(file)!, write: false);
             var output = pr.InvocationConfiguration.Output;
+            if (ModelFileBytes(path) is long modelBytes) return InspectModel(path, modelBytes, pr.GetValue(json), output);
             using var reader = LtcReader.Open(path);
             long payload = reader.ValidateAll();
             var h = reader.Header;
@@ -56,5 +61,77 @@ internal static class InspectCommand
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>The size of <paramref name="path"/> when it is a seekable file that starts with the model file's magic,
+    /// else null (a stream is not read ahead: its bytes would be gone for the .ltc reader).</summary>
+    private static long? ModelFileBytes(string path)
+    {
+        try
+        {
+            if (!File.Exists(path)) return null;
+            using var f = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.None);
+            if (!f.CanSeek || f.Length < 4) return null;
+            Span<byte> head = stackalloc byte[4];
+            return f.ReadAtLeast(head, 4, throwOnEndOfStream: false) == 4 && head.SequenceEqual(FileSignature.Model) ? f.Length : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+    }
+
+    /// <summary>What a model file holds: its kind and architecture, what it was trained on and how far, whether it can
+    /// code files, and its fingerprint (which the <c>.ltc</c> files it writes record).</summary>
+    private static int InspectModel(string path, long bytes, bool json, TextWriter output)
+    {
+        var loaded = ModelFile.Load(path);
+        var (cfg, state, model) = (loaded.Model.Config, loaded.State, loaded.Model);
+        string fingerprint = Convert.ToHexStringLower(ModelFile.Fingerprint(model));
+        bool lattice = cfg.Model.HasLattice();
+        if (json)
+        {
+            CliOutput.WriteJson(output, new
+            {
+                File = path,
+                Valid = true,
+                FileKind = "model",
+                FileBytes = bytes,
+                Kind = cfg.Model.Name(),
+                Lattice = lattice ? cfg.Lattice.Name : null,
+                cfg.Dim,
+                cfg.LatentDim,
+                Block = cfg.Model == ModelKind.BlockLtc ? cfg.Block : (int?)null,
+                Transform = cfg.Transform.Name(),
+                cfg.Hidden,
+                Entropy = cfg.Entropy.Name(),
+                Proxy = cfg.Proxy.Name(),
+                cfg.Lambda,
+                cfg.Source,
+                cfg.Seed,
+                StepsTrained = state.Step,
+                TrainSeconds = state.Seconds,
+                Converged = state.Convergence?.Converged,
+                WeightsStep = state.WeightsStep,
+                loaded.Unfinished,
+                CodingTables = model.Codec is not null,
+                Fingerprint = fingerprint,
+            });
+            return 0;
+        }
+        var inv = CultureInfo.InvariantCulture;
+        output.WriteLine($"{CliOutput.Escape(path)}: ltc model file, {bytes} bytes");
+        output.WriteLine($"  model           {cfg.Model.Name()}" + (lattice ? $", lattice {CliOutput.Escape(cfg.Lattice.Name)}" : "") +
+            $", {cfg.LatentDim} latent{(cfg.LatentDim == 1 ? "" : "s")}" + (cfg.Model == ModelKind.BlockLtc ? $" per vector, blocks of {cfg.Block}" : "") +
+            $", {cfg.Entropy.Name()} prior, {cfg.Proxy.Name()} proxy, λ = {cfg.Lambda.ToString("R", inv)}");
+        output.WriteLine(cfg.Model == ModelKind.BlockLtc
+            ? $"  input           d = {cfg.Dim / cfg.Block} per vector ({cfg.Dim} per block), {cfg.Transform.Name()} transforms of width {cfg.Hidden} per vector"
+            : $"  input           d = {cfg.Dim}, {cfg.Transform.Name()} transforms of width {cfg.Hidden}");
+        string training = state.Step == 0 ? "not trained here (imported or fresh weights)"
+            : $"{state.Step} steps, {state.Seconds.ToString("F0", inv)} s, seed {cfg.Seed}" +
+              (state.Convergence is { } c ? (c.Converged ? ", converged" : ", stopped before converging") : "") +
+              (state.WeightsStep is int w ? $", weights of the best check (step {w})" : "");
+        output.WriteLine($"  trained on      {CliOutput.Escape(cfg.Source)}: {training}");
+        if (loaded.UnfinishedWarning(path) is string unfinished) output.WriteLine($"  unfinished      {unfinished}");
+        output.WriteLine($"  coding tables   {(model.Codec is not null ? "fitted: compresses files" : "none: run ltc fit-coder before compressing")}");
+        output.WriteLine($"  fingerprint     sha256 {fingerprint}");
+        return 0;
     }
 }

@@ -346,4 +346,25 @@ public class CodecCliTests : IDisposable
         Assert.True(report.GetProperty("payload_rate").GetDouble() < 1.1 * report.GetProperty("rate_bits_per_sample").GetDouble(), json);
         Assert.DoesNotContain("above the estimated", err);
     }
+
+    [Fact]
+    public void InspectSaysWhatAModelFileHolds()
+    {
+        string withTables = SaveModel("m.ltcm"), without = SaveModel("bare.ltcm", tables: false);
+        var (code, json, err) = Run("inspect", withTables, "--json");
+        Assert.True(code == 0, err);
+        var root = JsonDocument.Parse(json).RootElement;
+        Assert.Equal("model", root.GetProperty("file_kind").GetString());
+        Assert.Equal("ltc", root.GetProperty("kind").GetString());
+        Assert.Equal("A2", root.GetProperty("lattice").GetString());
+        Assert.Equal(new FileInfo(withTables).Length, root.GetProperty("file_bytes").GetInt64());
+        Assert.True(root.GetProperty("coding_tables").GetBoolean());
+        Assert.Equal(Convert.ToHexStringLower(ModelFile.Fingerprint(ModelFile.Load(withTables).Model)), root.GetProperty("fingerprint").GetString());
+
+        (code, var text, err) = Run("inspect", without);
+        Assert.True(code == 0, err);
+        Assert.StartsWith($"{without}: ltc model file, ", text);
+        Assert.Contains("coding tables   none: run ltc fit-coder", text);
+        Assert.Contains("not trained here", text);
+    }
 }
