@@ -152,21 +152,22 @@ internal static class CliOptions
     }
 
     /// <summary>
-    /// Whether the process started with standard input (<paramref name="fd"/> 0, <c>&lt;&amp;-</c>) or output (1,
-    /// <c>&gt;&amp;-</c>) closed. The .NET runtime then takes the free descriptor for a pipe of its own and holds its
-    /// other end, so reading "-" would wait forever and writing it would fail with a bare "access denied": the
-    /// descriptor is such a pipe when it is open the wrong way round (stdout read-only) or another descriptor of this
-    /// process writes into it (stdin). Linux only (/proc); false elsewhere.
+    /// Whether the process started with standard input (<paramref name="fd"/> 0, <c>&lt;&amp;-</c>), output (1,
+    /// <c>&gt;&amp;-</c>) or error (2, <c>2&gt;&amp;-</c>) closed. The .NET runtime then takes the free descriptor for a
+    /// pipe of its own and holds its other end, so reading "-" would wait forever and writing would fail (or abort the
+    /// process, for stderr): the descriptor is such a pipe when this process holds the same pipe the other way round
+    /// (written, for stdin; read, for stdout and stderr), which a pipe from the parent never is. Linux only (/proc);
+    /// false elsewhere.
     /// </summary>
-    private static bool StandardStreamWasClosed(int fd)
+    internal static bool StandardStreamWasClosed(int fd)
     {
         try
         {
             if (!OperatingSystem.IsLinux() || new FileInfo($"/proc/self/fd/{fd}").LinkTarget is not { } pipe || !pipe.StartsWith("pipe:", StringComparison.Ordinal))
                 return false;
-            if (fd == 1) return AccessMode(1) == 0;
+            int otherWay = fd == 0 ? 1 : 0;
             foreach (var entry in Directory.EnumerateFileSystemEntries("/proc/self/fd"))
-                if (int.TryParse(Path.GetFileName(entry), out var other) && other != fd && new FileInfo(entry).LinkTarget == pipe && AccessMode(other) == 1)
+                if (int.TryParse(Path.GetFileName(entry), out var other) && new FileInfo(entry).LinkTarget == pipe && AccessMode(other) == otherWay)
                     return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException) { }

@@ -61,8 +61,10 @@ internal static partial class LtcApp
         var root = BuildRoot();
         var config = new InvocationConfiguration
         {
-            Output = stdout ?? Console.Out,
-            Error = stderr ?? Console.Error,
+            // A stream closed when ltc started (>&-, 2>&-) takes reports as /dev/null would: writing them would fail
+            // after the work is done (stdout) or abort the process (stderr). Data on "-" is refused (CliOptions.StandardStream).
+            Output = stdout ?? (CliOptions.StandardStreamWasClosed(1) ? TextWriter.Null : Console.Out),
+            Error = stderr ?? (CliOptions.StandardStreamWasClosed(2) ? TextWriter.Null : Console.Error),
             EnableDefaultExceptionHandler = false,
             ProcessTerminationTimeout = null,
         };

@@ -41,7 +41,7 @@ public sealed class ModelCodec : ITransformCodec
     private ModelCodec(CompressionModel model, byte[]? storedLegacy)
     {
         _model = model ?? throw new ArgumentNullException(nameof(model));
-        var codec = model.Codec ?? throw new LtcException("the model has no coding tables; run 'ltc fit-coder --model FILE' (models trained by this version have them)");
+        var codec = model.Codec ?? throw new LtcException("the model has no coding tables (an unfinished training checkpoint, or a model of an older version); run 'ltc fit-coder --model FILE'");
         Latent = codec.Quantizer.CanQuantize ? codec : codec.Bind(model.CodecLattice);
         _fingerprint = ModelFile.Fingerprint(model);
         var accepted = new List<byte[]> { _fingerprint };

@@ -195,7 +195,17 @@ public static class ModelFile
     public static LoadedModel Load(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        var bytes = ReadBounded(path);
+        return Load(ReadBounded(path), path);
+    }
+
+    /// <summary>Reads a model from the bytes of a model file (e.g. read from a pipe); <paramref name="path"/> names it in
+    /// messages (and, for a version-3 file with a <c>G:</c> lattice, is where that lattice's path is resolved from).</summary>
+    /// <exception cref="LtcException">Malformed bytes (one line).</exception>
+    public static LoadedModel Load(byte[] bytes, string path)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        ArgumentNullException.ThrowIfNull(path);
+        if (bytes.Length > MaxBytes) throw new LtcException($"{path}: {bytes.Length} bytes is larger than a model file can be ({MaxBytes})");
         try
         {
             using var r = new BinaryReader(new MemoryStream(bytes));

@@ -88,6 +88,8 @@ internal static class BdRateCommand
             if (pr.GetValue(json))
                 CliOutput.WriteJson(output, new
                 {
+                    Anchor = anchors[0],
+                    Test = tests[0],
                     BdRatePercent = r.RatePercent,
                     BdRateBits = r.RateBits,
                     BdSnrDb = CliOutput.FiniteOrNull(r.SnrDb),

@@ -24,10 +24,11 @@ internal static partial class CodecCommands
             AtomicFile.CheckOutput(outPath); // replacing --model itself is what this command is for
             TorchSetup.Configure("cpu", 1);
             var loaded = ModelFile.Load(path);
-            if (loaded.UnfinishedWarning(path) is string warning) LtcApp.Warn(warning);
             var source = ModelSources.For(loaded.Model.Config.Source, loaded.Model.Config);
             var clock = Stopwatch.StartNew();
             var latent = ModelCodec.Fit(loaded.Model, source, pr.GetValue(samples), pr.GetValue(seed));
+            // After the fit, so that the warning does not say the checkpoint has no coding tables.
+            if (loaded.UnfinishedWarning(path) is string warning) LtcApp.Warn(warning);
             var fingerprint = Convert.ToHexStringLower(ModelFile.Fingerprint(loaded.Model));
             string text = pr.GetValue(json)
                 ? CliOutput.ToJson(new { Model = outPath, Fingerprint = fingerprint, Form = latent.Quantizer.Form.ToString(), Tables = latent.TableCount, Seconds = clock.Elapsed.TotalSeconds })

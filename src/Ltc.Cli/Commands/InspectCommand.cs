@@ -12,7 +12,7 @@ internal static class InspectCommand
 {
     public static Command Create()
     {
-        var file = new Argument<string>("file") { Description = "The .ltc file to check, or a model file (.ltcm) to describe; - (standard input), a pipe (e.g. /dev/stdin) or a FIFO is read as a stream (.ltc only)." };
+        var file = new Argument<string>("file") { Description = "The .ltc file to check, or a model file (.ltcm) to describe; - (standard input), a pipe (e.g. /dev/stdin) or a FIFO is read as a stream." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
         var cmd = new Command("inspect", "Validate a compressed .ltc file (magic, version, checksums) and print its header, or say what a model file (.ltcm) holds.");
         cmd.Arguments.Add(file);
@@ -21,8 +21,23 @@ internal static class InspectCommand
         {
             var path = CliOptions.StandardStream(pr.GetValue(file)!, write: false);
             var output = pr.InvocationConfiguration.Output;
-            if (ModelFileBytes(path) is long modelBytes) return InspectModel(path, modelBytes, pr.GetValue(json), output);
-            using var reader = LtcReader.Open(path);
+            if (ModelFileBytes(path) is long modelBytes) return InspectModel(ModelFile.Load(path), path, modelBytes, pr.GetValue(json), output);
+            Stream? stream = null;
+            if (AtomicFile.KindOf(path) is FileKind.Fifo or FileKind.CharacterDevice or FileKind.Socket or FileKind.Other)
+            {
+                // A stream cannot be read twice: its first bytes decide whether it holds a model or a .ltc file.
+                var input = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16);
+                var head = new byte[4];
+                int got = input.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+                if (got == head.Length && head.AsSpan().SequenceEqual(FileSignature.Model))
+                {
+                    byte[] bytes;
+                    using (input) bytes = ReadModel(head, input, path);
+                    return InspectModel(ModelFile.Load(bytes, path), path, bytes.Length, pr.GetValue(json), output);
+                }
+                stream = new PrefixedStream(head.AsMemory(0, got), input);
+            }
+            using var reader = stream is null ? LtcReader.Open(path) : LtcReader.Open(stream, path, own: true);
             long payload = reader.ValidateAll();
             var h = reader.Header;
             if (pr.GetValue(json))
@@ -69,7 +84,8 @@ internal static class InspectCommand
     {
         try
         {
-            if (!File.Exists(path)) return null;
+            // Only a regular file: opening a FIFO here and closing it would lose what its writer sent.
+            if (!AtomicFile.IsRegularFile(path)) return null;
             using var f = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.None);
             if (!f.CanSeek || f.Length < 4) return null;
             Span<byte> head = stackalloc byte[4];
@@ -80,9 +96,8 @@ internal static class InspectCommand
 
     /// <summary>What a model file holds: its kind and architecture, what it was trained on and how far, whether it can
     /// code files, and its fingerprint (which the <c>.ltc</c> files it writes record).</summary>
-    private static int InspectModel(string path, long bytes, bool json, TextWriter output)
+    private static int InspectModel(LoadedModel loaded, string path, long bytes, bool json, TextWriter output)
     {
-        var loaded = ModelFile.Load(path);
         var (cfg, state, model) = (loaded.Model.Config, loaded.State, loaded.Model);
         string fingerprint = Convert.ToHexStringLower(ModelFile.Fingerprint(model));
         bool lattice = cfg.Model.HasLattice();
@@ -99,8 +114,11 @@ internal static class InspectCommand
                 cfg.Dim,
                 cfg.LatentDim,
                 Block = cfg.Model == ModelKind.BlockLtc ? cfg.Block : (int?)null,
-                Transform = cfg.Transform.Name(),
-                cfg.Hidden,
+                Transform = cfg.Model == ModelKind.Eclq ? null : cfg.Transform.Name(),
+                Hidden = cfg.Model == ModelKind.Eclq ? (int?)null : cfg.Hidden,
+                States = cfg.Model == ModelKind.Ttc ? cfg.States : (int?)null,
+                TrellisRows = cfg.Model == ModelKind.Ttc ? cfg.TrellisRows : (int?)null,
+                Distortion = cfg.Distortion.Name(),
                 Entropy = cfg.Entropy.Name(),
                 Proxy = cfg.Proxy.Name(),
                 cfg.Lambda,
@@ -117,11 +135,14 @@ internal static class InspectCommand
             return 0;
         }
         var inv = CultureInfo.InvariantCulture;
-        output.WriteLine($"{CliOutput.Escape(path)}: ltc model file, {bytes} bytes");
+        output.WriteLine($"{CliOutput.Escape(path)}: valid model file (.ltcm), {bytes} bytes");
         output.WriteLine($"  model           {cfg.Model.Name()}" + (lattice ? $", lattice {CliOutput.Escape(cfg.Lattice.Name)}" : "") +
             $", {cfg.LatentDim} latent{(cfg.LatentDim == 1 ? "" : "s")}" + (cfg.Model == ModelKind.BlockLtc ? $" per vector, blocks of {cfg.Block}" : "") +
-            $", {cfg.Entropy.Name()} prior, {cfg.Proxy.Name()} proxy, λ = {cfg.Lambda.ToString("R", inv)}");
-        output.WriteLine(cfg.Model == ModelKind.BlockLtc
+            (cfg.Model == ModelKind.Ttc ? $", {cfg.States}-state trellis over {cfg.TrellisRows} rows" : "") +
+            $", {cfg.Entropy.Name()} prior, {cfg.Proxy.Name()} proxy, λ = {cfg.Lambda.ToString("R", inv)}" +
+            (cfg.Distortion == DistortionMeasure.Mse ? "" : $", distortion {cfg.Distortion.Name()}"));
+        output.WriteLine(cfg.Model == ModelKind.Eclq ? $"  input           d = {cfg.Dim}, no transform (a learned scale)"
+            : cfg.Model == ModelKind.BlockLtc
             ? $"  input           d = {cfg.Dim / cfg.Block} per vector ({cfg.Dim} per block), {cfg.Transform.Name()} transforms of width {cfg.Hidden} per vector"
             : $"  input           d = {cfg.Dim}, {cfg.Transform.Name()} transforms of width {cfg.Hidden}");
         string training = state.Step == 0 ? "not trained here (imported or fresh weights)"
@@ -133,5 +154,54 @@ internal static class InspectCommand
         output.WriteLine($"  coding tables   {(model.Codec is not null ? "fitted: compresses files" : "none: run ltc fit-coder before compressing")}");
         output.WriteLine($"  fingerprint     sha256 {fingerprint}");
         return 0;
+    }
+
+    /// <summary>The whole of a model file read from a stream whose first bytes were <paramref name="head"/>, at most
+    /// <see cref="ModelFile.MaxBytes"/>.</summary>
+    private static byte[] ReadModel(byte[] head, Stream rest, string path)
+    {
+        var ms = new MemoryStream();
+        ms.Write(head);
+        var buffer = new byte[1 << 16];
+        int n;
+        while ((n = rest.Read(buffer)) > 0)
+        {
+            if (ms.Length + n > ModelFile.MaxBytes) throw new LtcException($"{path}: more than {ModelFile.MaxBytes} bytes; not a model file");
+            ms.Write(buffer, 0, n);
+        }
+        return ms.ToArray();
+    }
+
+    /// <summary>A read-only stream of bytes already read from <paramref name="rest"/>, then the rest of it.</summary>
+    private sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream rest) : Stream
+    {
+        private ReadOnlyMemory<byte> _prefix = prefix;
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            if (_prefix.IsEmpty) return rest.Read(buffer);
+            int n = Math.Min(buffer.Length, _prefix.Length);
+            _prefix.Span[..n].CopyTo(buffer);
+            _prefix = _prefix[n..];
+            return n;
+        }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) rest.Dispose();
+            base.Dispose(disposing);
+        }
     }
 }

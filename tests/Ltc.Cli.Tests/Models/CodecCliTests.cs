@@ -348,7 +348,7 @@ public class CodecCliTests : IDisposable
     }
 
     [Fact]
-    public void InspectSaysWhatAModelFileHolds()
+    public async Task InspectSaysWhatAModelFileHolds()
     {
         string withTables = SaveModel("m.ltcm"), without = SaveModel("bare.ltcm", tables: false);
         var (code, json, err) = Run("inspect", withTables, "--json");
@@ -361,9 +361,14 @@ public class CodecCliTests : IDisposable
         Assert.True(root.GetProperty("coding_tables").GetBoolean());
         Assert.Equal(Convert.ToHexStringLower(ModelFile.Fingerprint(ModelFile.Load(withTables).Model)), root.GetProperty("fingerprint").GetString());
 
+        // Piped in, a model is told from a .ltc file by its first bytes.
+        var (piped, stdout, pipedErr) = await LtcProcess.RunAsync(File.ReadAllBytes(withTables), "inspect", "-", "--json");
+        Assert.True(piped == 0, pipedErr);
+        Assert.Equal(root.GetProperty("fingerprint").GetString(), JsonDocument.Parse(System.Text.Encoding.UTF8.GetString(stdout)).RootElement.GetProperty("fingerprint").GetString());
+
         (code, var text, err) = Run("inspect", without);
         Assert.True(code == 0, err);
-        Assert.StartsWith($"{without}: ltc model file, ", text);
+        Assert.StartsWith($"{without}: valid model file (.ltcm), ", text);
         Assert.Contains("coding tables   none: run ltc fit-coder", text);
         Assert.Contains("not trained here", text);
     }

@@ -53,6 +53,15 @@ public sealed class AtomicFileCliTests : IDisposable
         (code, stderr) = await LtcProcess.RunRedirectedAsync(">&-", "lattice", "quantize", "--lattice", "E8", input, "-");
         Assert.Equal(2, code);
         Assert.Equal("ltc: error: '-' writes standard output, which is closed: redirect it or name a file", stderr.TrimEnd());
+
+        // A report with nowhere to go is dropped, as into /dev/null: not an error after the work is done (stdout), not
+        // an abort (stderr, which used to end the process with SIGABRT).
+        string ltc = P("x.ltc");
+        File.WriteAllBytes(ltc, LtcFileSamples.Streamed());
+        (code, stderr) = await LtcProcess.RunRedirectedAsync(">&-", "inspect", ltc);
+        Assert.True(code == 0, stderr);
+        (code, _) = await LtcProcess.RunRedirectedAsync("2>&-", "inspect", P("missing.ltc"));
+        Assert.Equal(2, code);
     }
 
     [Fact]
