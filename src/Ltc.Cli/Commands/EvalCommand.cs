@@ -53,6 +53,8 @@ internal static partial class ModelCommands
                 var result = Evaluator.Evaluate(loaded.Model, src, options);
                 // The bits of a real file of the same vectors, next to the estimate (a model without tables cannot code).
                 if (loaded.Model.Codec is not null) result = result with { PayloadRate = CodedEvaluator.PayloadRate(new ModelCodec(loaded.Model), src, options) };
+                else if (!loaded.Unfinished) // the unfinished checkpoint's warning already says it has no tables
+                    LtcApp.Warn($"{path} has no coding tables, so no file rate: ltc fit-coder --model {path} fits them");
                 var report = EvaluationReport.Of(cfg, sourceName, result, loaded.State.Seconds, path, fingerprint).WithTraining(loaded.State);
                 WarnPayload(report);
                 output.Write(Render(pr.GetValue(json), report));
