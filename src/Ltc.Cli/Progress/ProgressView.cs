@@ -49,7 +49,10 @@ internal abstract class ProgressView<T> : IProgress<T>, IDisposable
             if (end && p.Done == _lastDone) return; // the end of work is reported once, however often it is reported
             _last = _clock.Elapsed;
             _lastDone = p.Done;
-            writer.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0}: {1}/{2}  {3}  ETA {4:hh\\:mm\\:ss}", title, p.Done, p.Total, p.Text, p.Eta));
+            // The last line of work that ended before its total (converged, interrupted) has no time left to show.
+            writer.WriteLine(end && p.Done < p.Total
+                ? string.Format(CultureInfo.InvariantCulture, "{0}: {1}/{2}  {3}", title, p.Done, p.Total, p.Text)
+                : string.Format(CultureInfo.InvariantCulture, "{0}: {1}/{2}  {3}  ETA {4:hh\\:mm\\:ss}", title, p.Done, p.Total, p.Text, p.Eta));
             writer.Flush();
         }
 
