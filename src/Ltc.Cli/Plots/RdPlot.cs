@@ -70,7 +70,8 @@ internal sealed class RdPlot
         plt.XLabel(RateLabel);
         plt.YLabel("SNR (dB)");
         if (Title.Length > 0) plt.Title(Title);
-        plt.ShowLegend(ScottPlot.Alignment.UpperLeft);
+        // SNR rises with rate, so the curves leave the lower right empty; the upper left is where they start to differ.
+        plt.ShowLegend(ScottPlot.Alignment.LowerRight);
         PlotFile.Save(plt, path, Width, Height);
     }
 }
