@@ -198,14 +198,19 @@ public static class ModelFile
         return Load(ReadBounded(path), path);
     }
 
-    /// <summary>Reads a model from the bytes of a model file (e.g. read from a pipe); <paramref name="path"/> names it in
-    /// messages (and, for a version-3 file with a <c>G:</c> lattice, is where that lattice's path is resolved from).</summary>
-    /// <exception cref="LtcException">Malformed bytes (one line).</exception>
-    public static LoadedModel Load(byte[] bytes, string path)
+    /// <summary>Reads a model from a stream (a pipe, or one whose first bytes were already read and are put back in
+    /// front), at most <see cref="MaxBytes"/>; <paramref name="path"/> names it in messages. The stream is not closed.</summary>
+    /// <exception cref="LtcException">Malformed or oversized content (one line).</exception>
+    public static LoadedModel Load(Stream stream, string path)
     {
-        ArgumentNullException.ThrowIfNull(bytes);
+        ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(path);
-        if (bytes.Length > MaxBytes) throw new LtcException($"{path}: {bytes.Length} bytes is larger than a model file can be ({MaxBytes})");
+        try { return Load(ReadStream(stream, path), path); }
+        catch (IOException e) { throw new LtcException($"{path}: cannot read ({e.Message})"); }
+    }
+
+    private static LoadedModel Load(byte[] bytes, string path)
+    {
         try
         {
             using var r = new BinaryReader(new MemoryStream(bytes));
@@ -214,8 +219,10 @@ public static class ModelFile
             if (bytes.Length < 8 && bytes.AsSpan().StartsWith(Magic.AsSpan(0, Math.Min(4, bytes.Length))))
                 throw new LtcException($"{path}: truncated model file");
             if (bytes.Length < 8 || !r.ReadBytes(4).AsSpan().SequenceEqual(Magic)) throw new LtcException($"{path}: not an ltc model file (bad magic{FileSignature.ItIs(bytes)})");
-            int v = r.ReadInt32();
-            if (v is not (1 or 2 or 3 or Version)) throw new LtcException($"{path}: unsupported model format version {v}");
+            // Unsigned, so that random bytes are not reported as a negative version.
+            uint version = r.ReadUInt32();
+            if (version is not (1 or 2 or 3 or (uint)Version)) throw new LtcException($"{path}: unsupported model format version {version}");
+            int v = (int)version;
             long end = bytes.Length;
             if (v >= 3)
             {
@@ -294,25 +301,32 @@ public static class ModelFile
                 fs.ReadExactly(all);
                 return all;
             }
-            var head = new byte[8];
-            int got = fs.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
-            if (got < 4 || !head.AsSpan(0, 4).SequenceEqual(Magic)) throw new LtcException($"{path}: not an ltc model file (bad magic{FileSignature.ItIs(head.AsSpan(0, got))})");
-            var ms = new MemoryStream();
-            ms.Write(head, 0, got);
-            var buffer = new byte[1 << 16];
-            int n;
-            while ((n = fs.Read(buffer)) > 0)
-            {
-                if (ms.Length + n > MaxBytes) throw new LtcException($"{path}: more than {MaxBytes} bytes; not a model file");
-                ms.Write(buffer, 0, n);
-            }
-            return ms.ToArray();
+            return ReadStream(fs, path);
         }
         catch (FileNotFoundException) { throw new LtcException($"{path}: model file not found"); }
         catch (DirectoryNotFoundException) { throw new LtcException($"{path}: model file not found"); }
         catch (UnauthorizedAccessException) { throw new LtcException($"{path}: permission denied"); }
         catch (EndOfStreamException) { throw new LtcException($"{path}: truncated model file"); }
         catch (IOException e) { throw new LtcException($"{path}: cannot read ({e.Message})"); }
+    }
+
+    /// <summary>A model file read from a stream that cannot seek: its magic checked on the first bytes, then the rest
+    /// read to at most <see cref="MaxBytes"/>.</summary>
+    private static byte[] ReadStream(Stream stream, string path)
+    {
+        var head = new byte[8];
+        int got = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        if (got < 4 || !head.AsSpan(0, 4).SequenceEqual(Magic)) throw new LtcException($"{path}: not an ltc model file (bad magic{FileSignature.ItIs(head.AsSpan(0, got))})");
+        var ms = new MemoryStream();
+        ms.Write(head, 0, got);
+        var buffer = new byte[1 << 16];
+        int n;
+        while ((n = stream.Read(buffer)) > 0)
+        {
+            if (ms.Length + n > MaxBytes) throw new LtcException($"{path}: more than {MaxBytes} bytes; not a model file");
+            ms.Write(buffer, 0, n);
+        }
+        return ms.ToArray();
     }
 
     /// <summary>

@@ -29,13 +29,16 @@ internal static class InspectCommand
                 var input = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16);
                 var head = new byte[4];
                 int got = input.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+                var prefixed = new PrefixedStream(head.AsMemory(0, got), input);
                 if (got == head.Length && head.AsSpan().SequenceEqual(FileSignature.Model))
                 {
-                    byte[] bytes;
-                    using (input) bytes = ReadModel(head, input, path);
-                    return InspectModel(ModelFile.Load(bytes, path), path, bytes.Length, pr.GetValue(json), output);
+                    using (prefixed)
+                    {
+                        var model = ModelFile.Load(prefixed, path);
+                        return InspectModel(model, path, prefixed.BytesRead, pr.GetValue(json), output);
+                    }
                 }
-                stream = new PrefixedStream(head.AsMemory(0, got), input);
+                stream = prefixed;
             }
             using var reader = stream is null ? LtcReader.Open(path) : LtcReader.Open(stream, path, own: true);
             long payload = reader.ValidateAll();
@@ -156,35 +159,27 @@ internal static class InspectCommand
         return 0;
     }
 
-    /// <summary>The whole of a model file read from a stream whose first bytes were <paramref name="head"/>, at most
-    /// <see cref="ModelFile.MaxBytes"/>.</summary>
-    private static byte[] ReadModel(byte[] head, Stream rest, string path)
-    {
-        var ms = new MemoryStream();
-        ms.Write(head);
-        var buffer = new byte[1 << 16];
-        int n;
-        while ((n = rest.Read(buffer)) > 0)
-        {
-            if (ms.Length + n > ModelFile.MaxBytes) throw new LtcException($"{path}: more than {ModelFile.MaxBytes} bytes; not a model file");
-            ms.Write(buffer, 0, n);
-        }
-        return ms.ToArray();
-    }
-
-    /// <summary>A read-only stream of bytes already read from <paramref name="rest"/>, then the rest of it.</summary>
+    /// <summary>A read-only stream of bytes already read from <paramref name="rest"/>, then the rest of it (the first
+    /// bytes decide what a stream holds, and a stream cannot be read twice), counting the bytes it returns.</summary>
     private sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream rest) : Stream
     {
         private ReadOnlyMemory<byte> _prefix = prefix;
+
+        public long BytesRead { get; private set; }
 
         public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> buffer)
         {
-            if (_prefix.IsEmpty) return rest.Read(buffer);
-            int n = Math.Min(buffer.Length, _prefix.Length);
-            _prefix.Span[..n].CopyTo(buffer);
-            _prefix = _prefix[n..];
+            int n;
+            if (_prefix.IsEmpty) n = rest.Read(buffer);
+            else
+            {
+                n = Math.Min(buffer.Length, _prefix.Length);
+                _prefix.Span[..n].CopyTo(buffer);
+                _prefix = _prefix[n..];
+            }
+            BytesRead += n;
             return n;
         }
 

@@ -15,6 +15,7 @@ public class WrongFileKindCliTests
             byte[] Padded(ReadOnlySpan<byte> head) { var b = new byte[64]; head.CopyTo(b); return b; }
             File.WriteAllBytes(P("model.ltcm"), Padded(FileSignature.Model));
             File.WriteAllBytes(P("data.npy"), Padded(FileSignature.Npy));
+            File.WriteAllBytes(P("random.ltcm"), Padded([.. FileSignature.Model, 0xff, 0xff, 0xff, 0xff]));
             File.WriteAllBytes(P("file.ltc"), Padded(FileSignature.Compressed));
             File.WriteAllBytes(P("other.bin"), Padded("hello"u8));
             File.WriteAllBytes(P("empty"), []);
@@ -22,6 +23,7 @@ public class WrongFileKindCliTests
             foreach (var (args, says) in new (string[], string)[]
             {
                 (["inspect", P("model.ltcm")], "unsupported model format version 0"), // inspect describes model files too
+                (["inspect", P("random.ltcm")], "unsupported model format version 4294967295"), // not −1
                 (["inspect", P("data.npy")], "not an .ltc file (bad magic; it is a .npy array)"),
                 (["eval", "--model", P("file.ltc")], "not an ltc model file (bad magic; it is a compressed .ltc file)"),
                 (["data", "export", "--source", "npy:" + P("model.ltcm"), "--out", P("o.npy")], "not a .npy file (bad magic; it is an ltc model file (.ltcm))"),
