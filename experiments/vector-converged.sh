@@ -14,6 +14,17 @@ USAGE="usage: $0 ${MODES// /|} [out-dir]"
 WHAT=${1:-}
 [[ " $MODES " == *" $WHAT "* && -n $WHAT ]] || { echo "$USAGE" >&2; exit 2; }
 OUT=${2:-docs/results/vector-converged}
+# Modes that read finished runs need a folder that holds some (a mistyped out-dir would print only "(not run)").
+[[ $WHAT =~ ^(summary|plots|reeval-blocks)$ && ! -d $OUT ]] && { echo "$OUT: no such folder of runs" >&2; exit 2; }
+# LATTICE (physics-ltc, speech-ltc) picks the one-shot lattice, the latent dimension being its dimension (brief §6:
+# Physics A2 or D4*, Speech D4* or E8), into ltc-a2, ltc-d4s or ltc-e8.
+LATTICE=${LATTICE:-D4*}
+[[ $WHAT == physics-ltc || $WHAT == speech-ltc ]] && case $LATTICE in
+  A2) LTC_SYS=ltc-a2 LTC_DY=2 ;;
+  'D4*') LTC_SYS=ltc-d4s LTC_DY=4 ;;
+  E8) LTC_SYS=ltc-e8 LTC_DY=8 ;;
+  *) echo "LATTICE must be A2, D4* or E8 (one-shot LTC of Physics or Speech), not '$LATTICE'" >&2; exit 2 ;;
+esac
 dotnet build src/Ltc.Cli -c Release -v q -nologo > /dev/null
 LTC=src/Ltc.Cli/bin/Release/net10.0/linux-x64/ltc
 SEEDS=${SEEDS:-1 2 3}  # e.g. SEEDS=2 to run one seed of a mode (queues side by side)
@@ -22,15 +33,6 @@ CONV="--until-converged --check-every 500 --patience 4 --threads 1"
 # mean of the latents; both are explained at physics_block below.
 ES_FLAGS=""; BANANA_ES_FLAGS=""; ES_SUFFIX=""
 [ "${ES:-0}" = 1 ] && { ES_FLAGS="--validation 0.1 --keep-best"; BANANA_ES_FLAGS="--keep-best"; ES_SUFFIX=-es; }
-# LATTICE (physics-ltc, speech-ltc) picks the one-shot lattice, the latent dimension being its dimension (brief §6:
-# Physics A2 or D4*, Speech D4* or E8), into ltc-a2, ltc-d4s or ltc-e8.
-LATTICE=${LATTICE:-D4*}
-case $LATTICE in
-  A2) LTC_SYS=ltc-a2 LTC_DY=2 ;;
-  'D4*') LTC_SYS=ltc-d4s LTC_DY=4 ;;
-  E8) LTC_SYS=ltc-e8 LTC_DY=8 ;;
-  *) echo "LATTICE must be A2, D4* or E8 (one-shot LTC of Physics or Speech), not '$LATTICE'" >&2; exit 2 ;;
-esac
 [ "${NOMEAN:-0}" = 1 ] && { ES_FLAGS+=" --no-block-mean"; BANANA_ES_FLAGS+=" --no-block-mean"; ES_SUFFIX+=-nomean; }
 
 # Banana (brief §6): one-shot NTC (Z, factorized) against LTC A2 with dither and the factorized prior, MLP width 100,
@@ -45,12 +47,12 @@ banana_sweep() { # system seed flags...
 }
 banana() {
   mkdir -p $OUT/banana
+  # NTC in one queue, LTC A2 (about twice as slow) in the other.
   {
     for s in $SEEDS; do banana_sweep ntc $s --kind ntc; done
-    banana_sweep ltc-a2 3 --kind ltc --lattice A2 --proxy dither --entropy factorized
   } > $OUT/banana/queue-a.log 2>&1 &
   {
-    for s in 1 2; do banana_sweep ltc-a2 $s --kind ltc --lattice A2 --proxy dither --entropy factorized; done
+    for s in $SEEDS; do banana_sweep ltc-a2 $s --kind ltc --lattice A2 --proxy dither --entropy factorized; done
   } > $OUT/banana/queue-b.log 2>&1 &
   wait
 }
