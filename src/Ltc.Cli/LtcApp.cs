@@ -82,12 +82,12 @@ internal static partial class LtcApp
         {
             int code = parsed.Invoke(config);
             if (code == 0)
-                foreach (var w in invocation.Warnings) err.WriteLine($"ltc: warning: {CliOutput.Escape(OneLine(w))}");
+                foreach (var w in invocation.Warnings) err.WriteLine($"ltc: warning: {CliOutput.Escape(NameStreams(OneLine(w)))}");
             return code;
         }
         catch (Exception e) when (Describe(e) is string message)
         {
-            err.WriteLine($"ltc: error: {CliOutput.Escape(message)}");
+            err.WriteLine($"ltc: error: {CliOutput.Escape(NameStreams(message))}");
             return BadInput;
         }
         finally
@@ -115,6 +115,16 @@ internal static partial class LtcApp
         if (invocation is null) return;
         lock (invocation.Warnings) invocation.Warnings.Add(message);
     }
+
+    /// <summary>
+    /// <paramref name="message"/> with the paths "-" stands for (<see cref="CliOptions.StandardStream"/>) named as the
+    /// streams the user gave: "standard input: not an .ltc file", not "/dev/stdin: ...", which was never typed.
+    /// </summary>
+    internal static string NameStreams(string message) => StreamPath().Replace(message,
+        m => m.Value == "/dev/stdin" ? "standard input" : "standard output");
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?<![\w/.])/dev/std(in|out)(?![\w/])")]
+    private static partial System.Text.RegularExpressions.Regex StreamPath();
 
     /// <summary>The one-line message for errors caused by input, or null for bugs (which keep their trace).</summary>
     internal static string? Describe(Exception e) => e switch

@@ -38,10 +38,15 @@ public sealed class ModelCodec : ITransformCodec
     {
     }
 
+    /// <summary>Why a model cannot code and what to run: the error of a model without coding tables, naming
+    /// <paramref name="modelPath"/> when the caller knows it.</summary>
+    public static string NoTablesMessage(string? modelPath) =>
+        $"{(modelPath is null ? "the model" : modelPath + ":")} has no coding tables (an unfinished training checkpoint, or a model of an older version); run 'ltc fit-coder --model {modelPath ?? "FILE"}'";
+
     private ModelCodec(CompressionModel model, byte[]? storedLegacy)
     {
         _model = model ?? throw new ArgumentNullException(nameof(model));
-        var codec = model.Codec ?? throw new LtcException("the model has no coding tables (an unfinished training checkpoint, or a model of an older version); run 'ltc fit-coder --model FILE'");
+        var codec = model.Codec ?? throw new LtcException(NoTablesMessage(null));
         Latent = codec.Quantizer.CanQuantize ? codec : codec.Bind(model.CodecLattice);
         _fingerprint = ModelFile.Fingerprint(model);
         var accepted = new List<byte[]> { _fingerprint };

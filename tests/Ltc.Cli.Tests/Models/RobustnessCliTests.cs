@@ -279,7 +279,9 @@ public sealed class RobustnessCliTests : IDisposable
         Assert.Contains("unfinished", r.Err);
         string npy = P("x.npy");
         Npy.Write(npy, new double[4], 2, 2);
-        AssertOneLineError(Run("compress", "--model", path, npy, P("x.ltc")));
+        var refused = Run("compress", "--model", path, npy, P("x.ltc"));
+        AssertOneLineError(refused);
+        Assert.Contains($"run 'ltc fit-coder --model {path}'", refused.Err); // the command to run, ready to paste
         Assert.False(File.Exists(P("x.ltc")));
 
         // --resume finishes it: no more warning.
