@@ -319,13 +319,7 @@ public static class ModelFile
         if (got < 4 || !head.AsSpan(0, 4).SequenceEqual(Magic)) throw new LtcException($"{path}: not an ltc model file (bad magic{FileSignature.ItIs(head.AsSpan(0, got))})");
         var ms = new MemoryStream();
         ms.Write(head, 0, got);
-        var buffer = new byte[1 << 16];
-        int n;
-        while ((n = stream.Read(buffer)) > 0)
-        {
-            if (ms.Length + n > MaxBytes) throw new LtcException($"{path}: more than {MaxBytes} bytes; not a model file");
-            ms.Write(buffer, 0, n);
-        }
+        BoundedCopy.CopyTo(stream, ms, MaxBytes, $"{path}: more than {MaxBytes} bytes; not a model file", got);
         return ms.ToArray();
     }
 

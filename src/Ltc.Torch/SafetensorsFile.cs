@@ -290,13 +290,7 @@ public static class SafetensorsFile
             using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
             if (kind == FileKind.Regular && fs.Length > MaxBytes) throw new LtcException($"{path}: {fs.Length} bytes is larger than a model file can be ({MaxBytes})");
             var ms = new MemoryStream();
-            var buffer = new byte[1 << 16];
-            int n;
-            while ((n = fs.Read(buffer)) > 0)
-            {
-                if (ms.Length + n > MaxBytes) throw new LtcException($"{path}: more than {MaxBytes} bytes; not a model export");
-                ms.Write(buffer, 0, n);
-            }
+            BoundedCopy.CopyTo(fs, ms, MaxBytes, $"{path}: more than {MaxBytes} bytes; not a model export");
             return ms.ToArray();
         }
         catch (FileNotFoundException) { throw new LtcException($"{path}: file not found"); }

@@ -60,17 +60,7 @@ internal static class PlotCommands
         {
             using (var input = new FileStream(path, FileMode.Open, FileAccess.Read))
             using (var copy = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write))
-            {
-                var buffer = new byte[1 << 16];
-                long total = 0;
-                int n;
-                while ((n = input.Read(buffer)) > 0)
-                {
-                    total += n;
-                    if (total > MaxCurveBytes) throw new LtcException($"{path}: more than {MaxCurveBytes} bytes; not an RD curve");
-                    copy.Write(buffer, 0, n);
-                }
-            }
+                BoundedCopy.CopyTo(input, copy, MaxCurveBytes, $"{path}: more than {MaxCurveBytes} bytes; not an RD curve");
             return RdCsv.Read(tmp);
         }
         catch (LtcException e) when (e.Message.Contains(tmp, StringComparison.Ordinal))

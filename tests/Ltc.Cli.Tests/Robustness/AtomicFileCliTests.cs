@@ -48,7 +48,7 @@ public sealed class AtomicFileCliTests : IDisposable
         Assert.StartsWith("ltc: error: standard input: not an .ltc file", stderr);
         Assert.DoesNotContain("/dev/", stderr);
         // Only the whole path is a stream's: a file under /dev/stdin-like names keeps its name.
-        Assert.Equal("standard output: x; /dev/stdin2: y; /tmp/dev/stdin: z", LtcApp.NameStreams("/dev/stdout: x; /dev/stdin2: y; /tmp/dev/stdin: z"));
+        Assert.Equal("standard output: x; /dev/stdin2: y; data/dev/stdin: z", LtcApp.NameStreams("/dev/stdout: x; /dev/stdin2: y; data/dev/stdin: z"));
     }
 
     [Fact]
