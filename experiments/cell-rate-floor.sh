@@ -6,6 +6,7 @@
 # (one thread).
 # Usage: bash experiments/cell-rate-floor.sh [out.csv]
 set -euo pipefail
+set -f  # "D4* gaussian 256" below is split into words, never globbed
 cd "$(dirname "$0")/.."
 OUT=${1:-docs/results/zero-rate/cell-rate-floor.csv}
 dotnet build experiments/CellRateFloor -c Release -v q -nologo > /dev/null

@@ -28,7 +28,7 @@ torch.set_num_threads(1);
 // ŷ = −w for w uniform on V.
 const int Places = 256;
 var places = new VoronoiSampler(lattice, CellSampling.MonteCarlo, seed: 1).Sample(Places);
-var yhat = -ModelRandomness.CellSamples(lattice, Places, CellSampling.MonteCarlo, seed: 1);
+var yhat = -tensor(places, [Places, n]).to(float32);
 
 Console.WriteLine("lattice,family,sigma,exact_bits,train_bits,train_cells_only_bits,eval_bits,train_n,train_m,eval_n");
 foreach (double sigma in new[] { 0.003, 0.005, 0.01, 0.02, 0.03, 0.05, 0.08, 0.12, 0.2, 0.3 })

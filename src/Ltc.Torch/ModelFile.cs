@@ -30,6 +30,13 @@ public sealed record LoadedModel(CompressionModel Model, TrainingState State, by
         ? $"{path} is an unfinished training checkpoint (step {State.Step} of {Model.Config.Steps}{(Model.Codec is null ? ", no coding tables" : "")}); " +
           "finish it with ltc train --resume"
         : null;
+
+    /// <summary>Checks that the model read from <paramref name="path"/> can code (has coding tables) before any work.</summary>
+    /// <exception cref="LtcException">It has none; the message names <paramref name="path"/> and the command that fits them.</exception>
+    public void RequireCodingTables(string path)
+    {
+        if (Model.Codec is null) throw new LtcException(ModelCodec.NoTablesMessage(path));
+    }
 }
 
 /// <summary>

@@ -75,7 +75,7 @@ internal static partial class CodecCommands
     {
         TorchSetup.Configure("cpu", 1);
         var loaded = ModelFile.Load(path);
-        if (loaded.Model.Codec is null) throw new LtcException(ModelCodec.NoTablesMessage(path));
+        loaded.RequireCodingTables(path);
         var codec = new ModelCodec(loaded);
         if (loaded.UnfinishedWarning(path) is string warning) LtcApp.Warn(warning);
         return codec;

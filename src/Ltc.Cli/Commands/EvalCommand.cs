@@ -44,6 +44,7 @@ internal static partial class ModelCommands
             var output = pr.InvocationConfiguration.Output;
             if (pr.GetValue(coded))
             {
+                loaded.RequireCodingTables(path);
                 var report = CodedEvaluationReport.Of(cfg, sourceName, CodedEvaluator.Evaluate(loaded.Model, src, options), path, fingerprint, loaded.State.Seconds);
                 WarnPayload(report.Estimate);
                 output.Write(RenderCoded(pr.GetValue(json), report with { Estimate = report.Estimate.WithTraining(loaded.State) }));

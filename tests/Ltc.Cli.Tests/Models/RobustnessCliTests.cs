@@ -282,6 +282,9 @@ public sealed class RobustnessCliTests : IDisposable
         var refused = Run("compress", "--model", path, npy, P("x.ltc"));
         AssertOneLineError(refused);
         Assert.Contains($"run 'ltc fit-coder --model {path}'", refused.Err); // the command to run, ready to paste
+        refused = Run("eval", "--model", path, "--coded", "--samples", "64", "--cell-samples", "8");
+        AssertOneLineError(refused);
+        Assert.Contains($"run 'ltc fit-coder --model {path}'", refused.Err);
         Assert.False(File.Exists(P("x.ltc")));
 
         // --resume finishes it: no more warning.
