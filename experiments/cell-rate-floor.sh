@@ -21,6 +21,7 @@ for run in "A2 gaussian 64" "A2 gaussian 256" "A2 logistic 256" "D4* gaussian 25
   header=0
   echo "$(date -u +%H:%M:%S) $run done" >&2
 done
+chmod 644 "$TMP"  # mktemp makes it private
 mv "$TMP" "$OUT"
 trap - EXIT
 echo "wrote $OUT"

@@ -201,8 +201,8 @@ plots() {
   local ba; ba=$(mktemp --suffix=.csv)
   awk -F, 'NR == 1 || $1 <= 4' docs/results/vector-data/banana-ba.csv > "$ba"  # the bound over the curves' rates only
   plot_source banana "Banana, converged" 1 "Blahut–Arimoto bound" "$ba" \
-    ntc=NTC ltc-a2="LTC A2" block-e8="Block-LTC E8" block-e8-es-nomean="Block-LTC E8, no mean, best check" block-leech="Block-LTC Λ24" \
-    block-leech-es-nomean="Block-LTC Λ24, no mean, best check"
+    ntc=NTC ltc-a2="LTC A2" block-e8-es-nomean="Block-LTC E8, no mean, best check" \
+    block-leech-es-nomean="Block-LTC Λ24, no mean, best check"  # the runs with the mean: their own sections
   rm -f "$ba"
   plot_source physics "Physics, converged" 0.6961 "Gaussian R(D), same covariance" $OUT/physics/gaussian-rd.csv \
     ntc=NTC ltc-a2="LTC A2" ltc-d4s="LTC D4*" block-e8="Block-LTC E8" block-e8-es-nomean="Block-LTC E8, no mean, early stopping"

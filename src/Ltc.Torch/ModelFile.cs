@@ -35,7 +35,12 @@ public sealed record LoadedModel(CompressionModel Model, TrainingState State, by
     /// <exception cref="LtcException">It has none; the message names <paramref name="path"/> and the command that fits them.</exception>
     public void RequireCodingTables(string path)
     {
-        if (Model.Codec is null) throw new LtcException(ModelCodec.NoTablesMessage(path));
+        if (Model.Codec is not null) return;
+        // An unfinished checkpoint is usually meant to be finished, not coded with as it is.
+        if (Unfinished)
+            throw new LtcException($"{path} is an unfinished training checkpoint (step {State.Step} of {Model.Config.Steps}) without coding tables: " +
+                $"finish it with ltc train --resume, or run 'ltc fit-coder --model {path}' to code with it as it is");
+        throw new LtcException(ModelCodec.NoTablesMessage(path));
     }
 }
 

@@ -282,6 +282,7 @@ public sealed class RobustnessCliTests : IDisposable
         var refused = Run("compress", "--model", path, npy, P("x.ltc"));
         AssertOneLineError(refused);
         Assert.Contains($"run 'ltc fit-coder --model {path}'", refused.Err); // the command to run, ready to paste
+        Assert.Contains("finish it with ltc train --resume", refused.Err); // but first what an unfinished run wants
         refused = Run("eval", "--model", path, "--coded", "--samples", "64", "--cell-samples", "8");
         AssertOneLineError(refused);
         Assert.Contains($"run 'ltc fit-coder --model {path}'", refused.Err);
