@@ -6,7 +6,8 @@ namespace Ltc.Cli;
 /// <summary>The <c>ltc</c> command: builds the command tree and runs it with the project's error conventions.</summary>
 /// <remarks>
 /// Exit codes: 0 success; 2 bad input (one line <c>ltc: error: ...</c> on stderr, nothing written); 130 and 143 a
-/// training or sweep interrupted by SIGINT or SIGTERM (one line saying what was kept). Warnings (a deprecated option
+/// training or sweep interrupted by SIGINT or SIGTERM (one line saying what was kept); 141 (128 + SIGPIPE, what a shell
+/// shows for a tool its reader left) and no message when the reader of a pipe closed it (<c>ltc ... | head</c>). Warnings (a deprecated option
 /// spelling, an unfinished checkpoint used) are printed as <c>ltc: warning: ...</c> lines when the command succeeds.
 /// </remarks>
 internal static partial class LtcApp
@@ -19,6 +20,12 @@ internal static partial class LtcApp
 
     /// <summary>Exit code after SIGTERM (128 + 15).</summary>
     public const int InterruptedBySigterm = 143;
+
+    /// <summary>Exit code when the reader of a pipe went away (128 + 13, as if killed by SIGPIPE, which .NET ignores).</summary>
+    public const int BrokenPipe = 141;
+
+    /// <summary>errno EPIPE (32 on Linux and macOS), which .NET carries as the HResult of the IOException it throws.</summary>
+    private const int Epipe = 32;
 
     public static RootCommand BuildRoot()
     {
@@ -85,6 +92,12 @@ internal static partial class LtcApp
                 foreach (var w in invocation.Warnings) err.WriteLine($"ltc: warning: {CliOutput.Escape(NameStreams(OneLine(w)))}");
             return code;
         }
+        catch (Exception e) when (IsBrokenPipe(e))
+        {
+            // The reader has all it wanted (head, a pager quit early); an error line would only be noise, and the
+            // stream it would go to may be the closed one.
+            return BrokenPipe;
+        }
         catch (Exception e) when (Describe(e) is string message)
         {
             err.WriteLine($"ltc: error: {CliOutput.Escape(NameStreams(message))}");
@@ -126,6 +139,14 @@ internal static partial class LtcApp
     [System.Text.RegularExpressions.GeneratedRegex(@"(?<![\w/.])/dev/std(in|out)(?![\w/])")]
     private static partial System.Text.RegularExpressions.Regex StreamPath();
 
+    /// <summary>Whether <paramref name="e"/> is a write to a pipe whose reader closed it (EPIPE).</summary>
+    internal static bool IsBrokenPipe(Exception e) => e switch
+    {
+        IOException io => io.HResult == Epipe,
+        AggregateException { InnerExceptions.Count: > 0 } a => IsBrokenPipe(a.InnerExceptions[0]),
+        _ => e.InnerException is not null && IsBrokenPipe(e.InnerException),
+    };
+
     /// <summary>The one-line message for errors caused by input, or null for bugs (which keep their trace).</summary>
     internal static string? Describe(Exception e) => e switch
     {
@@ -148,6 +169,13 @@ internal static partial class LtcApp
         if (parsed.CommandResult.Command is RootCommand && parsed.UnmatchedTokens.Count > 0
             && !parsed.UnmatchedTokens[0].StartsWith('-'))
             return $"unknown command '{parsed.UnmatchedTokens[0]}' (ltc --help lists the commands)";
+        // An unknown option before the arguments is bound as one of them ("compress --frobnicate in.npy out.ltc"), and the
+        // parser then complains about the last argument instead; name the option.
+        foreach (var child in parsed.CommandResult.Children)
+            if (child is System.CommandLine.Parsing.ArgumentResult argument)
+                foreach (var token in argument.Tokens)
+                    if (token.Value.Length > 2 && token.Value.StartsWith("--", StringComparison.Ordinal))
+                        return $"unknown option '{token.Value}' (ltc {parsed.CommandResult.Command.Name} --help lists the options)";
         var first = parsed.Errors[0];
         // "--model x --kind y" in train is one option twice: name the old spelling behind the count.
         if (first.SymbolResult is System.CommandLine.Parsing.OptionResult { Option: var option } && CliOptions.DeprecatedSpellingsOf(option) is [_, ..] old

@@ -99,6 +99,7 @@ public static class ConvergenceCurve
     {
         string[] lines;
         try { lines = File.ReadAllLines(path); }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { throw new LtcException($"{path}: file not found"); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new LtcException($"{path}: cannot read ({e.Message})"); }
         const string header = ConvergenceState.CsvHeader;
         if (lines.Length == 0 || lines[0].Trim() != header) throw new LtcException($"{path}: not a loss curve (expected the header '{header}')");

@@ -38,7 +38,7 @@ internal static partial class CodecCommands
             AtomicFile.CheckOutput(outPath, inPath, modelPath);
             var codec = LoadCodec(modelPath);
             using var reader = NpyMatrixReader.Open(inPath);
-            FileCodec.CheckShape(codec, reader.Rows, reader.Columns);
+            FileCodec.CheckShape(codec, reader.Rows, reader.Columns, inPath);
             var options = new CodecOptions(pr.GetValue(threads), pr.GetValue(chunkRows));
             return Code(pr, json, "compress", inPath, outPath, options, (s, o) => FileCodec.Compress(codec, reader, s, o) with { FileBytes = s.Length });
         });

@@ -117,12 +117,17 @@ public static class FileCodec
     }
 
     /// <summary>Checks that <paramref name="count"/> vectors of dimension <paramref name="d"/> can be compressed by <paramref name="codec"/>.</summary>
+    /// <param name="codec">The model's codec.</param>
+    /// <param name="count">Vectors in the input.</param>
+    /// <param name="d">Their dimension.</param>
+    /// <param name="inputName">The input's name (its path) for the message; null: "the input".</param>
     /// <exception cref="LtcException">Another dimension, or no vectors.</exception>
-    public static void CheckShape(ITransformCodec codec, long count, int d)
+    public static void CheckShape(ITransformCodec codec, long count, int d, string? inputName = null)
     {
         ArgumentNullException.ThrowIfNull(codec);
-        if (d != codec.VectorDimension) throw new LtcException($"the input has vectors of dimension {d}, but the model codes dimension {codec.VectorDimension}");
-        if (count < 1) throw new LtcException("the input has no vectors");
+        string input = inputName ?? "the input";
+        if (d != codec.VectorDimension) throw new LtcException($"{input} has vectors of dimension {d}, but the model codes dimension {codec.VectorDimension}");
+        if (count < 1) throw new LtcException($"{input} has no vectors");
     }
 
     private delegate int ReadVectors(Span<double> destination);

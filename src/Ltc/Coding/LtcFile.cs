@@ -591,7 +591,9 @@ public sealed class LtcReader : IDisposable
         if (nextra > LtcFormat.MaxExtras) throw new LtcFormatException($"{name}: {nextra} extra fields exceed {LtcFormat.MaxExtras}");
         if (BinaryPrimitives.ReadUInt16LittleEndian(s[122..]) != 0) throw new LtcFormatException($"{name}: reserved header bytes are not zero");
         if (chunks > LtcFormat.MaxChunks || (fileLength != long.MaxValue && chunks > (fileLength - b.Length) / 8))
-            throw new LtcFormatException($"{name}: chunk count {chunks} does not fit the file's {fileLength} bytes");
+            throw new LtcFormatException(chunks <= LtcFormat.MaxChunks
+                ? $"{name}: truncated or corrupt: its {chunks} chunk(s) need a table of {8L * chunks} bytes after the {b.Length}-byte header, and the file has {fileLength} bytes"
+                : $"{name}: chunk count {chunks} exceeds {LtcFormat.MaxChunks} (corrupt header)");
         int pos = LtcFormat.FixedHeaderBytes, end = b.Length - 4;
         if (pos + 8L * rank + 8L * nrec > end) throw new LtcFormatException($"{name}: header too short for its shape and parameters");
         var shape = new long[rank];

@@ -32,6 +32,10 @@ public class ConvergenceCliTests : IDisposable
         (code, _, err) = Run("plot", "loss", "--csv", "x=" + model, "--out", png);
         Assert.Equal(2, code);
         Assert.Contains("not a loss curve", err);
+        string missing = Path.Combine(_dir, "missing.curve.csv");
+        (code, _, err) = Run("plot", "loss", "--csv", "x=" + missing, "--out", png);
+        Assert.Equal(2, code);
+        Assert.Equal($"ltc: error: {missing}: file not found", err.Trim());
     }
 
     [Fact]

@@ -167,7 +167,7 @@ public sealed class RobustnessCliTests : IDisposable
         // compress: the input has the wrong dimension, found after the model is loaded.
         string wrong = P("wrong.npy");
         Npy.Write(wrong, new double[9], 3, 3);
-        AssertOneLineError(Run("compress", "--model", model, wrong, P("out.ltc")));
+        AssertOneLineError(Run("compress", "--model", model, wrong, P("out.ltc")), $"{wrong} has vectors of dimension 3, but the model codes dimension");
         Assert.False(File.Exists(P("out.ltc")));
 
         // train: data that makes the loss overflow at once; --out held an older model, which stays as it was.

@@ -61,6 +61,9 @@ public class LtcFileTests
         Assert.Contains("truncated", Error(good[..(good.Length - 3)]));
         Assert.Contains("after the last chunk", Error([.. good, 0]));
         Assert.Contains("truncated", Error(good[..100]));
+        // Cut anywhere (in the header, at its end, in the chunk table or a chunk), a file is called truncated.
+        for (int length = 1; length < good.Length; length++)
+            Assert.Contains("truncated", Error(good[..length]));
     }
 
     [Fact]
