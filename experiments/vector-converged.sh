@@ -7,13 +7,15 @@
 # models (.ltcm) stay there too but git ignores them.
 # Usage: [SEEDS=…] [ES=1] [NOMEAN=1] [LATTICE=A2|D4*|E8] bash experiments/vector-converged.sh banana|banana-block|banana-block-leech|physics-ntc|physics-ltc|physics-block|physics-block-leech|speech-ntc|speech-ltc|speech-block|reeval-blocks|summary|plots [out-dir]
 set -euo pipefail
+# A folder given on the command line is relative to where the script is called from, the default to the repository.
+ARG_OUT=""; if [ -n "${2:-}" ]; then ARG_OUT=$(realpath -m -- "$2"); fi
 cd "$(dirname "$0")/.."
 MODES="banana banana-block banana-block-leech physics-ntc physics-ltc physics-block physics-block-leech speech-ntc speech-ltc speech-block reeval-blocks summary plots"
 USAGE="usage: $0 ${MODES// /|} [out-dir]"
 # A mode must be named (no default: most modes train for hours) and is checked before the build.
 WHAT=${1:-}
 [[ " $MODES " == *" $WHAT "* && -n $WHAT ]] || { echo "$USAGE" >&2; exit 2; }
-OUT=${2:-docs/results/vector-converged}
+OUT=${ARG_OUT:-docs/results/vector-converged}
 # Modes that read finished runs need a folder that holds some (a mistyped out-dir would print only "(not run)").
 if [[ $WHAT =~ ^(summary|plots|reeval-blocks)$ ]]; then
   [ -d "$OUT" ] || { echo "$OUT: no such folder of runs" >&2; exit 2; }
@@ -119,9 +121,10 @@ physics_block() {
 }
 # The same with blocks of n = 24 rows quantized by the Leech lattice Λ24 (brief §6: n = 8 or 24), at batch 21 blocks
 # (504 rows: the rows per step of E8's 64 blocks; 64 blocks of 24 rows cost 1.7× the step for no more held-out gain per
-# second) and PHYSICS_LEECH_LAMBDAS (λ = 1 is left out: E8 already spends 0.000 bits/vector at λ = 2). About 95 ms a
-# step alone on one thread of the 2-core machine; three seeds side by side (SEEDS=1, 2, 3 in three shells) take about
-# 100 minutes. ES=1 holds out 20 % of the training rows, not 10 %: the checks need 64 blocks, and 10 % of Physics's
+# second) and PHYSICS_LEECH_LAMBDAS (λ = 1 is left out: E8 already spends 0.000 bits/vector at λ = 2). A step takes
+# about 95 ms alone on the 2-core machine (torch on one thread, the fused density kernels on both cores) and about
+# 200 ms on one core: run seeds side by side as SEEDS=1 and SEEDS=2 in two shells, each with DOTNET_PROCESSOR_COUNT=1
+# so that the kernels of one run keep to one core (a third run only shares the same two cores). ES=1 holds out 20 % of the training rows, not 10 %: the checks need 64 blocks, and 10 % of Physics's
 # 8,000 training rows makes only 33 blocks of 24 (so Λ24 trains on 6,400 rows, E8 on 7,200). Into
 # block-leech[-es][-nomean].
 PHYSICS_LEECH_LAMBDAS=${PHYSICS_LEECH_LAMBDAS:-2,4,8,16,32,64}

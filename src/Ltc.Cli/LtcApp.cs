@@ -77,9 +77,10 @@ internal static partial class LtcApp
         };
         var err = config.Error;
         var parsed = root.Parse(args);
-        if (parsed.Errors.Count > 0 && parsed.Action is not System.CommandLine.Help.HelpAction)
+        if (parsed.Action is not System.CommandLine.Help.HelpAction
+            && (parsed.Errors.Count > 0 ? FirstError(parsed) : UnknownOptionTakenAsArgument(parsed, args)) is string error)
         {
-            err.WriteLine($"ltc: error: {CliOutput.Escape(OneLine(Readable(FirstError(parsed))))}");
+            err.WriteLine($"ltc: error: {CliOutput.Escape(OneLine(Readable(error)))}");
             return BadInput;
         }
         var previous = Current.Value;
@@ -166,22 +167,53 @@ internal static partial class LtcApp
     /// </summary>
     private static string FirstError(ParseResult parsed)
     {
-        if (parsed.CommandResult.Command is RootCommand && parsed.UnmatchedTokens.Count > 0
-            && !parsed.UnmatchedTokens[0].StartsWith('-'))
-            return $"unknown command '{parsed.UnmatchedTokens[0]}' (ltc --help lists the commands)";
-        // An unknown option before the arguments is bound as one of them ("compress --frobnicate in.npy out.ltc"), and the
+        var command = parsed.CommandResult.Command;
+        string path = CommandPath(parsed);
+        if (command.Subcommands.Count > 0 && parsed.UnmatchedTokens.Count > 0 && !LooksLikeOption(parsed.UnmatchedTokens[0]))
+            return $"unknown command '{parsed.UnmatchedTokens[0]}' ({path} --help lists the commands)";
+        // An unknown option before the arguments is bound as one of them ("compress --frob in.npy out.ltc"), and the
         // parser then complains about the last argument instead; name the option.
-        foreach (var child in parsed.CommandResult.Children)
-            if (child is System.CommandLine.Parsing.ArgumentResult argument)
-                foreach (var token in argument.Tokens)
-                    if (token.Value.Length > 2 && token.Value.StartsWith("--", StringComparison.Ordinal))
-                        return $"unknown option '{token.Value}' (ltc {parsed.CommandResult.Command.Name} --help lists the options)";
+        if (UnknownOptionTakenAsArgument(parsed, null) is string unknown) return unknown;
+        if (parsed.UnmatchedTokens.Count > 0 && LooksLikeOption(parsed.UnmatchedTokens[0]))
+            return $"unknown option '{parsed.UnmatchedTokens[0]}' ({path} --help lists the options)";
+        if (command.Subcommands.Count > 0 && command.Action is null)
+            return $"{path} needs a command ({path} --help lists them)";
         var first = parsed.Errors[0];
         // "--model x --kind y" in train is one option twice: name the old spelling behind the count.
         if (first.SymbolResult is System.CommandLine.Parsing.OptionResult { Option: var option } && CliOptions.DeprecatedSpellingsOf(option) is [_, ..] old
             && first.Message.Contains("expects a single argument", StringComparison.Ordinal))
             return $"{first.Message} ({string.Join(", ", old)} is the old spelling of {option.Name}: give one of them, once)";
         return first.Message;
+    }
+
+    /// <summary>
+    /// An option-like word ("--frob", "-x") that the parser bound to one of the command's arguments (file names), or
+    /// null. Words after "--" are arguments as typed; <paramref name="args"/> null: the parse failed anyway, so any
+    /// such word is reported.
+    /// </summary>
+    private static string? UnknownOptionTakenAsArgument(ParseResult parsed, string[]? args)
+    {
+        int separator = args is null ? int.MaxValue : Array.IndexOf(args, "--") is int i and >= 0 ? i : int.MaxValue;
+        foreach (var child in parsed.CommandResult.Children)
+            if (child is System.CommandLine.Parsing.ArgumentResult argument)
+                foreach (var token in argument.Tokens)
+                    if (LooksLikeOption(token.Value) && (args is null || Array.IndexOf(args, token.Value) is int at and >= 0 && at < separator))
+                        return $"unknown option '{token.Value}' ({CommandPath(parsed)} --help lists the options)";
+        return null;
+    }
+
+    /// <summary>"--frob", "--frob=1" or "-x"; not "-" (standard input) nor a negative number.</summary>
+    private static bool LooksLikeOption(string word) =>
+        word.Length > 1 && word[0] == '-' && (word[1] == '-' ? word.Length > 2 : char.IsLetter(word[1]));
+
+    /// <summary>"ltc lattice quantize": the command as the user types it.</summary>
+    private static string CommandPath(ParseResult parsed)
+    {
+        var names = new List<string>();
+        for (var r = parsed.CommandResult; r is not null; r = r.Parent as System.CommandLine.Parsing.CommandResult)
+            names.Add(r.Command is RootCommand ? "ltc" : r.Command.Name);
+        names.Reverse();
+        return string.Join(' ', names);
     }
 
     private static string OneLine(string s) => s.ReplaceLineEndings(" ").Trim();

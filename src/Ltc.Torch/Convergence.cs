@@ -94,10 +94,11 @@ public sealed record ConvergenceState(ConvergenceOptions Options, double Best, i
 public static class ConvergenceCurve
 {
     /// <summary>The points of a curve file, in file order.</summary>
-    /// <exception cref="LtcException">The file is missing, has another header, or a row that is not 7 finite numbers.</exception>
+    /// <exception cref="LtcException">The file is missing or a directory, has another header, or a row that is not 7 finite numbers.</exception>
     public static ConvergencePoint[] Read(string path)
     {
         string[] lines;
+        if (Directory.Exists(path)) throw new LtcException($"{path}: is a directory, not a loss curve");
         try { lines = File.ReadAllLines(path); }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { throw new LtcException($"{path}: file not found"); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new LtcException($"{path}: cannot read ({e.Message})"); }

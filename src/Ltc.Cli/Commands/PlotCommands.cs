@@ -138,6 +138,7 @@ internal static class PlotCommands
                 int eq = spec.LastIndexOf('=');
                 if (eq <= 0 || eq == spec.Length - 1) throw new LtcException($"--csv '{spec}': expected name=path.curve.csv");
                 var points = Ltc.Torch.ConvergenceCurve.Read(spec[(eq + 1)..]);
+                if (points.Length == 0) throw new LtcException($"{spec[(eq + 1)..]}: a loss curve without points (the run made no held-out check yet)");
                 var color = palette.GetColor(ci++);
                 double[] steps = [.. points.Select(p => (double)p.Step)];
                 var held = plt.Add.Scatter(steps, points.Select(p => p.Loss).ToArray());
