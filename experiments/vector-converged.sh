@@ -228,7 +228,8 @@ plots() {
     block-leech-es-nomean="Block-LTC Λ24, no mean, best check"  # the runs with the mean: their own sections
   rm -f "$ba"
   plot_source physics "Physics, converged" 0.6961 "Gaussian R(D), same covariance" $OUT/physics/gaussian-rd.csv \
-    ntc=NTC ltc-a2="LTC A2" ltc-d4s="LTC D4*" block-e8="Block-LTC E8" block-e8-es-nomean="Block-LTC E8, no mean, early stopping"
+    ntc=NTC ltc-a2="LTC A2" ltc-d4s="LTC D4*" block-e8="Block-LTC E8" block-e8-es-nomean="Block-LTC E8, no mean, early stopping" \
+    block-leech-es-nomean="Block-LTC Λ24, no mean, early stopping"
   plot_source speech "Speech, converged" 1.7412 "Gaussian R(D), same covariance" $OUT/speech/gaussian-rd.csv \
     ntc=NTC ltc-d4s="LTC D4*" ltc-e8="LTC E8" block-e8="Block-LTC E8" block-e8-es-nomean="Block-LTC E8, no mean, early stopping"
 }
@@ -246,6 +247,6 @@ case $WHAT in
   speech-ltc) mkdir -p $OUT/speech; time speech_ltc; summary speech ntc $LTC_SYS 1.7412 ;;
   speech-block) mkdir -p $OUT/speech; time speech_block; summary speech ntc block-e8$ES_SUFFIX 1.7412; summary speech ltc-d4s block-e8$ES_SUFFIX 1.7412 ;;
   reeval-blocks) reeval_blocks physics block-e8 4096; reeval_blocks speech block-e8 256 ;;
-  summary) summary banana ntc ltc-a2; summary banana ntc block-e8; summary banana ntc block-e8-es-nomean; summary banana ntc block-leech; summary banana block-e8 block-leech; summary banana ntc block-leech-es-nomean; summary banana block-e8-es-nomean block-leech-es-nomean; summary physics ntc ltc-d4s 0.6961; summary physics ntc ltc-a2 0.6961; summary physics ltc-d4s block-e8 0.6961; summary physics ntc block-e8 0.6961; summary physics ltc-d4s block-e8-es-nomean 0.6961; summary physics ntc block-e8-es-nomean 0.6961; summary speech ntc ltc-d4s 1.7412; summary speech ntc ltc-e8 1.7412; summary speech ntc block-e8 1.7412; summary speech ltc-d4s block-e8 1.7412; summary speech ntc block-e8-es-nomean 1.7412; summary speech ltc-d4s block-e8-es-nomean 1.7412; summary speech ltc-d4s ltc-e8 1.7412; summary speech ltc-e8 block-e8-es-nomean 1.7412; summary physics ltc-d4s ltc-a2 0.6961; summary physics ltc-a2 block-e8-es-nomean 0.6961 ;;
+  summary) summary banana ntc ltc-a2; summary banana ntc block-e8; summary banana ntc block-e8-es-nomean; summary banana ntc block-leech; summary banana block-e8 block-leech; summary banana ntc block-leech-es-nomean; summary banana block-e8-es-nomean block-leech-es-nomean; summary physics ntc ltc-d4s 0.6961; summary physics ntc ltc-a2 0.6961; summary physics ltc-d4s block-e8 0.6961; summary physics ntc block-e8 0.6961; summary physics ltc-d4s block-e8-es-nomean 0.6961; summary physics ntc block-e8-es-nomean 0.6961; summary speech ntc ltc-d4s 1.7412; summary speech ntc ltc-e8 1.7412; summary speech ntc block-e8 1.7412; summary speech ltc-d4s block-e8 1.7412; summary speech ntc block-e8-es-nomean 1.7412; summary speech ltc-d4s block-e8-es-nomean 1.7412; summary speech ltc-d4s ltc-e8 1.7412; summary speech ltc-e8 block-e8-es-nomean 1.7412; summary physics ltc-d4s ltc-a2 0.6961; summary physics ltc-a2 block-e8-es-nomean 0.6961; summary physics ltc-d4s block-leech-es-nomean 0.6961; summary physics ntc block-leech-es-nomean 0.6961; summary physics block-e8-es-nomean block-leech-es-nomean 0.6961 ;;
   *) echo "$USAGE" >&2; exit 2 ;;
 esac

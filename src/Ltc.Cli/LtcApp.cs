@@ -78,7 +78,7 @@ internal static partial class LtcApp
         var err = config.Error;
         var parsed = root.Parse(args);
         if (parsed.Action is not System.CommandLine.Help.HelpAction
-            && (parsed.Errors.Count > 0 ? FirstError(parsed) : UnknownOptionTakenAsArgument(parsed, args)) is string error)
+            && (parsed.Errors.Count > 0 ? FirstError(parsed, args) : UnknownOptionTakenAsArgument(parsed, args)) is string error)
         {
             err.WriteLine($"ltc: error: {CliOutput.Escape(OneLine(Readable(error)))}");
             return BadInput;
@@ -165,7 +165,7 @@ internal static partial class LtcApp
     /// The error to show: an unknown word in place of a command (<c>ltc frobnicate</c>) is named as such, rather than
     /// the parser's first complaint, which is that no command was given.
     /// </summary>
-    private static string FirstError(ParseResult parsed)
+    private static string FirstError(ParseResult parsed, string[] args)
     {
         var command = parsed.CommandResult.Command;
         string path = CommandPath(parsed);
@@ -173,7 +173,7 @@ internal static partial class LtcApp
             return $"unknown command '{parsed.UnmatchedTokens[0]}' ({path} --help lists the commands)";
         // An unknown option before the arguments is bound as one of them ("compress --frob in.npy out.ltc"), and the
         // parser then complains about the last argument instead; name the option.
-        if (UnknownOptionTakenAsArgument(parsed, null) is string unknown) return unknown;
+        if (UnknownOptionTakenAsArgument(parsed, args) is string unknown) return unknown;
         if (parsed.UnmatchedTokens.Count > 0 && LooksLikeOption(parsed.UnmatchedTokens[0]))
             return $"unknown option '{parsed.UnmatchedTokens[0]}' ({path} --help lists the options)";
         if (command.Subcommands.Count > 0 && command.Action is null)
@@ -188,16 +188,15 @@ internal static partial class LtcApp
 
     /// <summary>
     /// An option-like word ("--frob", "-x") that the parser bound to one of the command's arguments (file names), or
-    /// null. Words after "--" are arguments as typed; <paramref name="args"/> null: the parse failed anyway, so any
-    /// such word is reported.
+    /// null. Words after "--" in <paramref name="args"/> are arguments as typed.
     /// </summary>
-    private static string? UnknownOptionTakenAsArgument(ParseResult parsed, string[]? args)
+    private static string? UnknownOptionTakenAsArgument(ParseResult parsed, string[] args)
     {
-        int separator = args is null ? int.MaxValue : Array.IndexOf(args, "--") is int i and >= 0 ? i : int.MaxValue;
+        int separator = Array.IndexOf(args, "--") is int i and >= 0 ? i : int.MaxValue;
         foreach (var child in parsed.CommandResult.Children)
             if (child is System.CommandLine.Parsing.ArgumentResult argument)
                 foreach (var token in argument.Tokens)
-                    if (LooksLikeOption(token.Value) && (args is null || Array.IndexOf(args, token.Value) is int at and >= 0 && at < separator))
+                    if (LooksLikeOption(token.Value) && Array.IndexOf(args, token.Value) is int at and >= 0 && at < separator)
                         return $"unknown option '{token.Value}' ({CommandPath(parsed)} --help lists the options)";
         return null;
     }

@@ -12,7 +12,8 @@ internal sealed class ModelOptions
     private const double MaxLr = 100;
 
     public const string ThreadsHelp = "Torch intra-op threads (default 1: torch's threads spin-wait, so more than one slows " +
-        "everything down as soon as another process uses a core; 0: one per core).";
+        "everything down as soon as another process uses a core; 0: one per core). The fused density kernels, which do " +
+        "not spin, use every core the runtime sees: DOTNET_PROCESSOR_COUNT=1 keeps them to one, e.g. for runs side by side.";
 
     public readonly Option<string> Source = new("--source", "-s") { Description = $"Source: {SourceCatalog.Help}.", DefaultValueFactory = _ => "gaussian" };
     public readonly Option<int?> Dim = new Option<int?>("--dim", "-d") { Description = $"Dimension (length of an i.i.d. sequence; data sets know theirs; at most {ModelConfig.MaxDim})." }.Range(1, ModelConfig.MaxDim);

@@ -36,6 +36,10 @@ public sealed class UnknownOptionCliTests
         var (code, _, err) = LtcApp.RunCaptured("inspect", "--", "--odd.ltc");
         Assert.Equal(2, code);
         Assert.Equal("ltc: error: --odd.ltc: file not found", err.Trim());
+        // Also when the command line is wrong for another reason (the output is missing): that reason is given.
+        (code, _, err) = LtcApp.RunCaptured("compress", "-m", "m.ltcm", "--", "--odd.npy");
+        Assert.Equal(2, code);
+        Assert.DoesNotContain("unknown option", err);
     }
 
     private static void AssertOneLine(string[] args, string expected)
