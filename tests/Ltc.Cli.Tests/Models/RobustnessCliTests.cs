@@ -295,7 +295,8 @@ public sealed class RobustnessCliTests : IDisposable
         Assert.False(ModelFile.Load(path).Unfinished);
         r = Run("eval", "--model", path, "--samples", "64", "--cell-samples", "8");
         Assert.True(r.Code == 0, r.Err);
-        Assert.Equal("", r.Err);
+        // Not empty: a model of a few steps, stopped wherever the interrupt fell, may also earn the file-rate warning.
+        Assert.DoesNotContain("unfinished", r.Err);
     }
 
     [Fact]
