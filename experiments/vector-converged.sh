@@ -124,9 +124,9 @@ physics_block() {
 # second) and PHYSICS_LEECH_LAMBDAS (λ = 1 is left out: E8 already spends 0.000 bits/vector at λ = 2). A step takes
 # about 95 ms alone on the 2-core machine (torch on one thread, the fused density kernels on both cores) and about
 # 200 ms on one core: run seeds side by side as SEEDS=1 and SEEDS=2 in two shells, each with DOTNET_PROCESSOR_COUNT=1
-# so that the kernels of one run keep to one core (a third run only shares the same two cores). ES=1 holds out 20 % of the training rows, not 10 %: the checks need 64 blocks, and 10 % of Physics's
-# 8,000 training rows makes only 33 blocks of 24 (so Λ24 trains on 6,400 rows, E8 on 7,200). Into
-# block-leech[-es][-nomean].
+# so that the kernels of one run keep to one core (a third run only shares the same two cores). ES=1 holds out 20 %
+# of the training rows, not 10 %: the checks need 64 blocks, and 10 % of Physics's 8,000 training rows makes only 33
+# blocks of 24 (so Λ24 trains on 6,400 rows, E8 on 7,200). Into block-leech[-es][-nomean].
 PHYSICS_LEECH_LAMBDAS=${PHYSICS_LEECH_LAMBDAS:-2,4,8,16,32,64}
 physics_block_leech() {
   local sys=block-leech$ES_SUFFIX ES_FLAGS=${ES_FLAGS/--validation 0.1/--validation 0.2}

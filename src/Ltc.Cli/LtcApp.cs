@@ -141,12 +141,8 @@ internal static partial class LtcApp
     private static partial System.Text.RegularExpressions.Regex StreamPath();
 
     /// <summary>Whether <paramref name="e"/> is a write to a pipe whose reader closed it (EPIPE).</summary>
-    internal static bool IsBrokenPipe(Exception e) => e switch
-    {
-        IOException io => io.HResult == Epipe,
-        AggregateException { InnerExceptions.Count: > 0 } a => IsBrokenPipe(a.InnerExceptions[0]),
-        _ => e.InnerException is not null && IsBrokenPipe(e.InnerException),
-    };
+    internal static bool IsBrokenPipe(Exception e) =>
+        e is IOException { HResult: Epipe } || (e.InnerException is { } inner && IsBrokenPipe(inner));
 
     /// <summary>The one-line message for errors caused by input, or null for bugs (which keep their trace).</summary>
     internal static string? Describe(Exception e) => e switch

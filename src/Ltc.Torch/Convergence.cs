@@ -98,9 +98,8 @@ public static class ConvergenceCurve
     public static ConvergencePoint[] Read(string path)
     {
         string[] lines;
-        if (Directory.Exists(path)) throw new LtcException($"{path}: is a directory, not a loss curve");
+        Ltc.IO.AtomicFile.CheckInput(path);
         try { lines = File.ReadAllLines(path); }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { throw new LtcException($"{path}: file not found"); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new LtcException($"{path}: cannot read ({e.Message})"); }
         const string header = ConvergenceState.CsvHeader;
         if (lines.Length == 0 || lines[0].Trim() != header) throw new LtcException($"{path}: not a loss curve (expected the header '{header}')");

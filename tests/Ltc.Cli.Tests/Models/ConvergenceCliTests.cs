@@ -36,6 +36,14 @@ public class ConvergenceCliTests : IDisposable
         (code, _, err) = Run("plot", "loss", "--csv", "x=" + missing, "--out", png);
         Assert.Equal(2, code);
         Assert.Equal($"ltc: error: {missing}: file not found", err.Trim());
+        (code, _, err) = Run("plot", "loss", "--csv", "x=" + _dir, "--out", png);
+        Assert.Equal(2, code);
+        Assert.Equal($"ltc: error: {_dir}: is a directory, not a file", err.Trim());
+        string empty = Path.Combine(_dir, "empty.curve.csv");
+        File.WriteAllText(empty, File.ReadAllLines(curve)[0] + "\n");
+        (code, _, err) = Run("plot", "loss", "--csv", "x=" + empty, "--out", png);
+        Assert.Equal(2, code);
+        Assert.Contains("a loss curve without points", err);
     }
 
     [Fact]

@@ -29,7 +29,10 @@ public sealed class BrokenPipeCliTests : IDisposable
         psi.ArgumentList.Add(input);
         psi.ArgumentList.Add(errPath);
         using var process = Process.Start(psi)!;
-        var status = await process.StandardOutput.ReadToEndAsync().WaitAsync(TimeSpan.FromMinutes(1));
+        string status;
+        // A hang (ltc blocked on the closed pipe) fails the test instead of stalling the run.
+        try { status = await process.StandardOutput.ReadToEndAsync().WaitAsync(TimeSpan.FromMinutes(1)); }
+        catch (TimeoutException) { process.Kill(true); throw; }
         await process.WaitForExitAsync();
 
         Assert.Equal("", File.ReadAllText(errPath));
