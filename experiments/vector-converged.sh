@@ -5,10 +5,11 @@
 # --steps is only a ceiling). Two queues side by side, one torch thread each (the density kernels use both cores).
 # Curves (results.csv) and loss curves (*.curve.csv) go to docs/results/vector-converged/<source>/<system>/seed-<s>/;
 # models (.ltcm) stay there too but git ignores them.
-# Usage: [SEEDS=…] [ES=1] [NOMEAN=1] [LATTICE=A2|D4*|E8] bash experiments/vector-converged.sh banana|banana-block|banana-block-leech|physics-ntc|physics-ltc|physics-block|physics-block-leech|speech-ntc|speech-ltc|speech-block|reeval-blocks|summary|plots [out-dir]
+# Usage: [SEEDS=…] [ES=1] [NOMEAN=1] [LATTICE=A2|D4*|E8] [WARM=1] [INIT_FROM=model.ltcm] bash experiments/vector-converged.sh banana|banana-block|banana-block-leech|physics-ntc|physics-ltc|physics-block|physics-block-leech|speech-ntc|speech-ltc|speech-block|reeval-blocks|summary|plots [out-dir]
 set -euo pipefail
 # A folder given on the command line is relative to where the script is called from, the default to the repository.
 ARG_OUT=""; if [ -n "${2:-}" ]; then ARG_OUT=$(realpath -m -- "$2"); fi
+if [ -n "${INIT_FROM:-}" ]; then INIT_FROM=$(realpath -m -- "$INIT_FROM"); fi
 cd "$(dirname "$0")/.."
 MODES="banana banana-block banana-block-leech physics-ntc physics-ltc physics-block physics-block-leech speech-ntc speech-ltc speech-block reeval-blocks summary plots"
 USAGE="usage: $0 ${MODES// /|} [out-dir]"
@@ -128,12 +129,16 @@ physics_block() {
 # of the training rows, not 10 %: the checks need 64 blocks, and 10 % of Physics's 8,000 training rows makes only 33
 # blocks of 24 (so Λ24 trains on 6,400 rows, E8 on 7,200). Into block-leech[-es][-nomean].
 PHYSICS_LEECH_LAMBDAS=${PHYSICS_LEECH_LAMBDAS:-2,4,8,16,32,64}
+# WARM=1 starts each λ from the finished model of the λ before it (give PHYSICS_LEECH_LAMBDAS from large to small),
+# INIT_FROM=model.ltcm the first λ from that model: a cure for small λ collapsing to zero rate from a random start.
 physics_block_leech() {
-  local sys=block-leech$ES_SUFFIX ES_FLAGS=${ES_FLAGS/--validation 0.1/--validation 0.2}
+  local sys=block-leech$ES_SUFFIX ES_FLAGS=${ES_FLAGS/--validation 0.1/--validation 0.2} warm=()
+  [ "${WARM:-0}" = 1 ] && warm+=(--warm-start)
+  [ -n "${INIT_FROM:-}" ] && warm+=(--init-from "$INIT_FROM")
   for s in $SEEDS; do
     $LTC sweep --source physics --kind block-ltc --lattice Leech --latent-dim 4 --entropy flow --proxy ste --hidden 100 \
       --batch 21 --train-cell-samples 256 --lambdas $PHYSICS_LEECH_LAMBDAS --lr 1e-3 --steps 100000 \
-      --eval-cell-samples 4096 --seed $s $CONV $ES_FLAGS --out-dir $OUT/physics/$sys/seed-$s > /dev/null
+      --eval-cell-samples 4096 --seed $s $CONV $ES_FLAGS "${warm[@]}" --out-dir $OUT/physics/$sys/seed-$s > /dev/null
     echo "$(date -u +%H:%M:%S) physics $sys seed $s done"
   done
 }

@@ -55,6 +55,10 @@ public sealed record EvaluationReport(string Model, string? Fingerprint, string 
     /// the held-out check whose weights the model holds; null otherwise (the model holds its last step's weights).</summary>
     public int? WeightsStep { get; init; }
 
+    /// <summary>For a warm-started run: the fingerprint of the model whose weights it started from
+    /// (<see cref="TrainingState.InitializedFrom"/>); null for a fresh initialization or where not known.</summary>
+    public string? InitializedFrom { get; init; }
+
     /// <summary>Bits per <see cref="RateUnit"/> of the payload of a real <c>.ltc</c> file of the test vectors
     /// (<see cref="EvalResult.PayloadRate"/>); null when not measured.</summary>
     public double? PayloadRate { get; init; }
@@ -73,7 +77,7 @@ public sealed record EvaluationReport(string Model, string? Fingerprint, string 
     public EvaluationReport WithTraining(TrainingState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        return this with { StepsTrained = state.Step > 0 ? state.Step : null, Converged = state.Convergence?.Converged, WeightsStep = state.WeightsStep };
+        return this with { StepsTrained = state.Step > 0 ? state.Step : null, Converged = state.Convergence?.Converged, WeightsStep = state.WeightsStep, InitializedFrom = state.InitializedFrom };
     }
 
     /// <summary>The report of <paramref name="result"/>, an evaluation on <paramref name="source"/> of the model of

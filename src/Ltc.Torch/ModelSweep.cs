@@ -31,6 +31,19 @@ public sealed record SweepEntry(SweepItem Item, TrainingRunResult Result);
 /// <param name="Items">The models, in the order of the λ values.</param>
 public sealed record SweepPlan(string Folder, IReadOnlyList<SweepItem> Items)
 {
+    /// <summary>A trained model the first λ starts from (and, without <see cref="WarmStart"/>, every λ); null: a random
+    /// initialization. See <see cref="TrainingRun.Train"/>'s <c>initFrom</c>; <see cref="ModelSweep.Plan"/> checks it
+    /// against every model.</summary>
+    public CompressionModel? InitFrom { get; init; }
+
+    /// <summary>Each λ after the first starts from the finished model of the λ before it (in the order given, e.g.
+    /// 64,32,16,8 from large to small rate), the first from <see cref="InitFrom"/> or a random initialization.</summary>
+    public bool WarmStart { get; init; }
+
+    /// <summary>The model item <paramref name="index"/> starts from, given the models finished before it.</summary>
+    internal CompressionModel? StartOf(int index, IReadOnlyList<SweepEntry> finished) =>
+        WarmStart && index > 0 ? finished[index - 1].Result.Model : InitFrom;
+
     /// <summary>The results file, <c>results.csv</c> in <see cref="Folder"/>.</summary>
     public string ResultsPath => System.IO.Path.Combine(Folder, "results.csv");
 }
@@ -93,24 +106,33 @@ public static class ModelSweep
     /// Resolves <paramref name="spec"/> for every λ (<see cref="ModelSpec.Build"/>), so that every model is checked
     /// before anything is trained or written.
     /// </summary>
-    /// <exception cref="LtcException">A bad folder (<see cref="CheckFolder"/>) or a spec that does not build.</exception>
-    public static SweepPlan Plan(ModelSpec spec, IReadOnlyList<double> lambdas, string folder)
+    /// <param name="spec">The models' spec.</param>
+    /// <param name="lambdas">One model per λ, trained in this order.</param>
+    /// <param name="folder">The sweep's folder.</param>
+    /// <param name="initFrom">See <see cref="SweepPlan.InitFrom"/>.</param>
+    /// <param name="warmStart">See <see cref="SweepPlan.WarmStart"/>.</param>
+    /// <exception cref="LtcException">A bad folder (<see cref="CheckFolder"/>), a spec that does not build, or an
+    /// <paramref name="initFrom"/> that is not the same model (<see cref="TrainingRun.CheckWarmStart"/>).</exception>
+    public static SweepPlan Plan(ModelSpec spec, IReadOnlyList<double> lambdas, string folder, CompressionModel? initFrom = null, bool warmStart = false)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(lambdas);
         CheckFolder(folder);
-        return new SweepPlan(folder, [.. lambdas.Select(l =>
+        var plan = new SweepPlan(folder, [.. lambdas.Select(l =>
         {
             var setup = spec.Build(l);
             return new SweepItem(l, setup.Config, setup.Source, setup.Evaluation, System.IO.Path.Combine(folder, ModelFileName(setup.Config)))
             {
                 Convergence = setup.Convergence,
             };
-        })]);
+        })]) { InitFrom = initFrom, WarmStart = warmStart };
+        if (initFrom is not null) foreach (var item in plan.Items) TrainingRun.CheckWarmStart(initFrom, item.Config);
+        return plan;
     }
 
     /// <summary>
-    /// Trains the models of <paramref name="plan"/> one after another (<see cref="TrainingRun.Train"/>, fresh runs)
+    /// Trains the models of <paramref name="plan"/> one after another (<see cref="TrainingRun.Train"/>, fresh runs, warm
+    /// started as the plan says)
     /// and rewrites <c>results.csv</c> after each. All or none: if a model fails (or <paramref name="accept"/> throws),
     /// every file is put back as it was and a folder created for the sweep is removed. When <paramref name="cancel"/>
     /// fires, the finished models, <c>results.csv</c> and the current model's checkpoint (marked unfinished) are kept,
@@ -157,7 +179,8 @@ public static class ModelSweep
                 var view = progress?.Invoke(item);
                 try
                 {
-                    run = TrainingRun.Train(item.Config, item.Source, item.Evaluation, item.Path, progress: view, cancel: cancel, convergence: item.Convergence);
+                    run = TrainingRun.Train(item.Config, item.Source, item.Evaluation, item.Path, progress: view, cancel: cancel, convergence: item.Convergence,
+                        initFrom: plan.StartOf(entries.Count, entries));
                 }
                 catch (LtcException e) when (entries.Count > 0)
                 {

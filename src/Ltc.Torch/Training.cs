@@ -65,6 +65,13 @@ public sealed record TrainingState(int Step, double Seconds, double Loss, double
     /// held-out loss curve; null for a run of a fixed number of steps.</summary>
     public ConvergenceState? Convergence { get; init; }
 
+    /// <summary>For a run that started from the weights of another trained model (a warm start,
+    /// <see cref="TrainingRun.Train"/>'s <c>initFrom</c>): that model's fingerprint (<see cref="ModelFile.Fingerprint"/>,
+    /// lower-case hex); null for a run from a fresh initialization. Not written when null, so the files of fresh runs
+    /// are as before.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? InitializedFrom { get; init; }
+
     /// <summary>For a finished run that kept its best weights (<see cref="ConvergenceOptions.KeepBest"/>): the step of
     /// the held-out check whose weights the model holds; null otherwise (the model holds its last step's weights).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
@@ -215,7 +222,7 @@ public sealed class Trainer
                 if (monitor.Options.KeepBest && monitor.State.BestStep == step + 1) _best = Snapshot();
             }
             if (checkpoint is not null && checkpointEvery > 0 && (step + 1) % checkpointEvery == 0 && step + 1 < steps && !stop)
-                checkpoint(new TrainingState(step + 1, seconds + clock.Elapsed.TotalSeconds, emaLoss, emaRate, emaDist) { Unfinished = true, Convergence = monitor?.State }, OptimizerState());
+                checkpoint(state with { Step = step + 1, Seconds = seconds + clock.Elapsed.TotalSeconds, Loss = emaLoss, Rate = emaRate, Distortion = emaDist, Unfinished = true, Convergence = monitor?.State }, OptimizerState());
             if (stop) { step++; break; }
         }
         bool over = monitor?.State.Converged == true || step >= steps;
@@ -226,7 +233,7 @@ public sealed class Trainer
             _best = null;
         }
         // Saved as unfinished: the run's owner (TrainingRun) marks it finished once the coding tables are fitted.
-        var final = new TrainingState(step, seconds + clock.Elapsed.TotalSeconds, emaLoss, emaRate, emaDist) { Unfinished = true, Convergence = monitor?.State };
+        var final = state with { Step = step, Seconds = seconds + clock.Elapsed.TotalSeconds, Loss = emaLoss, Rate = emaRate, Distortion = emaDist, Unfinished = true, Convergence = monitor?.State };
         double meanSpeed = (step - state.Step) / Math.Max(1e-9, clock.Elapsed.TotalSeconds);
         progress?.Report(new TrainingProgress(step, steps, emaRate, emaDist, emaLoss, meanSpeed, IsLast: true, Interrupted: cancel.IsCancellationRequested));
         checkpoint?.Invoke(final, OptimizerState());

@@ -56,8 +56,15 @@ public static class TrainingRun
     /// <see cref="ConvergenceOptions.Validation"/> the model trains on the training rows left after the validation rows
     /// are held out (<see cref="ValidationSplitSource.Carve"/>) and its tables are fitted to them; the evaluation still
     /// uses <paramref name="source"/>'s test split.</param>
+    /// <param name="initFrom">A warm start: a fresh run starts from this trained model's weights instead of a random
+    /// initialization (the optimizer and the schedule start afresh), e.g. a model of the next larger λ, so that a small
+    /// λ begins from a model that codes rather than from one that may collapse to zero rate. It must be the same model
+    /// (<see cref="CheckWarmStart"/>); its fingerprint is recorded in the training state
+    /// (<see cref="TrainingState.InitializedFrom"/>). A resumed run must name the same model. Null: a random
+    /// initialization from <see cref="ModelConfig.Seed"/>.</param>
     /// <returns>The model, its evaluation and the training time.</returns>
     /// <exception cref="LtcException">An invalid configuration or evaluation setting, a source of another dimension,
+    /// an <paramref name="initFrom"/> that is not the same model, or one other than the resumed run's,
     /// <paramref name="resume"/> with a missing, malformed or differently configured model file, a negative
     /// <paramref name="checkpointEvery"/>, a diverged training, or a <paramref name="path"/> whose folder does not exist.</exception>
     /// <exception cref="IOException">The model file cannot be written.</exception>
@@ -65,7 +72,7 @@ public static class TrainingRun
     /// <exception cref="OperationCanceledException"><paramref name="cancel"/> fired during training.</exception>
     public static TrainingRunResult Train(ModelConfig config, VectorSource source, EvalOptions evaluation, string? path = null,
         bool resume = false, int? checkpointEvery = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default,
-        ConvergenceOptions? convergence = null)
+        ConvergenceOptions? convergence = null, CompressionModel? initFrom = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(source);
@@ -82,6 +89,8 @@ public static class TrainingRun
             throw new LtcException($"keeping the best weights of source '{source.Name}' would choose them on its test split: hold out a validation share of its training rows (--validation)");
         if (convergence is not null && convergence.CheckEvery > config.Steps)
             throw new LtcException($"--check-every {convergence.CheckEvery} is more than the {config.Steps} steps of the run: no held-out check would run (raise --steps, the most steps the run may take)");
+        if (initFrom is not null) CheckWarmStart(initFrom, config);
+        string? initFingerprint = initFrom is null ? null : Convert.ToHexStringLower(ModelFile.Fingerprint(initFrom));
         if (path is not null) Ltc.IO.AtomicFile.CheckOutput(path);
         cancel.ThrowIfCancellationRequested();
 
@@ -99,13 +108,23 @@ public static class TrainingRun
             state = loaded.State;
             if (state.Convergence?.Options != convergence)
                 throw new LtcException($"{path}: --resume needs the same convergence criterion as the saved run (saved: {Describe(state.Convergence?.Options)}; given: {Describe(convergence)})");
+            if (state.InitializedFrom != initFingerprint)
+                throw new LtcException($"{path}: --resume needs the same warm start as the saved run (saved: {state.InitializedFrom ?? "a random initialization"}; given: {initFingerprint ?? "a random initialization"})");
             optimizerState = loaded.OptimizerState;
         }
         else
         {
             if (resume) throw new LtcException($"{path}: nothing to resume (file not found)");
             manual_seed(config.Seed);
+            // Built from the seed either way, so the random stream after it is that of a fresh run.
             model = new CompressionModel(config);
+            if (initFrom is not null)
+            {
+                var weights = initFrom.state_dict();
+                using (no_grad())
+                    foreach (var (name, t) in model.state_dict()) t.copy_(weights[name]);
+                state = state with { InitializedFrom = initFingerprint };
+            }
             if (convergence is not null) state = state with { Convergence = ConvergenceState.Start(convergence) };
         }
         // With a validation split the model trains, and its tables are fitted, on the training rows left.
@@ -130,6 +149,33 @@ public static class TrainingRun
     }
 
     /// <summary>
+    /// Checks that a training of <paramref name="config"/> can start from the weights of <paramref name="init"/>: the
+    /// same kind of model, dimensions, block length, transform, hidden width, lattice and entropy model, and weights of
+    /// the same names and shapes. λ, the seed and the training settings may differ.
+    /// </summary>
+    /// <exception cref="LtcException">The models differ; the message names the first difference.</exception>
+    public static void CheckWarmStart(CompressionModel init, ModelConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(init);
+        ArgumentNullException.ThrowIfNull(config);
+        var c = init.Config;
+        (string What, object Init, object Given)[] parts =
+        [
+            ("kind", c.Model.Name(), config.Model.Name()), ("source dimension", c.Dim, config.Dim), ("latent dimension", c.LatentDim, config.LatentDim),
+            ("block length", c.Block, config.Block), ("transform", c.Transform, config.Transform), ("hidden width", c.Hidden, config.Hidden),
+            ("lattice", c.Lattice.Name, config.Lattice.Name), ("entropy model", c.Entropy.Name(), config.Entropy.Name()),
+            ("running mean of the latents", c.NoBlockMean ? "off" : "on", config.NoBlockMean ? "off" : "on"),
+        ];
+        foreach (var (what, a, b) in parts)
+            if (!Equals(a, b)) throw new LtcException($"--init-from: the model has {what} {a}, the run {b}: a warm start needs the same model");
+        using var fresh = new CompressionModel(config);
+        var given = init.state_dict();
+        foreach (var (name, t) in fresh.state_dict())
+            if (!given.TryGetValue(name, out var w) || !w.shape.SequenceEqual(t.shape))
+                throw new LtcException($"--init-from: the model's weight '{name}' is {(given.ContainsKey(name) ? $"[{string.Join(", ", given[name].shape)}]" : "missing")}, the run needs [{string.Join(", ", t.shape)}]");
+    }
+
+    /// <summary>
     /// <see cref="Train"/> into the model file <paramref name="path"/>, all or nothing: if the run fails (or
     /// <paramref name="accept"/> throws), <paramref name="path"/> is put back as it was; if <paramref name="cancel"/>
     /// fires, the checkpoint written so far is kept (marked unfinished, so the run can be resumed) and a
@@ -146,18 +192,19 @@ public static class TrainingRun
     /// fail after the file is written); an exception from it restores <paramref name="path"/>.</param>
     /// <param name="cancel">As for <see cref="Train"/>.</param>
     /// <param name="convergence">As for <see cref="Train"/>.</param>
+    /// <param name="initFrom">As for <see cref="Train"/>.</param>
     /// <exception cref="TrainingInterruptedException"><paramref name="cancel"/> fired.</exception>
     /// <exception cref="LtcException">As for <see cref="Train"/>.</exception>
     public static TrainingRunResult TrainToFile(ModelConfig config, VectorSource source, EvalOptions evaluation, string path, bool resume = false,
         int? checkpointEvery = null, IProgress<TrainingProgress>? progress = null, Action<TrainingRunResult>? accept = null, CancellationToken cancel = default,
-        ConvergenceOptions? convergence = null)
+        ConvergenceOptions? convergence = null, CompressionModel? initFrom = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         using var restore = new Ltc.IO.FileRestorePoint(path);
         TrainingRunResult run;
         try
         {
-            run = Train(config, source, evaluation, path, resume, checkpointEvery, progress, cancel, convergence);
+            run = Train(config, source, evaluation, path, resume, checkpointEvery, progress, cancel, convergence, initFrom);
         }
         catch (OperationCanceledException e) when (cancel.IsCancellationRequested)
         {

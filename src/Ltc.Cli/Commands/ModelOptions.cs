@@ -54,6 +54,10 @@ internal sealed class ModelOptions
     public readonly Option<bool> KeepBest = new("--keep-best") { Description = "With --until-converged: end with the weights of the best held-out check instead of the " +
         "last step's (early stopping). On a data set it needs --validation, so that the weights are not chosen on the test split." };
 
+    public readonly Option<string?> InitFrom = new Option<string?>("--init-from") { Description = "Warm start: begin from the weights of this trained model (.ltcm; the same kind, " +
+        "dimensions, transform, lattice and entropy model; λ and the training settings may differ) instead of a random initialization, e.g. a model of a larger λ " +
+        "for a small λ that collapses to zero rate. Its fingerprint is kept in the training state." }.FileOnly();
+
     /// <summary>The λ of one model (train).</summary>
     public static Option<double> Lambda() => new Option<double>("--lambda") { Description = "Trade-off λ in R + λ·D (R in bits per rate unit, D per coordinate); positive.", Required = true }.Positive(ModelSweep.MaxLambda);
 
@@ -61,12 +65,24 @@ internal sealed class ModelOptions
     public void AddTo(Command command)
     {
         foreach (var o in new Option[] { Source, Dim, Kind, Block, States, TrellisRows, Lattice, LatentDim, Transform, Hidden, Entropy, Proxy, Distortion,
-            Profile, Steps, Batch, Lr, TrainCellSamples, DensitySamples, NoBlockMean, TrainCellSampling, Seed, Device, Threads, EvalSamples, EvalCellSamples, Json, UntilConverged, CheckEvery, Patience, Validation, KeepBest })
+            Profile, Steps, Batch, Lr, TrainCellSamples, DensitySamples, NoBlockMean, TrainCellSampling, Seed, Device, Threads, EvalSamples, EvalCellSamples, Json, UntilConverged, CheckEvery, Patience, Validation, KeepBest, InitFrom })
             command.Options.Add(o);
     }
 
-    /// <summary>The files the options read (data of the source, a G: lattice), which no output may replace.</summary>
-    public string[] InputFiles(ParseResult pr) => [.. ModelSources.Files(pr.GetValue(Source) ?? "", pr.GetValue(Lattice))];
+    /// <summary>The files the options read (data of the source, a G: lattice, the model of --init-from), which no output may replace.</summary>
+    public string[] InputFiles(ParseResult pr) => [.. ModelSources.Files(pr.GetValue(Source) ?? "", pr.GetValue(Lattice)),
+        .. pr.GetValue(InitFrom) is string init ? new[] { init } : []];
+
+    /// <summary>The model of --init-from, read (with a warning if it is an unfinished checkpoint), or null.</summary>
+    /// <exception cref="LtcException">A missing or malformed model file.</exception>
+    public CompressionModel? InitialModel(ParseResult pr)
+    {
+        if (pr.GetValue(InitFrom) is not string path) return null;
+        Ltc.IO.AtomicFile.CheckInput(path);
+        var loaded = ModelFile.Load(path);
+        if (loaded.UnfinishedWarning(path) is string warning) LtcApp.Warn($"--init-from: {warning}");
+        return loaded.Model;
+    }
 
     /// <summary>The spec the options describe; names are parsed here, so an unknown one is an error naming its option.</summary>
     public ModelSpec Spec(ParseResult pr)

@@ -11,12 +11,15 @@ internal static partial class ModelCommands
         var o = new ModelOptions();
         var lambdas = new Option<string>("--lambdas") { Description = "Comma-separated λ values, e.g. 0.5,1,2,4,8 (positive, distinct).", Required = true };
         var outDir = new Option<string>("--out-dir", "-o") { Description = "Folder for one model per λ and results.csv (created if missing).", Required = true }.FileOnly();
+        var warmStart = new Option<bool>("--warm-start") { Description = "Start each λ from the finished model of the λ before it (in the order of --lambdas, " +
+            "e.g. 64,32,16,8 from high to low rate; the first from --init-from or a random initialization)." };
         var cmd = new Command("sweep", "Train one model per λ and write their evaluations to results.csv (columns rate_bits_per_sample, distortion_mse, ...). " +
             "All or none: if one model fails, the sweep leaves the folder as it was. Ctrl-C (SIGINT) or SIGTERM keeps the finished models, " +
             "results.csv and the current model's checkpoint (marked unfinished).");
         o.AddTo(cmd);
         cmd.Options.Add(lambdas);
         cmd.Options.Add(outDir);
+        cmd.Options.Add(warmStart);
         cmd.SetAction(pr =>
         {
             var values = ModelSweep.ParseLambdas(pr.GetValue(lambdas)!);
@@ -25,7 +28,7 @@ internal static partial class ModelCommands
             var inputs = o.InputFiles(pr);
             TorchSetup.Configure(pr.GetValue(o.Device)!, pr.GetValue(o.Threads));
             // Every model is checked before anything is trained or written.
-            var plan = ModelSweep.Plan(o.Spec(pr), values, dir);
+            var plan = ModelSweep.Plan(o.Spec(pr), values, dir, o.InitialModel(pr), pr.GetValue(warmStart));
             bool json = pr.GetValue(o.Json);
             var err = pr.InvocationConfiguration.Error;
             using var interruption = LtcApp.Interruption.Begin();

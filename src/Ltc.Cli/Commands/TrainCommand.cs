@@ -32,6 +32,7 @@ internal static partial class ModelCommands
             TorchSetup.Configure(pr.GetValue(o.Device)!, pr.GetValue(o.Threads));
             var setup = o.Spec(pr).Build(pr.GetValue(lambda));
             var (cfg, source, eval) = setup;
+            var init = o.InitialModel(pr);
             bool json = pr.GetValue(o.Json);
             string? curvePath = pr.GetValue(curve);
             if (curvePath is not null && setup.Convergence is null) throw new LtcException("--loss-curve needs --until-converged");
@@ -62,7 +63,7 @@ internal static partial class ModelCommands
                     WarnPayload(r);
                     convergence = run.State.Convergence;
                     if (curvePath is not null && convergence is not null) AtomicFile.WriteAllText(curvePath, convergence.ToCsv());
-                }, interruption.Token, setup.Convergence);
+                }, interruption.Token, setup.Convergence, init);
             }
             catch (TrainingInterruptedException e) when (interruption.Fired)
             {

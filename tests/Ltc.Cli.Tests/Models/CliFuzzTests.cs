@@ -87,6 +87,7 @@ public sealed class CliFuzzTests : IDisposable
         new Arg("--eval-samples", ["16", "32"], NumberBad, Always: true),
         new Arg("--eval-cell-samples", ["4", "8"], NumberBad, Always: true),
         Flag("--json"),
+        new Arg("--init-from", ["{model}"], [.. PathBad, "{x2}", "{ltc}"]),
     ];
 
     private static List<Spec> Specs()

@@ -91,6 +91,25 @@ public class CliTests : IDisposable
         Assert.True(curve[0].Rate < curve[1].Rate);
     }
 
+    [Fact]
+    public void AWarmStartedSweepStartsEachLambdaFromTheModelBeforeIt()
+    {
+        string dir = Path.Combine(_dir, "warm");
+        var (code, stdout, stderr) = Run([.. "sweep --source gaussian --dim 2 --lattice A2 --lambdas 8,2 --warm-start --json --out-dir".Split(' '), dir, .. Small]);
+        Assert.True(code == 0, stderr);
+        var results = System.Text.Json.JsonDocument.Parse(stdout).RootElement.GetProperty("results").EnumerateArray().ToArray();
+        Assert.Equal(8, results[0].GetProperty("lambda").GetDouble());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, results[0].GetProperty("initialized_from").ValueKind);
+        Assert.Equal(results[0].GetProperty("fingerprint").GetString(), results[1].GetProperty("initialized_from").GetString());
+        // The same start by hand: train from the λ = 8 file. A model of another lattice cannot start from it.
+        string first = Directory.GetFiles(dir, "*lambda8.ltcm").Single(), other = Path.Combine(_dir, "other.ltcm");
+        (code, _, stderr) = Run([.. "train --source gaussian --dim 2 --lattice Z2 --lambda 2 --init-from".Split(' '), first, "--out", other, .. Small]);
+        Assert.Equal(2, code);
+        Assert.Contains("--init-from: the model has lattice A2, the run Z2", stderr);
+        Assert.Single(stderr.Trim().Split('\n'));
+        Assert.False(File.Exists(other));
+    }
+
     [Theory]
     [InlineData("train --source nosuch --dim 2 --lambda 1 --out {0}", "nosuch")]
     [InlineData("train --source gaussian --dim 2 --lattice Q7 --lambda 1 --out {0}", "Q7")]
