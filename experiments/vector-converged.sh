@@ -33,6 +33,13 @@ LATTICE=${LATTICE:-D4*}
 esac
 dotnet build src/Ltc.Cli -c Release -v q -nologo > /dev/null
 LTC=src/Ltc.Cli/bin/Release/net10.0/linux-x64/ltc
+# A sweep runs for hours. It runs as a background job waited for, so that SIGTERM (timeout, kill) or SIGINT (Ctrl-C)
+# reaches this script's trap at once (bash runs traps only between foreground commands, and a background job ignores
+# SIGINT); the trap passes SIGTERM on to every job (a queue of sweeps sets the same trap), and each sweep stops at its
+# next step, keeping its checkpoint.
+stop() { local jobs; jobs=$(jobs -p); [ -z "$jobs" ] || kill -TERM $jobs 2>/dev/null; wait; exit "$1"; }
+trap 'stop 130' INT; trap 'stop 143' TERM
+ltc_sweep() { $LTC sweep "$@" & wait $!; }
 SEEDS=${SEEDS:-1 2 3}  # e.g. SEEDS=2 to run one seed of a mode (queues side by side)
 CONV="--until-converged --check-every 500 --patience 4 --threads 1"
 # ES=1 (early stopping; Block-LTC modes) keeps the best held-out check's weights, NOMEAN=1 drops Block-LTC's running
@@ -47,7 +54,7 @@ ES_FLAGS=""; BANANA_ES_FLAGS=""; ES_SUFFIX=""
 BANANA_LAMBDAS=${BANANA_LAMBDAS:-1,2,4,8,16,32}  # e.g. BANANA_LAMBDAS=4,8 to run part of a curve
 banana_sweep() { # system seed flags...
   local sys=$1 seed=$2; shift 2
-  $LTC sweep --source banana "$@" --lambdas $BANANA_LAMBDAS --batch 200 --lr 1e-3 --train-cell-samples 256 --steps 60000 \
+  ltc_sweep --source banana "$@" --lambdas $BANANA_LAMBDAS --batch 200 --lr 1e-3 --train-cell-samples 256 --steps 60000 \
     --seed $seed $CONV --out-dir $OUT/banana/$sys/seed-$seed > /dev/null
   echo "$(date -u +%H:%M:%S) banana $sys seed $seed done"
 }
@@ -55,9 +62,11 @@ banana() {
   mkdir -p $OUT/banana
   # NTC in one queue, LTC A2 (about twice as slow) in the other.
   {
+    trap 'stop 143' TERM
     for s in $SEEDS; do banana_sweep ntc $s --kind ntc; done
   } > $OUT/banana/queue-a.log 2>&1 &
   {
+    trap 'stop 143' TERM
     for s in $SEEDS; do banana_sweep ltc-a2 $s --kind ltc --lattice A2 --proxy dither --entropy factorized; done
   } > $OUT/banana/queue-b.log 2>&1 &
   wait
@@ -88,7 +97,7 @@ banana_block_leech() {
 PHYSICS_LAMBDAS=${PHYSICS_LAMBDAS:-1,2,4,8,16,32,64}
 physics_sweep() { # system seed flags...
   local sys=$1 seed=$2; shift 2
-  $LTC sweep --source physics --hidden 500 "$@" --lambdas $PHYSICS_LAMBDAS --lr 1e-3 --steps 100000 --eval-cell-samples 4096 \
+  ltc_sweep --source physics --hidden 500 "$@" --lambdas $PHYSICS_LAMBDAS --lr 1e-3 --steps 100000 --eval-cell-samples 4096 \
     --seed $seed $CONV --out-dir $OUT/physics/$sys/seed-$seed > /dev/null
   echo "$(date -u +%H:%M:%S) physics $sys seed $seed done"
 }
@@ -114,7 +123,7 @@ physics_block() {
   [ "$entropy" = flow ] || sys=block-e8-$entropy
   sys+=$ES_SUFFIX
   for s in $SEEDS; do
-    $LTC sweep --source physics --kind block-ltc --lattice E8 --latent-dim 4 --entropy $entropy --proxy ste --hidden 100 \
+    ltc_sweep --source physics --kind block-ltc --lattice E8 --latent-dim 4 --entropy $entropy --proxy ste --hidden 100 \
       --batch 64 --train-cell-samples 256 --lambdas $PHYSICS_LAMBDAS --lr 1e-3 --steps 100000 --eval-cell-samples 4096 \
       --seed $s $CONV $ES_FLAGS --out-dir $OUT/physics/$sys/seed-$s > /dev/null
     echo "$(date -u +%H:%M:%S) physics $sys seed $s done"
@@ -136,7 +145,7 @@ physics_block_leech() {
   [ "${WARM:-0}" = 1 ] && warm+=(--warm-start)
   [ -n "${INIT_FROM:-}" ] && warm+=(--init-from "$INIT_FROM")
   for s in $SEEDS; do
-    $LTC sweep --source physics --kind block-ltc --lattice Leech --latent-dim 4 --entropy flow --proxy ste --hidden 100 \
+    ltc_sweep --source physics --kind block-ltc --lattice Leech --latent-dim 4 --entropy flow --proxy ste --hidden 100 \
       --batch 21 --train-cell-samples 256 --lambdas $PHYSICS_LEECH_LAMBDAS --lr 1e-3 --steps 100000 \
       --eval-cell-samples 4096 --seed $s $CONV $ES_FLAGS "${warm[@]}" --out-dir $OUT/physics/$sys/seed-$s > /dev/null
     echo "$(date -u +%H:%M:%S) physics $sys seed $s done"
@@ -147,7 +156,7 @@ physics_block_leech() {
 SPEECH_LAMBDAS=${SPEECH_LAMBDAS:-1,4,16,64,256,1024}  # e.g. SPEECH_LAMBDAS=4,16 to run part of a curve
 speech_sweep() { # system seed flags...
   local sys=$1 seed=$2; shift 2
-  $LTC sweep --source speech --hidden 500 "$@" --lambdas $SPEECH_LAMBDAS --lr 1e-3 --steps 100000 --batch 64 \
+  ltc_sweep --source speech --hidden 500 "$@" --lambdas $SPEECH_LAMBDAS --lr 1e-3 --steps 100000 --batch 64 \
     --seed $seed $CONV --out-dir $OUT/speech/$sys/seed-$seed > /dev/null
   echo "$(date -u +%H:%M:%S) speech $sys seed $seed done"
 }
@@ -157,7 +166,7 @@ speech_ntc() { for s in $SEEDS; do speech_sweep ntc $s --kind ntc; done; }
 # dimension quantized by E8 with STE and the RealNVP prior, N = 256 cell samples in training, batch 64 blocks.
 speech_block() {
   for s in $SEEDS; do
-    $LTC sweep --source speech --kind block-ltc --lattice E8 --latent-dim 4 --entropy flow --proxy ste --hidden 100 \
+    ltc_sweep --source speech --kind block-ltc --lattice E8 --latent-dim 4 --entropy flow --proxy ste --hidden 100 \
       --batch 64 --train-cell-samples 256 --lambdas $SPEECH_LAMBDAS --lr 1e-3 --steps 100000 \
       --seed $s $CONV $ES_FLAGS --out-dir $OUT/speech/block-e8$ES_SUFFIX/seed-$s > /dev/null
     echo "$(date -u +%H:%M:%S) speech block-e8$ES_SUFFIX seed $s done"

@@ -174,6 +174,10 @@ internal static partial class LtcApp
             return $"unknown option '{parsed.UnmatchedTokens[0]}' ({path} --help lists the options)";
         if (command.Subcommands.Count > 0 && command.Action is null)
             return $"{path} needs a command ({path} --help lists them)";
+        // The parser says only that an argument is missing; name the ones not given ("compress in.npy": <output>).
+        var missing = command.Arguments.Where(a => a.Arity.MinimumNumberOfValues > 0 && parsed.GetResult(a) is not { Tokens.Count: > 0 }).ToArray();
+        if (missing.Length > 0 && parsed.Errors.Any(e => e.Message.StartsWith("Required argument missing", StringComparison.Ordinal)))
+            return $"{path}: missing {string.Join(" and ", missing.Select(a => $"<{a.Name}>"))} ({path} --help)";
         var first = parsed.Errors[0];
         // "--model x --kind y" in train is one option twice: name the old spelling behind the count.
         if (first.SymbolResult is System.CommandLine.Parsing.OptionResult { Option: var option } && CliOptions.DeprecatedSpellingsOf(option) is [_, ..] old

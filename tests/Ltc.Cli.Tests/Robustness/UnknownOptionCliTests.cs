@@ -30,6 +30,12 @@ public sealed class UnknownOptionCliTests
     [InlineData("ltc: error: ltc lattice needs a command (ltc lattice --help lists them)", "lattice")]
     public void AnUnknownOrMissingSubcommandIsNamed(string expected, params string[] args) => AssertOneLine(args, expected);
 
+    [Theory]
+    [InlineData("ltc: error: ltc lattice quantize: missing <input> and <output> (ltc lattice quantize --help)", "lattice", "quantize", "--lattice", "E8")]
+    [InlineData("ltc: error: ltc compress: missing <output> (ltc compress --help)", "compress", "-m", "m.ltcm", "in.npy")]
+    [InlineData("ltc: error: ltc bdrate: missing <test> (ltc bdrate --help)", "bdrate", "a.csv")]
+    public void AMissingArgumentIsNamed(string expected, params string[] args) => AssertOneLine(args, expected);
+
     [Fact]
     public void AWordAfterTheSeparatorIsAFileName()
     {
