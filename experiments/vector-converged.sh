@@ -21,6 +21,7 @@ OUT=${ARG_OUT:-docs/results/vector-converged}
 if [[ $WHAT =~ ^(summary|plots|reeval-blocks)$ ]]; then
   [ -d "$OUT" ] || { echo "$OUT: no such folder of runs" >&2; exit 2; }
   [ -n "$(find "$OUT" -name results.csv -print -quit)" ] || { echo "$OUT: no finished runs (no results.csv) in this folder" >&2; exit 2; }
+  [ -d "$OUT/banana" ] || [ -d "$OUT/physics" ] || [ -d "$OUT/speech" ] || { echo "$OUT: no banana, physics or speech folder here (give the folder that holds them)" >&2; exit 2; }
 fi
 # LATTICE (physics-ltc, speech-ltc) picks the one-shot lattice, the latent dimension being its dimension (brief §6:
 # Physics A2 or D4*, Speech D4* or E8), into ltc-a2, ltc-d4s or ltc-e8.

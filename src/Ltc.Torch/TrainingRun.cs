@@ -101,7 +101,7 @@ public static class TrainingRun
         {
             var loaded = ModelFile.Load(path);
             if (loaded.Model.Config with { Steps = config.Steps } != config)
-                throw new LtcException($"{path}: --resume needs the same configuration as the saved run (saved: {loaded.Model.Config.ToJson()})");
+                throw new LtcException($"{path}: --resume needs the same configuration as the saved run ({Differences(loaded.Model.Config, config with { Steps = loaded.Model.Config.Steps })})");
             model = new CompressionModel(loaded.Model.Config with { Steps = config.Steps });
             using (no_grad())
                 foreach (var (name, t) in loaded.Model.state_dict()) model.state_dict()[name].copy_(t);
@@ -215,6 +215,17 @@ public static class TrainingRun
         accept?.Invoke(run);
         restore.Keep();
         return run;
+    }
+
+    // The settings in which two configurations differ, as "lambda: saved 4, given 2; seed: saved 1, given 3".
+    private static string Differences(ModelConfig saved, ModelConfig given)
+    {
+        var a = System.Text.Json.Nodes.JsonNode.Parse(saved.ToJson())!.AsObject();
+        var b = System.Text.Json.Nodes.JsonNode.Parse(given.ToJson())!.AsObject();
+        var keys = a.Select(p => p.Key).Union(b.Select(p => p.Key));
+        var differ = keys.Where(k => !System.Text.Json.Nodes.JsonNode.DeepEquals(a[k], b[k]))
+            .Select(k => $"{k}: saved {a[k]?.ToJsonString() ?? "none"}, given {b[k]?.ToJsonString() ?? "none"}").ToArray();
+        return differ.Length > 0 ? string.Join("; ", differ) : "saved: " + saved.ToJson();
     }
 
     private static string Describe(ConvergenceOptions? o) => o is null ? "a fixed number of steps" :

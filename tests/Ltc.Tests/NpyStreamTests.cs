@@ -235,7 +235,7 @@ public sealed class NpyStreamTests : IDisposable
             using var r = NpyMatrixReader.Open(p);
             var block = new double[blockRows * 3];
             var e = Assert.Throws<LtcException>(() => { while (r.ReadRows(block) > 0) { } });
-            Assert.Contains($"{p}: value at row 5, column 2 is {bad}", e.Message);
+            Assert.Contains($"{p}: value at row 5, column 2 (counting from 0) is {bad}", e.Message);
             Assert.DoesNotContain('\n', e.Message);
             Assert.Equal(5 / blockRows * blockRows, r.RowsRead);
         }

@@ -62,6 +62,9 @@ public class WarmStartTests : IDisposable
         TrainingRun.Train(TorchTestSupport.Tiny(steps: 20) with { Lambda = 1 }, source, Eval, path, initFrom: init.Model);
         var e = Assert.Throws<LtcException>(() => TrainingRun.Train(TorchTestSupport.Tiny(steps: 40) with { Lambda = 1 }, source, Eval, path, resume: true));
         Assert.Contains("same warm start", e.Message);
+        // Another λ is named with both values, not left to be found in a dump of the configuration.
+        e = Assert.Throws<LtcException>(() => TrainingRun.Train(TorchTestSupport.Tiny(steps: 40) with { Lambda = 2 }, source, Eval, path, resume: true, initFrom: init.Model));
+        Assert.EndsWith("--resume needs the same configuration as the saved run (lambda: saved 1, given 2)", e.Message);
         var resumed = TrainingRun.Train(TorchTestSupport.Tiny(steps: 40) with { Lambda = 1 }, source, Eval, path, resume: true, initFrom: init.Model);
         Assert.Equal(40, resumed.State.Step);
         Assert.Equal(Convert.ToHexStringLower(ModelFile.Fingerprint(init.Model)), ModelFile.Load(path).State.InitializedFrom);

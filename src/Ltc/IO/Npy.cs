@@ -314,7 +314,7 @@ public static class Npy
             throw new LtcException($"{path}: vectors have dimension {a.Columns}, expected {c}");
         for (long i = 0; i < a.Data.LongLength; i++)
             if (!double.IsFinite(a.Data[i]))
-                throw new LtcException($"{path}: value at row {i / a.Columns}, column {i % a.Columns} is {a.Data[i]} (NaN or infinite values are not allowed)");
+                throw new LtcException($"{path}: value at row {i / a.Columns}, column {i % a.Columns} (counting from 0) is {a.Data[i]} (NaN or infinite values are not allowed)");
         return a;
     }
 

@@ -184,7 +184,7 @@ public sealed class NpyMatrixReader : IDisposable
         for (int i = 0; i < values.Length; i++)
         {
             if (double.IsFinite(values[i])) continue;
-            throw new LtcException($"{_name}: value at row {RowsRead + i / Columns}, column {i % Columns} is {values[i]} (NaN or infinite values are not allowed)");
+            throw new LtcException($"{_name}: value at row {RowsRead + i / Columns}, column {i % Columns} (counting from 0) is {values[i]} (NaN or infinite values are not allowed)");
         }
     }
 }
