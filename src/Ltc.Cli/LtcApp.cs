@@ -187,17 +187,25 @@ internal static partial class LtcApp
     }
 
     /// <summary>
-    /// An option-like word ("--frob", "-x") that the parser bound to one of the command's arguments (file names), or
-    /// null. Words after "--" in <paramref name="args"/> are arguments as typed.
+    /// An option-like word ("--frob", "-x") that the parser bound to one of the command's arguments (file names) or
+    /// to an option that takes several values (plot's --csv a=c.csv --frob), or null. Words after "--" in
+    /// <paramref name="args"/> are arguments as typed.
     /// </summary>
     private static string? UnknownOptionTakenAsArgument(ParseResult parsed, string[] args)
     {
         int separator = Array.IndexOf(args, "--") is int i and >= 0 ? i : int.MaxValue;
         foreach (var child in parsed.CommandResult.Children)
-            if (child is System.CommandLine.Parsing.ArgumentResult argument)
-                foreach (var token in argument.Tokens)
-                    if (LooksLikeOption(token.Value) && Array.IndexOf(args, token.Value) is int at and >= 0 && at < separator)
-                        return $"unknown option '{token.Value}' ({CommandPath(parsed)} --help lists the options)";
+        {
+            var tokens = child switch
+            {
+                System.CommandLine.Parsing.ArgumentResult argument => argument.Tokens,
+                System.CommandLine.Parsing.OptionResult { Option.AllowMultipleArgumentsPerToken: true } option => option.Tokens,
+                _ => [],
+            };
+            foreach (var token in tokens)
+                if (LooksLikeOption(token.Value) && Array.IndexOf(args, token.Value) is int at and >= 0 && at < separator)
+                    return $"unknown option '{token.Value}' ({CommandPath(parsed)} --help lists the options)";
+        }
         return null;
     }
 

@@ -18,6 +18,9 @@ public sealed class UnknownOptionCliTests
     // A single dash and a letter, and an unknown option after the arguments.
     [InlineData("ltc lattice quantize", "lattice", "quantize", "--lattice", "E8", "-x", "in.npy", "q.npy")]
     [InlineData("ltc decompress", "decompress", "-m", "m.ltcm", "in.ltc", "out.npy", "--frob")]
+    // After an option that takes several values, where it would be read as one of them.
+    [InlineData("ltc plot loss", "plot", "loss", "--csv", "a=c.csv", "--frob", "--out", "l.png")]
+    [InlineData("ltc plot loss", "plot", "loss", "--csv", "a=c.csv", "b=d.csv", "-x", "--out", "l.png")]
     public void AnUnknownOptionIsNamed(string command, params string[] args)
     {
         string option = args.First(a => a is "--frob" or "-x");
