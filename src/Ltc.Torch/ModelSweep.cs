@@ -132,11 +132,10 @@ public static class ModelSweep
 
     /// <summary>
     /// Trains the models of <paramref name="plan"/> one after another (<see cref="TrainingRun.Train"/>, fresh runs, warm
-    /// started as the plan says)
-    /// and rewrites <c>results.csv</c> after each. All or none: if a model fails (or <paramref name="accept"/> throws),
-    /// every file is put back as it was and a folder created for the sweep is removed. When <paramref name="cancel"/>
-    /// fires, the finished models, <c>results.csv</c> and the current model's checkpoint (marked unfinished) are kept,
-    /// and a <see cref="TrainingInterruptedException"/> says what they are.
+    /// started as the plan says) and rewrites <c>results.csv</c> after each. All or none: if a model fails (or
+    /// <paramref name="accept"/> throws), every file is put back as it was and a folder created for the sweep is
+    /// removed. When <paramref name="cancel"/> fires, the finished models, <c>results.csv</c> and the current model's
+    /// checkpoint (marked unfinished) are kept, and a <see cref="TrainingInterruptedException"/> says what they are.
     /// </summary>
     /// <param name="plan">The models (<see cref="Plan"/>).</param>
     /// <param name="inputs">Files no output may replace (the source's data, a <c>G:</c> generator); checked with
