@@ -124,13 +124,16 @@ internal static class CliOptions
         lock (set) return [.. set.Order(StringComparer.Ordinal)];
     }
 
-    /// <summary>Refuses "-" for an output that is a file to keep (a model, a folder, a picture), not a stream.</summary>
-    public static Option<T> FileOnly<T>(this Option<T> option) where T : class?
+    /// <summary>Refuses "-" for an output that is a file to keep (a model, a folder, a picture), not a stream, or, with
+    /// <paramref name="input"/>, for an input that must be a file.</summary>
+    public static Option<T> FileOnly<T>(this Option<T> option, bool input = false) where T : class?
     {
         option.Validators.Add(r =>
         {
             if (r.Tokens is [{ Value: "-" }])
-                r.AddError($"{r.IdentifierToken?.Value ?? r.Option.Name} -: this output is a file, not a stream (an output whose help mentions '-' can go to standard output); name a file");
+                r.AddError($"{r.IdentifierToken?.Value ?? r.Option.Name} -: " + (input
+                    ? "this option reads a file, not standard input; name a file"
+                    : "this output is a file, not a stream (an output whose help mentions '-' can go to standard output); name a file"));
         });
         return option;
     }

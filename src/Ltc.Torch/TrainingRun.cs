@@ -153,7 +153,7 @@ public static class TrainingRun
     /// same kind of model, dimensions, block length, transform, hidden width, lattice and entropy model, and weights of
     /// the same names and shapes. λ, the seed and the training settings may differ.
     /// </summary>
-    /// <exception cref="LtcException">The models differ; the message names the first difference.</exception>
+    /// <exception cref="LtcException">The models differ; the message names every difference.</exception>
     public static void CheckWarmStart(CompressionModel init, ModelConfig config)
     {
         ArgumentNullException.ThrowIfNull(init);
@@ -161,13 +161,15 @@ public static class TrainingRun
         var c = init.Config;
         (string What, object Init, object Given)[] parts =
         [
-            ("kind", c.Model.Name(), config.Model.Name()), ("source dimension", c.Dim, config.Dim), ("latent dimension", c.LatentDim, config.LatentDim),
-            ("block length", c.Block, config.Block), ("transform", c.Transform, config.Transform), ("hidden width", c.Hidden, config.Hidden),
-            ("lattice", c.Lattice.Name, config.Lattice.Name), ("entropy model", c.Entropy.Name(), config.Entropy.Name()),
+            ("kind", c.Model.Name(), config.Model.Name()), ("lattice", c.Lattice.Name, config.Lattice.Name),
+            ("input dimension", c.Dim, config.Dim), ("latent dimension", c.LatentDim, config.LatentDim), ("block length", c.Block, config.Block),
+            ("transform", c.Transform.Name(), config.Transform.Name()), ("hidden width", c.Hidden, config.Hidden),
+            ("entropy model", c.Entropy.Name(), config.Entropy.Name()),
             ("running mean of the latents", c.NoBlockMean ? "off" : "on", config.NoBlockMean ? "off" : "on"),
         ];
-        foreach (var (what, a, b) in parts)
-            if (!Equals(a, b)) throw new LtcException($"--init-from: the model has {what} {a}, the run {b}: a warm start needs the same model");
+        var differ = parts.Where(p => !Equals(p.Init, p.Given)).Select(p => $"{p.What} {p.Init}, the run {p.Given}").ToArray();
+        if (differ.Length > 0)
+            throw new LtcException($"--init-from: the model has {string.Join("; ", differ)}: a warm start needs the same model (give the run the model's options)");
         using var fresh = new CompressionModel(config);
         var given = init.state_dict();
         foreach (var (name, t) in fresh.state_dict())

@@ -131,6 +131,7 @@ internal static class InspectCommand
                 TrainSeconds = state.Seconds,
                 Converged = state.Convergence?.Converged,
                 WeightsStep = state.WeightsStep,
+                state.InitializedFrom,
                 loaded.Unfinished,
                 CodingTables = model.Codec is not null,
                 Fingerprint = fingerprint,
@@ -148,8 +149,9 @@ internal static class InspectCommand
             : cfg.Model == ModelKind.BlockLtc
             ? $"  input           d = {cfg.Dim / cfg.Block} per vector ({cfg.Dim} per block), {cfg.Transform.Name()} transforms of width {cfg.Hidden} per vector"
             : $"  input           d = {cfg.Dim}, {cfg.Transform.Name()} transforms of width {cfg.Hidden}");
-        string training = state.Step == 0 ? "not trained here (imported or fresh weights)"
-            : $"{state.Step} steps, {state.Seconds.ToString("F0", inv)} s, seed {cfg.Seed}" +
+        string start = state.InitializedFrom is string init ? $", warm-started from the model of fingerprint {init[..16]}" : "";
+        string training = state.Step == 0 && state.InitializedFrom is null ? "not trained here (imported or fresh weights)"
+            : $"{state.Step} steps, {state.Seconds.ToString("F0", inv)} s, seed {cfg.Seed}" + start +
               (state.Convergence is { } c ? (c.Converged ? ", converged" : ", stopped before converging") : "") +
               (state.WeightsStep is int w ? $", weights of the best check (step {w})" : "");
         output.WriteLine($"  trained on      {CliOutput.Escape(cfg.Source)}: {training}");

@@ -24,7 +24,9 @@ internal static partial class ModelCommands
     internal static VectorSource SourceFor(string name, ModelConfig cfg) => ModelSources.For(name, cfg);
 
     /// <summary>The one line printed when a training is interrupted: what the model file of the current run holds now.</summary>
-    private static string InterruptedMessage(LtcApp.Interruption interruption, TrainingInterruptedException e, bool sweep = false)
+    /// <param name="startedFrom">The model file the interrupted λ of a sweep started from (--init-from, or with
+    /// --warm-start the λ before it); its continuation must name it.</param>
+    private static string InterruptedMessage(LtcApp.Interruption interruption, TrainingInterruptedException e, bool sweep = false, string? startedFrom = null)
     {
         string head = $"ltc: interrupted by {interruption.SignalName}";
         int finished = e.FinishedModels;
@@ -33,8 +35,10 @@ internal static partial class ModelCommands
         if (e.Saved is not TrainingState state) return $"{head} before the first checkpoint of {CliOutput.Escape(current)}; nothing written to it{done}";
         if (!state.Unfinished) return $"{head} during the evaluation; the finished model is saved in {CliOutput.Escape(current)}{done}";
         return $"{head}: {CliOutput.Escape(current)} holds the checkpoint of step {state.Step}, marked unfinished; " +
-            (sweep ? $"ltc sweep has no --resume: continue that λ with ltc train --resume --out {CliOutput.Escape(current)}, the sweep's options and its --lambda, " +
-                     "or run the sweep again for the λ values not finished into another --out-dir (a sweep writes its results.csv anew)"
+            (sweep ? $"ltc sweep has no --resume: continue that λ with ltc train --resume --out {CliOutput.Escape(current)}, the sweep's options and its --lambda" +
+                     (startedFrom is null ? "" : $" (with --init-from {CliOutput.Escape(startedFrom)}, the model it started from)") +
+                     ", or run the sweep again for the λ values not finished into another --out-dir (a sweep writes its results.csv anew" +
+                     (startedFrom is null ? "" : $"; --init-from {CliOutput.Escape(startedFrom)} keeps the warm start") + ")"
                    : "continue it with ltc train --resume and the same options") + done;
     }
 

@@ -56,7 +56,8 @@ internal sealed class ModelOptions
 
     public readonly Option<string?> InitFrom = new Option<string?>("--init-from") { Description = "Warm start: begin from the weights of this trained model (.ltcm; the same kind, " +
         "dimensions, transform, lattice and entropy model; λ and the training settings may differ) instead of a random initialization, e.g. a model of a larger λ " +
-        "for a small λ that collapses to zero rate. Its fingerprint is kept in the training state." }.FileOnly();
+        "for a small λ that collapses to zero rate. A new run (fresh optimizer and schedule; --resume continues a saved one). With ltc sweep every λ starts from it, " +
+        "or with --warm-start only the first. Its fingerprint is kept in the model file (ltc inspect shows it)." }.FileOnly(input: true);
 
     /// <summary>The λ of one model (train).</summary>
     public static Option<double> Lambda() => new Option<double>("--lambda") { Description = "Trade-off λ in R + λ·D (R in bits per rate unit, D per coordinate); positive.", Required = true }.Positive(ModelSweep.MaxLambda);
@@ -70,24 +71,28 @@ internal sealed class ModelOptions
     }
 
     /// <summary>The files the options read (data of the source, a G: lattice, the model of --init-from), which no output may replace.</summary>
-    public string[] InputFiles(ParseResult pr) => [.. ModelSources.Files(pr.GetValue(Source) ?? "", pr.GetValue(Lattice)),
-        .. pr.GetValue(InitFrom) is string init ? new[] { init } : []];
+    public string[] InputFiles(ParseResult pr) => [.. DataFiles(pr), .. pr.GetValue(InitFrom) is string init ? new[] { init } : []];
+
+    private string[] DataFiles(ParseResult pr) => [.. ModelSources.Files(pr.GetValue(Source) ?? "", pr.GetValue(Lattice))];
 
     /// <summary>The model of --init-from, read (with a warning if it is an unfinished checkpoint), or null.</summary>
     /// <exception cref="LtcException">A missing or malformed model file.</exception>
     public CompressionModel? InitialModel(ParseResult pr)
     {
         if (pr.GetValue(InitFrom) is not string path) return null;
+        if (path.Length == 0) throw new LtcException("--init-from is empty: name a model file (.ltcm)");
         Ltc.IO.AtomicFile.CheckInput(path);
         var loaded = ModelFile.Load(path);
-        if (loaded.UnfinishedWarning(path) is string warning) LtcApp.Warn($"--init-from: {warning}");
+        // Starting from a checkpoint is allowed (its weights are weights), but seldom meant.
+        if (loaded.Unfinished)
+            LtcApp.Warn($"--init-from: {path} is an unfinished training checkpoint (step {loaded.State.Step}); the run starts from its weights as they are");
         return loaded.Model;
     }
 
     /// <summary>The spec the options describe; names are parsed here, so an unknown one is an error naming its option.</summary>
     public ModelSpec Spec(ParseResult pr)
     {
-        ModelSources.CheckDataFiles(InputFiles(pr)); // a device or FIFO is refused before anything else
+        ModelSources.CheckDataFiles(DataFiles(pr)); // a device or FIFO is refused before anything else
         return new ModelSpec
         {
             Profile = TrainingProfile.Parse(pr.GetValue(Profile)!),

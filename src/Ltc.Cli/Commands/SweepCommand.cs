@@ -23,6 +23,7 @@ internal static partial class ModelCommands
         cmd.SetAction(pr =>
         {
             var values = ModelSweep.ParseLambdas(pr.GetValue(lambdas)!);
+            if (pr.GetValue(warmStart) && values.Length == 1) LtcApp.Warn("--warm-start with one λ changes nothing: it starts from --init-from or a random initialization");
             string dir = pr.GetValue(outDir)!;
             ModelSweep.CheckFolder(dir);
             var inputs = o.InputFiles(pr);
@@ -60,7 +61,9 @@ internal static partial class ModelCommands
             }
             catch (TrainingInterruptedException e) when (interruption.Fired)
             {
-                err.WriteLine(InterruptedMessage(interruption, e, sweep: true));
+                int next = e.FinishedModels;
+                string? startedFrom = pr.GetValue(warmStart) && next > 0 ? plan.Items[next - 1].Path : pr.GetValue(o.InitFrom);
+                err.WriteLine(InterruptedMessage(interruption, e, sweep: true, startedFrom));
                 return interruption.ExitCode;
             }
             CliOptions.WarnDeprecated(pr);

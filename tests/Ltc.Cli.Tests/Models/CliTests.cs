@@ -101,8 +101,12 @@ public class CliTests : IDisposable
         Assert.Equal(8, results[0].GetProperty("lambda").GetDouble());
         Assert.Equal(System.Text.Json.JsonValueKind.Null, results[0].GetProperty("initialized_from").ValueKind);
         Assert.Equal(results[0].GetProperty("fingerprint").GetString(), results[1].GetProperty("initialized_from").GetString());
-        // The same start by hand: train from the λ = 8 file. A model of another lattice cannot start from it.
+        // inspect shows where the λ = 2 model started.
         string first = Directory.GetFiles(dir, "*lambda8.ltcm").Single(), other = Path.Combine(_dir, "other.ltcm");
+        (code, stdout, stderr) = Run("inspect", "--json", Directory.GetFiles(dir, "*lambda2.ltcm").Single());
+        Assert.True(code == 0, stderr);
+        Assert.Equal(results[0].GetProperty("fingerprint").GetString(), System.Text.Json.JsonDocument.Parse(stdout).RootElement.GetProperty("initialized_from").GetString());
+        // The same start by hand: train from the λ = 8 file. A model of another lattice cannot start from it.
         (code, _, stderr) = Run([.. "train --source gaussian --dim 2 --lattice Z2 --lambda 2 --init-from".Split(' '), first, "--out", other, .. Small]);
         Assert.Equal(2, code);
         Assert.Contains("--init-from: the model has lattice A2, the run Z2", stderr);
