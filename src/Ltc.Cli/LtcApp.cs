@@ -175,9 +175,11 @@ internal static partial class LtcApp
         if (command.Subcommands.Count > 0 && command.Action is null)
             return $"{path} needs a command ({path} --help lists them)";
         // The parser says only that an argument is missing; name the ones not given ("compress in.npy": <output>).
-        var missing = command.Arguments.Where(a => a.Arity.MinimumNumberOfValues > 0 && parsed.GetResult(a) is not { Tokens.Count: > 0 }).ToArray();
-        if (missing.Length > 0 && parsed.Errors.Any(e => e.Message.StartsWith("Required argument missing", StringComparison.Ordinal)))
-            return $"{path}: missing {string.Join(" and ", missing.Select(a => $"<{a.Name}>"))} ({path} --help)";
+        // Required options the same way, so that one line names everything missing.
+        string[] missing = [.. command.Options.Where(o => o.Required && parsed.GetResult(o) is not { Implicit: false }).Select(o => o.Name),
+            .. command.Arguments.Where(a => a.Arity.MinimumNumberOfValues > 0 && parsed.GetResult(a) is not { Tokens.Count: > 0 }).Select(a => $"<{a.Name}>")];
+        if (missing.Length > 0 && parsed.Errors.Any(e => e.Message.StartsWith("Required argument missing", StringComparison.Ordinal) || e.Message.EndsWith("is required.", StringComparison.Ordinal)))
+            return $"{path}: missing {(missing.Length == 1 ? missing[0] : string.Join(", ", missing[..^1]) + " and " + missing[^1])} ({path} --help)";
         var first = parsed.Errors[0];
         // "--model x --kind y" in train is one option twice: name the old spelling behind the count.
         if (first.SymbolResult is System.CommandLine.Parsing.OptionResult { Option: var option } && CliOptions.DeprecatedSpellingsOf(option) is [_, ..] old

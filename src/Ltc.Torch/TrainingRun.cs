@@ -106,6 +106,8 @@ public static class TrainingRun
             using (no_grad())
                 foreach (var (name, t) in loaded.Model.state_dict()) model.state_dict()[name].copy_(t);
             state = loaded.State;
+            if (config.Steps < state.Step)
+                throw new LtcException($"{path}: the saved run has done {state.Step} steps, more than the {config.Steps} given to --resume (--steps is the run's total, not the steps to add)");
             if (state.Convergence?.Options != convergence)
                 throw new LtcException($"{path}: --resume needs the same convergence criterion as the saved run (saved: {Describe(state.Convergence?.Options)}; given: {Describe(convergence)})");
             if (state.InitializedFrom != initFingerprint)

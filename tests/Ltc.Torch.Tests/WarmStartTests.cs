@@ -65,6 +65,9 @@ public class WarmStartTests : IDisposable
         // Another λ is named with both values, not left to be found in a dump of the configuration.
         e = Assert.Throws<LtcException>(() => TrainingRun.Train(TorchTestSupport.Tiny(steps: 40) with { Lambda = 2 }, source, Eval, path, resume: true, initFrom: init.Model));
         Assert.EndsWith("--resume needs the same configuration as the saved run (lambda: saved 1, given 2)", e.Message);
+        // --steps is the run's total: fewer than the saved run has done is refused, not taken as "done".
+        e = Assert.Throws<LtcException>(() => TrainingRun.Train(TorchTestSupport.Tiny(steps: 10) with { Lambda = 1 }, source, Eval, path, resume: true, initFrom: init.Model));
+        Assert.Contains("has done 20 steps, more than the 10", e.Message);
         var resumed = TrainingRun.Train(TorchTestSupport.Tiny(steps: 40) with { Lambda = 1 }, source, Eval, path, resume: true, initFrom: init.Model);
         Assert.Equal(40, resumed.State.Step);
         Assert.Equal(Convert.ToHexStringLower(ModelFile.Fingerprint(init.Model)), ModelFile.Load(path).State.InitializedFrom);

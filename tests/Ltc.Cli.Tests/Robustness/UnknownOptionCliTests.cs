@@ -37,6 +37,10 @@ public sealed class UnknownOptionCliTests
     [InlineData("ltc: error: ltc lattice quantize: missing <input> and <output> (ltc lattice quantize --help)", "lattice", "quantize", "--lattice", "E8")]
     [InlineData("ltc: error: ltc compress: missing <output> (ltc compress --help)", "compress", "-m", "m.ltcm", "in.npy")]
     [InlineData("ltc: error: ltc bdrate: missing <test> (ltc bdrate --help)", "bdrate", "a.csv")]
+    // Required options with them, in one line.
+    [InlineData("ltc: error: ltc compress: missing --model, <input> and <output> (ltc compress --help)", "compress")]
+    [InlineData("ltc: error: ltc compress: missing --model (ltc compress --help)", "compress", "in.npy", "out.ltc")]
+    [InlineData("ltc: error: ltc train: missing --lambda and --out (ltc train --help)", "train", "--source", "gaussian")]
     public void AMissingArgumentIsNamed(string expected, params string[] args) => AssertOneLine(args, expected);
 
     [Fact]
