@@ -39,7 +39,8 @@ public static class TrainingRun
     /// and the finished model with its coding tables replaces them. Its folder is checked before anything else. Null: no file is written (and nothing can be resumed).</param>
     /// <param name="resume">Continue the run saved in <paramref name="path"/> instead of starting over. The saved
     /// configuration must equal <paramref name="config"/> except for <see cref="ModelConfig.Steps"/> (a run can be
-    /// extended); a run resumed from a checkpoint continues exactly as an uninterrupted one.</param>
+    /// extended, not cut below the steps it has done); a run resumed from a checkpoint continues exactly as an
+    /// uninterrupted one.</param>
     /// <param name="checkpointEvery">Steps between checkpoints (0: only at the end; null: a tenth of the run, at least 1).
     /// Ignored when <paramref name="path"/> is null.</param>
     /// <param name="progress">Receives training progress about four times a second; the last report (sent when
