@@ -40,7 +40,14 @@ internal static class InspectCommand
                 }
                 stream = prefixed;
             }
-            using var reader = stream is null ? LtcReader.Open(path) : LtcReader.Open(stream, path, own: true);
+            LtcReader opened;
+            try { opened = stream is null ? LtcReader.Open(path) : LtcReader.Open(stream, path, own: true); }
+            catch (Ltc.Coding.LtcFormatException e) when (e.Message.Contains(": not an .ltc file (bad magic", StringComparison.Ordinal))
+            {
+                // inspect reads model files as well, so neither kind is what the file is.
+                throw new LtcException(e.Message.Replace(": not an .ltc file (", ": neither an .ltc file nor a model file (.ltcm) (", StringComparison.Ordinal));
+            }
+            using var reader = opened;
             long payload = reader.ValidateAll();
             var h = reader.Header;
             if (pr.GetValue(json))

@@ -24,10 +24,10 @@ public class WrongFileKindCliTests
             {
                 (["inspect", P("model.ltcm")], "unsupported model format version 0"), // inspect describes model files too
                 (["inspect", P("random.ltcm")], "unsupported model format version 4294967295"), // not −1
-                (["inspect", P("data.npy")], "not an .ltc file (bad magic; it is a .npy array)"),
+                (["inspect", P("data.npy")], "neither an .ltc file nor a model file (.ltcm) (bad magic; it is a .npy array)"),
                 (["eval", "--model", P("file.ltc")], "not an ltc model file (bad magic; it is a compressed .ltc file)"),
                 (["data", "export", "--source", "npy:" + P("model.ltcm"), "--out", P("o.npy")], "not a .npy file (bad magic; it is an ltc model file (.ltcm))"),
-                (["inspect", P("other.bin")], "not an .ltc file (bad magic)"),
+                (["inspect", P("other.bin")], "neither an .ltc file nor a model file (.ltcm) (bad magic)"),
                 (["inspect", P("empty")], "empty (no bytes), not an .ltc file"),
                 (["inspect", P("short.ltc")], "truncated header (5 bytes)"),
                 (["lattice", "quantize", "--lattice", "E8", P("empty"), P("o.npy")], "empty (no bytes), not a .npy file"),
