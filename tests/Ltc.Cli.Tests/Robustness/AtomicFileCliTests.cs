@@ -45,7 +45,7 @@ public sealed class AtomicFileCliTests : IDisposable
         if (OperatingSystem.IsWindows()) return; // no "-" there
         var (code, _, stderr) = await LtcProcess.RunAsync("not a file"u8.ToArray(), "inspect", "-");
         Assert.Equal(2, code);
-        Assert.StartsWith("ltc: error: standard input: not an .ltc file", stderr);
+        Assert.StartsWith("ltc: error: standard input: neither an .ltc file nor a model file", stderr);
         Assert.DoesNotContain("/dev/", stderr);
         // Only the whole path is a stream's: a file under /dev/stdin-like names keeps its name.
         Assert.Equal("standard output: x; /dev/stdin2: y; data/dev/stdin: z", LtcApp.NameStreams("/dev/stdout: x; /dev/stdin2: y; data/dev/stdin: z"));
