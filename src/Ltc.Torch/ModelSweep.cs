@@ -40,9 +40,9 @@ public sealed record SweepPlan(string Folder, IReadOnlyList<SweepItem> Items)
     /// 64,32,16,8 from large to small rate), the first from <see cref="InitFrom"/> or a random initialization.</summary>
     public bool WarmStart { get; init; }
 
-    /// <summary>The model item <paramref name="index"/> starts from, given the models finished before it.</summary>
-    internal CompressionModel? StartOf(int index, IReadOnlyList<SweepEntry> finished) =>
-        WarmStart && index > 0 ? finished[index - 1].Result.Model : InitFrom;
+    /// <summary>The model the next item starts from, given the models finished before it.</summary>
+    internal CompressionModel? NextStart(IReadOnlyList<SweepEntry> finished) =>
+        WarmStart && finished.Count > 0 ? finished[^1].Result.Model : InitFrom;
 
     /// <summary>The results file, <c>results.csv</c> in <see cref="Folder"/>.</summary>
     public string ResultsPath => System.IO.Path.Combine(Folder, "results.csv");
@@ -179,7 +179,7 @@ public static class ModelSweep
                 try
                 {
                     run = TrainingRun.Train(item.Config, item.Source, item.Evaluation, item.Path, progress: view, cancel: cancel, convergence: item.Convergence,
-                        initFrom: plan.StartOf(entries.Count, entries));
+                        initFrom: plan.NextStart(entries));
                 }
                 catch (LtcException e) when (entries.Count > 0)
                 {

@@ -123,9 +123,7 @@ public static class TrainingRun
             model = new CompressionModel(config);
             if (initFrom is not null)
             {
-                var weights = initFrom.state_dict();
-                using (no_grad())
-                    foreach (var (name, t) in model.state_dict()) t.copy_(weights[name]);
+                CopyWeights(initFrom, model);
                 state = state with { InitializedFrom = initFingerprint };
             }
             if (convergence is not null) state = state with { Convergence = ConvergenceState.Start(convergence) };
@@ -153,8 +151,9 @@ public static class TrainingRun
 
     /// <summary>
     /// Checks that a training of <paramref name="config"/> can start from the weights of <paramref name="init"/>: the
-    /// same kind of model, dimensions, block length, transform, hidden width, lattice and entropy model, and weights of
-    /// the same names and shapes. λ, the seed and the training settings may differ.
+    /// same kind of model, dimensions, block length, transform, hidden width, lattice, entropy model and running mean
+    /// (<see cref="Train"/> also checks each weight's name and shape as it copies them). λ, the seed and the training
+    /// settings may differ.
     /// </summary>
     /// <exception cref="LtcException">The models differ; the message names every difference.</exception>
     public static void CheckWarmStart(CompressionModel init, ModelConfig config)
@@ -173,11 +172,20 @@ public static class TrainingRun
         var differ = parts.Where(p => !Equals(p.Init, p.Given)).Select(p => $"{p.What} {p.Init}, the run {p.Given}").ToArray();
         if (differ.Length > 0)
             throw new LtcException($"--init-from: the model has {string.Join("; ", differ)}: a warm start needs the same model (give the run the model's options)");
-        using var fresh = new CompressionModel(config);
-        var given = init.state_dict();
-        foreach (var (name, t) in fresh.state_dict())
-            if (!given.TryGetValue(name, out var w) || !w.shape.SequenceEqual(t.shape))
-                throw new LtcException($"--init-from: the model's weight '{name}' is {(given.ContainsKey(name) ? $"[{string.Join(", ", given[name].shape)}]" : "missing")}, the run needs [{string.Join(", ", t.shape)}]");
+    }
+
+    // The weights of a warm start, copied into the run's fresh model; a weight of another name or shape (a setting
+    // CheckWarmStart does not compare) is refused.
+    private static void CopyWeights(CompressionModel from, CompressionModel into)
+    {
+        var given = from.state_dict();
+        using (no_grad())
+            foreach (var (name, t) in into.state_dict())
+            {
+                if (!given.TryGetValue(name, out var w) || !w.shape.SequenceEqual(t.shape))
+                    throw new LtcException($"--init-from: the model's weight '{name}' is {(w is null ? "missing" : $"[{string.Join(", ", w.shape)}]")}, the run needs [{string.Join(", ", t.shape)}]");
+                t.copy_(w);
+            }
     }
 
     /// <summary>

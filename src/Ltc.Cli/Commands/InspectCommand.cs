@@ -21,7 +21,10 @@ internal static class InspectCommand
         {
             var path = CliOptions.StandardStream(pr.GetValue(file)!, write: false);
             var output = pr.InvocationConfiguration.Output;
-            if (ModelFileBytes(path) is long modelBytes) return InspectModel(ModelFile.Load(path), path, modelBytes, pr.GetValue(json), output);
+            var regular = RegularFileHead(path);
+            if (regular is { Head: var first, Bytes: var modelBytes } && first.AsSpan().StartsWith(FileSignature.Model))
+                return InspectModel(ModelFile.Load(path), path, modelBytes, pr.GetValue(json), output);
+            if (regular is { Head: var start }) RefuseNeitherKind(path, start);
             Stream? stream = null;
             if (AtomicFile.KindOf(path) is FileKind.Fifo or FileKind.CharacterDevice or FileKind.Socket or FileKind.Other)
             {
@@ -38,16 +41,11 @@ internal static class InspectCommand
                         return InspectModel(model, path, prefixed.BytesRead, pr.GetValue(json), output);
                     }
                 }
+                try { RefuseNeitherKind(path, head.AsSpan(0, got)); }
+                catch (LtcException) { prefixed.Dispose(); throw; }
                 stream = prefixed;
             }
-            LtcReader opened;
-            try { opened = stream is null ? LtcReader.Open(path) : LtcReader.Open(stream, path, own: true); }
-            catch (Ltc.Coding.LtcFormatException e) when (e.Message.Contains(": not an .ltc file (bad magic", StringComparison.Ordinal))
-            {
-                // inspect reads model files as well, so neither kind is what the file is.
-                throw new LtcException(e.Message.Replace(": not an .ltc file (", ": neither an .ltc file nor a model file (.ltcm) (", StringComparison.Ordinal));
-            }
-            using var reader = opened;
+            using var reader = stream is null ? LtcReader.Open(path) : LtcReader.Open(stream, path, own: true);
             long payload = reader.ValidateAll();
             var h = reader.Header;
             if (pr.GetValue(json))
@@ -88,20 +86,30 @@ internal static class InspectCommand
         return cmd;
     }
 
-    /// <summary>The size of <paramref name="path"/> when it is a seekable file that starts with the model file's magic,
-    /// else null (a stream is not read ahead: its bytes would be gone for the .ltc reader).</summary>
-    private static long? ModelFileBytes(string path)
+    /// <summary>The first bytes (up to 8) and the size of <paramref name="path"/> when it is a regular, seekable file,
+    /// else null (a stream is not read ahead: its bytes would be gone for the reader that follows).</summary>
+    private static (byte[] Head, long Bytes)? RegularFileHead(string path)
     {
         try
         {
             // Only a regular file: opening a FIFO here and closing it would lose what its writer sent.
             if (!AtomicFile.IsRegularFile(path)) return null;
             using var f = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.None);
-            if (!f.CanSeek || f.Length < 4) return null;
-            Span<byte> head = stackalloc byte[4];
-            return f.ReadAtLeast(head, 4, throwOnEndOfStream: false) == 4 && head.SequenceEqual(FileSignature.Model) ? f.Length : null;
+            if (!f.CanSeek) return null;
+            var head = new byte[8];
+            int got = f.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+            return (head[..got], f.Length);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+    }
+
+    /// <summary>inspect reads both kinds of file, so one whose first bytes (up to 4) begin neither's magic is called
+    /// neither (an empty file, or the start of a magic cut short, is left to the .ltc reader: empty or truncated).</summary>
+    private static void RefuseNeitherKind(string path, ReadOnlySpan<byte> head)
+    {
+        int n = Math.Min(head.Length, 4);
+        if (n > 0 && !head[..n].SequenceEqual(FileSignature.Model[..n]) && !head[..n].SequenceEqual(FileSignature.Compressed[..n]))
+            throw new LtcException($"{path}: neither an .ltc file nor a model file (.ltcm) (bad magic{FileSignature.ItIs(head)})");
     }
 
     /// <summary>What a model file holds: its kind and architecture, what it was trained on and how far, whether it can

@@ -19,6 +19,7 @@ public class WrongFileKindCliTests
             File.WriteAllBytes(P("file.ltc"), Padded(FileSignature.Compressed));
             File.WriteAllBytes(P("other.bin"), Padded("hello"u8));
             File.WriteAllBytes(P("empty"), []);
+            File.WriteAllBytes(P("three.bin"), "abc"u8.ToArray());
             File.WriteAllBytes(P("short.ltc"), FileSignature.Compressed[..5].ToArray());
             foreach (var (args, says) in new (string[], string)[]
             {
@@ -29,6 +30,7 @@ public class WrongFileKindCliTests
                 (["data", "export", "--source", "npy:" + P("model.ltcm"), "--out", P("o.npy")], "not a .npy file (bad magic; it is an ltc model file (.ltcm))"),
                 (["inspect", P("other.bin")], "neither an .ltc file nor a model file (.ltcm) (bad magic)"),
                 (["inspect", P("empty")], "empty (no bytes), not an .ltc file"),
+                (["inspect", P("three.bin")], "neither an .ltc file nor a model file (.ltcm) (bad magic)"),
                 (["inspect", P("short.ltc")], "truncated header (5 bytes)"),
                 (["lattice", "quantize", "--lattice", "E8", P("empty"), P("o.npy")], "empty (no bytes), not a .npy file"),
                 (["bdrate", P("model.ltcm"), P("model.ltcm")], "not a CSV curve (binary data; it is an ltc model file (.ltcm))"),
