@@ -112,7 +112,8 @@ public static class TrainingRun
             if (state.Convergence?.Options != convergence)
                 throw new LtcException($"{path}: --resume needs the same convergence criterion as the saved run (saved: {Describe(state.Convergence?.Options)}; given: {Describe(convergence)})");
             if (state.InitializedFrom != initFingerprint)
-                throw new LtcException($"{path}: --resume needs the same warm start as the saved run (saved: {state.InitializedFrom ?? "a random initialization"}; given: {initFingerprint ?? "a random initialization"})");
+                throw new LtcException($"{path}: --resume needs the same warm start as the saved run (saved: {state.InitializedFrom ?? "a random initialization"}; given: {initFingerprint ?? "a random initialization"}; " +
+                    (state.InitializedFrom is null ? "leave out --init-from)" : "give --init-from the model of that fingerprint, e.g. the λ before it in a --warm-start sweep; ltc inspect shows a model's)"));
             optimizerState = loaded.OptimizerState;
         }
         else
