@@ -5,7 +5,7 @@
 # --steps is only a ceiling). Two queues side by side, one torch thread each (the density kernels use both cores).
 # Curves (results.csv) and loss curves (*.curve.csv) go to docs/results/vector-converged/<source>/<system>/seed-<s>/;
 # models (.ltcm) stay there too but git ignores them.
-# Usage: [SEEDS=…] [ES=1] [NOMEAN=1] [LATTICE=A2|D4*|E8] [WARM=1] [INIT_FROM=model.ltcm] bash experiments/vector-converged.sh banana|banana-block|banana-block-leech|physics-ntc|physics-ltc|physics-block|physics-block-leech|speech-ntc|speech-ltc|speech-block|reeval-blocks|summary|plots [out-dir]
+# Usage: [SEEDS=…] [ES=1] [NOMEAN=1] [LATTICE=A2|D4*|E8] [WARM=1] [INIT_FROM=model.ltcm] [BLOCK_DY=4|8] bash experiments/vector-converged.sh banana|banana-block|banana-block-leech|physics-ntc|physics-ltc|physics-block|physics-block-leech|speech-ntc|speech-ltc|speech-block|reeval-blocks|summary|plots [out-dir]
 set -euo pipefail
 # A folder given on the command line is relative to where the script is called from, the default to the repository.
 ARG_OUT=""; if [ -n "${2:-}" ]; then ARG_OUT=$(realpath -m -- "$2"); fi
@@ -32,6 +32,9 @@ LATTICE=${LATTICE:-D4*}
   E8) LTC_SYS=ltc-e8 LTC_DY=8 ;;
   *) echo "LATTICE must be A2, D4* or E8 (one-shot LTC of Physics or Speech), not '$LATTICE'" >&2; exit 2 ;;
 esac
+# BLOCK_DY (speech-block): latents per frame, 4 (as LTC D4*) or 8 (as LTC E8).
+BLOCK_DY=${BLOCK_DY:-4}
+[[ $WHAT == speech-block && ! $BLOCK_DY =~ ^(4|8)$ ]] && { echo "BLOCK_DY must be 4 or 8, not '$BLOCK_DY'" >&2; exit 2; }
 dotnet build src/Ltc.Cli -c Release -v q -nologo > /dev/null
 LTC=src/Ltc.Cli/bin/Release/net10.0/linux-x64/ltc
 # A sweep runs for hours. It runs as a background job waited for, so that SIGTERM (timeout, kill) or SIGINT (Ctrl-C)
@@ -165,12 +168,15 @@ speech_ntc() { for s in $SEEDS; do speech_sweep ntc $s --kind ntc; done; }
 # Block-LTC on Speech (not in the paper; the block architecture of brief §4 as for Physics): n = 8 frames per block,
 # each mapped to dy = 4 latents (33 → 100 → 100 → 4, LeakyReLU; dy as for LTC D4*), the 8 values of each latent
 # dimension quantized by E8 with STE and the RealNVP prior, N = 256 cell samples in training, batch 64 blocks.
+# BLOCK_DY=8 maps each frame to 8 latents instead (past the ceiling of 4 latents per frame), into
+# block-e8-dy8[-es][-nomean].
+SPEECH_BLOCK_SYS=block-e8$([ "$BLOCK_DY" = 4 ] || echo "-dy$BLOCK_DY")$ES_SUFFIX
 speech_block() {
   for s in $SEEDS; do
-    ltc_sweep --source speech --kind block-ltc --lattice E8 --latent-dim 4 --entropy flow --proxy ste --hidden 100 \
+    ltc_sweep --source speech --kind block-ltc --lattice E8 --latent-dim $BLOCK_DY --entropy flow --proxy ste --hidden 100 \
       --batch 64 --train-cell-samples 256 --lambdas $SPEECH_LAMBDAS --lr 1e-3 --steps 100000 \
-      --seed $s $CONV $ES_FLAGS --out-dir $OUT/speech/block-e8$ES_SUFFIX/seed-$s > /dev/null
-    echo "$(date -u +%H:%M:%S) speech block-e8$ES_SUFFIX seed $s done"
+      --seed $s $CONV $ES_FLAGS --out-dir $OUT/speech/$SPEECH_BLOCK_SYS/seed-$s > /dev/null
+    echo "$(date -u +%H:%M:%S) speech $SPEECH_BLOCK_SYS seed $s done"
   done
 }
 speech_ltc() {
@@ -260,7 +266,7 @@ case $WHAT in
   physics-block-leech) mkdir -p $OUT/physics; time physics_block_leech; summary physics ltc-d4s block-leech$ES_SUFFIX 0.6961; summary physics block-e8$ES_SUFFIX block-leech$ES_SUFFIX 0.6961 ;;
   speech-ntc) mkdir -p $OUT/speech; time speech_ntc ;;
   speech-ltc) mkdir -p $OUT/speech; time speech_ltc; summary speech ntc $LTC_SYS 1.7412 ;;
-  speech-block) mkdir -p $OUT/speech; time speech_block; summary speech ntc block-e8$ES_SUFFIX 1.7412; summary speech ltc-d4s block-e8$ES_SUFFIX 1.7412 ;;
+  speech-block) mkdir -p $OUT/speech; time speech_block; summary speech ntc $SPEECH_BLOCK_SYS 1.7412; summary speech ltc-d4s $SPEECH_BLOCK_SYS 1.7412 ;;
   reeval-blocks) reeval_blocks physics block-e8 4096; reeval_blocks speech block-e8 256 ;;
   summary) summary banana ntc ltc-a2; summary banana ntc block-e8; summary banana ntc block-e8-es-nomean; summary banana ntc block-leech; summary banana block-e8 block-leech; summary banana ntc block-leech-es-nomean; summary banana block-e8-es-nomean block-leech-es-nomean; summary physics ntc ltc-d4s 0.6961; summary physics ntc ltc-a2 0.6961; summary physics ltc-d4s block-e8 0.6961; summary physics ntc block-e8 0.6961; summary physics ltc-d4s block-e8-es-nomean 0.6961; summary physics ntc block-e8-es-nomean 0.6961; summary speech ntc ltc-d4s 1.7412; summary speech ntc ltc-e8 1.7412; summary speech ntc block-e8 1.7412; summary speech ltc-d4s block-e8 1.7412; summary speech ntc block-e8-es-nomean 1.7412; summary speech ltc-d4s block-e8-es-nomean 1.7412; summary speech ltc-d4s ltc-e8 1.7412; summary speech ltc-e8 block-e8-es-nomean 1.7412; summary physics ltc-d4s ltc-a2 0.6961; summary physics ltc-a2 block-e8-es-nomean 0.6961; summary physics ltc-d4s block-leech-es-nomean 0.6961; summary physics ntc block-leech-es-nomean 0.6961; summary physics block-e8-es-nomean block-leech-es-nomean 0.6961 ;;
   *) echo "$USAGE" >&2; exit 2 ;;
