@@ -159,6 +159,11 @@ public static class ModelSweep
         if (created)
         {
             try { Directory.CreateDirectory(dir); }
+            catch (UnauthorizedAccessException) { throw new LtcException($"{dir}: cannot create the folder (permission denied)"); }
+            catch (IOException e) when (e is FileNotFoundException or DirectoryNotFoundException)
+            {
+                throw new LtcException($"{dir}: cannot create the folder (its parent takes no new folders)");
+            }
             catch (IOException e) { throw new LtcException($"{dir}: cannot create the folder ({e.Message})"); }
         }
         var restores = new List<FileRestorePoint>();

@@ -40,7 +40,8 @@ public enum FileKind
 public static class AtomicFile
 {
     /// <summary>Writes <paramref name="path"/> through <paramref name="write"/>, atomically.</summary>
-    /// <exception cref="LtcException">The path is empty or a directory, or its folder does not exist.</exception>
+    /// <exception cref="LtcException">The path is empty or a directory, its folder does not exist, or no file can be
+    /// created in it.</exception>
     public static void Write(string path, Action<Stream> write)
     {
         ArgumentNullException.ThrowIfNull(write);
@@ -68,7 +69,13 @@ public static class AtomicFile
     /// <exception cref="LtcException">The first problem found, in one line.</exception>
     public static void CheckOutput(string path, params string?[] inputs)
     {
-        Resolve(path);
+        var target = Resolve(path);
+        // A folder that takes no new files would otherwise be found out only at the end of a long training.
+        if (target.Renamed)
+        {
+            var dir = System.IO.Path.GetDirectoryName(target.Final) ?? ".";
+            AtomicFileSet.CreateTemporary(path, dir, AtomicFileSet.TemporaryPath(target.Final), FileOptions.DeleteOnClose).Dispose();
+        }
         foreach (var input in inputs)
             if (!string.IsNullOrEmpty(input) && SameFile(path, input))
                 throw new LtcException($"{path}: the output would overwrite an input ({input}); write it to another file");
@@ -235,7 +242,8 @@ public sealed class AtomicFileSet : IDisposable
     private bool _committed;
 
     /// <summary>Stages <paramref name="path"/>'s new content, written by <paramref name="write"/>.</summary>
-    /// <exception cref="LtcException">The path is empty or a directory, or its folder does not exist.</exception>
+    /// <exception cref="LtcException">The path is empty or a directory, its folder does not exist, or no file can be
+    /// created in it.</exception>
     public void Write(string path, Action<Stream> write)
     {
         ArgumentNullException.ThrowIfNull(write);
@@ -246,9 +254,9 @@ public sealed class AtomicFileSet : IDisposable
         if (target.Renamed)
         {
             var dir = Path.GetDirectoryName(target.Final) ?? ".";
-            var tmp = Path.Combine(dir, $".{Path.GetFileName(target.Final)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+            var tmp = TemporaryPath(target.Final);
+            using var fs = CreateTemporary(path, dir, tmp);
             _staged.Add((target, tmp, null));
-            using var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
             write(fs);
             fs.Flush(flushToDisk: true);
         }
@@ -260,6 +268,30 @@ public sealed class AtomicFileSet : IDisposable
             _staged.Add((target, tmp, spool));
             write(spool);
             spool.Flush();
+        }
+    }
+
+    // Beside the file it replaces (a rename across folders would not be atomic), hidden, unique per process and call.
+    internal static string TemporaryPath(string final) => Path.Combine(Path.GetDirectoryName(final) ?? ".",
+        $".{Path.GetFileName(final)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+
+    // The temporary file's name was never typed: a folder that takes no new files (/proc, a read-only mount, no
+    // permission) is reported against the output the user named.
+    internal static FileStream CreateTemporary(string path, string dir, string tmp, FileOptions options = FileOptions.None)
+    {
+        try
+        {
+            return new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, options);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            string why = e switch
+            {
+                UnauthorizedAccessException => "permission denied",
+                FileNotFoundException or DirectoryNotFoundException => "the folder takes no new files",
+                _ => "the system refused",
+            };
+            throw new LtcException($"{path}: cannot write a file in {dir} ({why})");
         }
     }
 

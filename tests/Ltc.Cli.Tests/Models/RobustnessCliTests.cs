@@ -75,6 +75,12 @@ public sealed class RobustnessCliTests : IDisposable
         AssertOneLineError(Run("train", "--lambda", "1", "--source", "block:2:npy:" + npy, "--kind", "ltc", "--out", P("./x.npy")), "overwrite an input");
         AssertOneLineError(Run("sweep", "--lambdas", "1,2", "--out-dir", npy), "not a folder");
         AssertOneLineError(Run("sweep", "--lambdas", "1,1", "--out-dir", P("s")), "twice");
+        if (OperatingSystem.IsLinux() && Directory.Exists("/proc/self"))
+        {
+            // A folder that takes no new files, even from root.
+            AssertOneLineError(Run("train", "--lambda", "1", "--out", "/proc/m.ltcm"), "/proc/m.ltcm: cannot write a file in /proc");
+            AssertOneLineError(Run("sweep", "--lambdas", "1,2", "--out-dir", "/proc/ltc-sweep"), "/proc/ltc-sweep: cannot create the folder");
+        }
         Assert.True(clock.Elapsed.TotalSeconds < 30, $"took {clock.Elapsed.TotalSeconds:F1} s");
         Assert.Equal(before, File.ReadAllBytes(npy));
         Assert.False(Directory.Exists(P("s")));

@@ -130,6 +130,19 @@ public sealed class AtomicFileTests : IDisposable
     }
 
     [Fact]
+    public void AFolderThatTakesNoNewFilesIsReportedAgainstTheOutputNamed()
+    {
+        // /proc exists and refuses new files, even to root (a read-only folder would not stop root).
+        if (!OperatingSystem.IsLinux() || !Directory.Exists("/proc/self")) return;
+        var e = Assert.Throws<LtcException>(() => AtomicFile.WriteAllText("/proc/x.csv", "x"));
+        Assert.StartsWith("/proc/x.csv: cannot write a file in /proc (", e.Message);
+        Assert.DoesNotContain(".tmp", e.Message);
+        // Checked before any work, too (a training must not find it out at its end).
+        e = Assert.Throws<LtcException>(() => AtomicFile.CheckOutput("/proc/x.csv"));
+        Assert.StartsWith("/proc/x.csv: cannot write a file in /proc (", e.Message);
+    }
+
+    [Fact]
     public void ASetOfOutputsIsWrittenAllOrNone()
     {
         File.WriteAllText(P("b.txt"), "old b");
