@@ -273,7 +273,13 @@ public static class ModelFile
     /// The training state saved in a model file, read without building the model; null when the file is missing, not a
     /// regular file, or malformed. For messages about a checkpoint just written.
     /// </summary>
-    public static TrainingState? TryReadState(string path)
+    public static TrainingState? TryReadState(string path) => TryReadSettings(path)?.State;
+
+    /// <summary>
+    /// The configuration and training state saved in a model file, read without building the model (nor checking the
+    /// weights); null when the file is missing, not a regular file, or malformed.
+    /// </summary>
+    public static (ModelConfig Config, TrainingState State)? TryReadSettings(string path)
     {
         if (string.IsNullOrEmpty(path) || !AtomicFile.IsRegularFile(path)) return null;
         try
@@ -283,8 +289,8 @@ public static class ModelFile
             if (bytes.Length < 8 || !r.ReadBytes(4).AsSpan().SequenceEqual(Magic)) return null;
             int v = r.ReadInt32();
             long end = v >= 3 ? bytes.Length - ChecksumBytes : bytes.Length;
-            ReadBlock(r, path, end, "configuration");
-            return TrainingState.FromJson(Encoding.UTF8.GetString(ReadBlock(r, path, end, "training state")), path);
+            var config = ModelConfig.FromJson(Encoding.UTF8.GetString(ReadBlock(r, path, end, "configuration")), path);
+            return (config, TrainingState.FromJson(Encoding.UTF8.GetString(ReadBlock(r, path, end, "training state")), path));
         }
         catch (Exception e) when (e is LtcException or EndOfStreamException or IOException)
         {

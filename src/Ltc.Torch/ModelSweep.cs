@@ -26,6 +26,12 @@ public sealed record SweepItem(double Lambda, ModelConfig Config, VectorSource S
 /// <param name="Result">The trained model, its evaluation and training time.</param>
 public sealed record SweepEntry(SweepItem Item, TrainingRunResult Result);
 
+/// <summary>A row of the <c>results.csv</c> of an earlier sweep into the same folder, kept by a new sweep.</summary>
+/// <param name="Lambda">Its λ (none of the new sweep's).</param>
+/// <param name="Rate">Its rate (the first column), by which the rows are sorted.</param>
+/// <param name="Row">The row as it was, without its line end.</param>
+public sealed record EarlierResult(double Lambda, double Rate, string Row);
+
 /// <summary>A sweep checked and ready to run: one model per λ, all written to <see cref="Folder"/>.</summary>
 /// <param name="Folder">The folder of the model files and of <see cref="ResultsPath"/>.</param>
 /// <param name="Items">The models, in the order of the λ values.</param>
@@ -46,6 +52,15 @@ public sealed record SweepPlan(string Folder, IReadOnlyList<SweepItem> Items)
 
     /// <summary>The results file, <c>results.csv</c> in <see cref="Folder"/>.</summary>
     public string ResultsPath => System.IO.Path.Combine(Folder, "results.csv");
+
+    /// <summary>Rows of the folder's <c>results.csv</c> whose λ this sweep does not train and whose model file is
+    /// still there, finished, with this sweep's settings but λ (the same configuration, seed and convergence
+    /// criterion): <c>results.csv</c> keeps them, so that a curve can be swept in parts.</summary>
+    public IReadOnlyList<EarlierResult> Kept { get; init; } = [];
+
+    /// <summary>The rows of the folder's <c>results.csv</c> that this sweep neither trains again nor keeps, each
+    /// named with its λ and why (<c>λ = 4 (no model file)</c>): the new <c>results.csv</c> leaves them out.</summary>
+    public IReadOnlyList<string> Dropped { get; init; } = [];
 }
 
 /// <summary>
@@ -127,12 +142,51 @@ public static class ModelSweep
             };
         })]) { InitFrom = initFrom, WarmStart = warmStart };
         if (initFrom is not null) foreach (var item in plan.Items) TrainingRun.CheckWarmStart(initFrom, item.Config);
-        return plan;
+        var (kept, dropped) = EarlierResults(plan);
+        return plan with { Kept = kept, Dropped = dropped };
+    }
+
+    // The rows of an earlier results.csv in the folder that the new one keeps (see SweepPlan.Kept) and those it drops.
+    private static (List<EarlierResult> Kept, List<string> Dropped) EarlierResults(SweepPlan plan)
+    {
+        List<EarlierResult> kept = [];
+        List<string> dropped = [];
+        if (!AtomicFile.IsRegularFile(plan.ResultsPath)) return (kept, dropped);
+        var lines = BoundedText.Read(plan.ResultsPath, 1 << 24, "larger than 16 MiB, too long for a results.csv").Split('\n')
+            .Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0).ToList();
+        if (lines.Count == 0) return (kept, dropped);
+        if (lines[0] != CsvHeader)
+        {
+            if (lines.Count > 1) dropped.Add($"{lines.Count - 1} row{(lines.Count == 2 ? "" : "s")} (not the columns of this version's results.csv)");
+            return (kept, dropped);
+        }
+        var first = plan.Items[0];
+        foreach (var row in lines.Skip(1))
+        {
+            // Rate and λ come before the only field that may be quoted (the lattice's name).
+            var f = row.Split(',', 7);
+            if (f.Length < 7 || !double.TryParse(f[0], NumberStyles.Float, Inv, out double rate) ||
+                !double.TryParse(f[5], NumberStyles.Float, Inv, out double lambda) || !(lambda > 0))
+            {
+                dropped.Add("a malformed row");
+                continue;
+            }
+            if (plan.Items.Any(i => i.Lambda == lambda)) continue; // trained again
+            string name = $"λ = {lambda.ToString("R", Inv)}";
+            var config = first.Config with { Lambda = lambda };
+            var saved = ModelFile.TryReadSettings(System.IO.Path.Combine(plan.Folder, ModelFileName(config)));
+            if (saved is not { } m) dropped.Add($"{name} (no model file)");
+            else if (m.State.Unfinished) dropped.Add($"{name} (its model file is an unfinished checkpoint)");
+            else if (m.Config != config || m.State.Convergence?.Options != first.Convergence) dropped.Add($"{name} (its model has other settings)");
+            else kept.Add(new EarlierResult(lambda, rate, row));
+        }
+        return (kept, dropped);
     }
 
     /// <summary>
     /// Trains the models of <paramref name="plan"/> one after another (<see cref="TrainingRun.Train"/>, fresh runs, warm
-    /// started as the plan says) and rewrites <c>results.csv</c> after each. All or none: if a model fails (or
+    /// started as the plan says) and rewrites <c>results.csv</c> after each, with the plan's kept rows of an earlier
+    /// sweep (<see cref="SweepPlan.Kept"/>). All or none: if a model fails (or
     /// <paramref name="accept"/> throws), every file is put back as it was and a folder created for the sweep is
     /// removed. When <paramref name="cancel"/> fires, the finished models, <c>results.csv</c> and the current model's
     /// checkpoint (marked unfinished) are kept, and a <see cref="TrainingInterruptedException"/> says what they are.
@@ -197,7 +251,7 @@ public static class ModelSweep
                 if (run.State.Convergence is { } curve) AtomicFile.WriteAllText(item.CurvePath, curve.ToCsv());
                 var entry = new SweepEntry(item, run);
                 entries.Add(entry);
-                WriteCsv(csv, entries); // after every model, so an interrupted sweep keeps what it has
+                WriteCsv(csv, entries, plan.Kept); // after every model, so an interrupted sweep keeps what it has
                 finished?.Invoke(entry);
             }
             accept?.Invoke(entries);
@@ -224,22 +278,27 @@ public static class ModelSweep
         return entries;
     }
 
-    /// <summary>The text of <c>results.csv</c>: <see cref="CsvHeader"/>, then one row per entry in order of rate.</summary>
-    public static string FormatCsv(IEnumerable<SweepEntry> entries)
+    /// <summary>The text of <c>results.csv</c>: <see cref="CsvHeader"/>, then one row per entry and per kept row of
+    /// an earlier sweep (<see cref="SweepPlan.Kept"/>), in order of rate.</summary>
+    public static string FormatCsv(IEnumerable<SweepEntry> entries, IEnumerable<EarlierResult>? kept = null)
     {
         ArgumentNullException.ThrowIfNull(entries);
+        var rows = entries.Select(e => (e.Result.Evaluation.Rate, Row: FormatRow(e))).Concat((kept ?? []).Select(k => (k.Rate, k.Row)));
         var sb = new StringBuilder(CsvHeader).Append('\n');
-        foreach (var e in entries.OrderBy(x => x.Result.Evaluation.Rate))
-        {
-            var (c, r, s) = (e.Item.Config, e.Result.Evaluation, e.Result.TrainSeconds);
-            sb.Append(Inv, $"{r.Rate:R},{r.DistortionMse:R},{r.SnrDb:F4},{r.RateStderr:G4},{(r.GapToRdDb is double g ? g.ToString("F4", Inv) : "")},{c.Lambda:R},{c.Model.Name()},{CsvField(c.Lattice.Name)},{c.Entropy.Name()},{c.Proxy.Name()},{s:F1},{r.RateUnit},{e.Result.State.Step},{Optional(e.Result.State.Convergence?.Converged)},{Optional(e.Result.State.WeightsStep)},{(r.PayloadRate is double p ? p.ToString("R", Inv) : "")}\n");
-        }
+        foreach (var (_, row) in rows.OrderBy(x => x.Rate)) sb.Append(row).Append('\n');
         return sb.ToString();
     }
 
-    /// <summary>Writes <see cref="FormatCsv"/> of <paramref name="entries"/> to <paramref name="path"/> atomically.</summary>
-    public static void WriteCsv(string path, IEnumerable<SweepEntry> entries) =>
-        AtomicFile.WriteAllBytes(path, Encoding.UTF8.GetBytes(FormatCsv(entries)));
+    private static string FormatRow(SweepEntry e)
+    {
+        var (c, r, s) = (e.Item.Config, e.Result.Evaluation, e.Result.TrainSeconds);
+        return string.Create(Inv, $"{r.Rate:R},{r.DistortionMse:R},{r.SnrDb:F4},{r.RateStderr:G4},{(r.GapToRdDb is double g ? g.ToString("F4", Inv) : "")},{c.Lambda:R},{c.Model.Name()},{CsvField(c.Lattice.Name)},{c.Entropy.Name()},{c.Proxy.Name()},{s:F1},{r.RateUnit},{e.Result.State.Step},{Optional(e.Result.State.Convergence?.Converged)},{Optional(e.Result.State.WeightsStep)},{(r.PayloadRate is double p ? p.ToString("R", Inv) : "")}");
+    }
+
+    /// <summary>Writes <see cref="FormatCsv"/> of <paramref name="entries"/> and <paramref name="kept"/> to
+    /// <paramref name="path"/> atomically.</summary>
+    public static void WriteCsv(string path, IEnumerable<SweepEntry> entries, IEnumerable<EarlierResult>? kept = null) =>
+        AtomicFile.WriteAllBytes(path, Encoding.UTF8.GetBytes(FormatCsv(entries, kept)));
 
     // An empty field where a run has no such fact (a fixed number of steps: no convergence, last weights).
     private static string Optional(bool? value) => value is bool b ? (b ? "true" : "false") : "";

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using Ltc.Torch;
 
 namespace Ltc.Cli.Commands;
@@ -10,7 +11,8 @@ internal static partial class ModelCommands
     {
         var o = new ModelOptions();
         var lambdas = new Option<string>("--lambdas") { Description = "Comma-separated λ values, e.g. 0.5,1,2,4,8 (positive, distinct).", Required = true };
-        var outDir = new Option<string>("--out-dir", "-o") { Description = "Folder for one model per λ and results.csv (created if missing).", Required = true }.FileOnly();
+        var outDir = new Option<string>("--out-dir", "-o") { Description = "Folder for one model per λ and results.csv (created if missing). " +
+            "An earlier sweep's rows of other λ stay in results.csv while their models are there with the same settings.", Required = true }.FileOnly();
         var warmStart = new Option<bool>("--warm-start") { Description = "Start each λ from the finished model of the λ before it (in the order of --lambdas, " +
             "e.g. 64,32,16,8 from high to low rate; the first from --init-from or a random initialization)." };
         var cmd = new Command("sweep", "Train one model per λ and write their evaluations to results.csv (columns rate_bits_per_sample, distortion_mse, ...). " +
@@ -32,6 +34,11 @@ internal static partial class ModelCommands
             var plan = ModelSweep.Plan(o.Spec(pr), values, dir, o.InitialModel(pr), pr.GetValue(warmStart));
             bool json = pr.GetValue(o.Json);
             var err = pr.InvocationConfiguration.Error;
+            string results = CliOutput.Escape(plan.ResultsPath);
+            if (plan.Kept.Count > 0)
+                err.WriteLine($"{results} keeps the rows of an earlier sweep of these settings: λ = {string.Join(", ", plan.Kept.Select(k => k.Lambda.ToString("R", CultureInfo.InvariantCulture)))}");
+            if (plan.Dropped.Count > 0)
+                LtcApp.Warn($"{results} will lose rows of an earlier sweep: {string.Join(", ", plan.Dropped)}");
             using var interruption = LtcApp.Interruption.Begin();
             string text = "";
             try
@@ -56,7 +63,8 @@ internal static partial class ModelCommands
                                 Convert.ToHexStringLower(ModelFile.Fingerprint(e.Result.Model))).WithTraining(e.Result.State)).ToList(),
                             Csv = plan.ResultsPath,
                         }) + Environment.NewLine
-                        : $"wrote {entries.Count} model{(entries.Count == 1 ? "" : "s")} and {CliOutput.Escape(plan.ResultsPath)}" + Environment.NewLine,
+                        : $"wrote {entries.Count} model{(entries.Count == 1 ? "" : "s")} and {results}" +
+                            (plan.Kept.Count > 0 ? $" (with {plan.Kept.Count} row{(plan.Kept.Count == 1 ? "" : "s")} of an earlier sweep)" : "") + Environment.NewLine,
                     interruption.Token);
             }
             catch (TrainingInterruptedException e) when (interruption.Fired)

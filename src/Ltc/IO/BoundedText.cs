@@ -1,13 +1,14 @@
 namespace Ltc.IO;
 
-/// <summary>Reads small text files (curves, generator matrices) from their stream, at most a given length.</summary>
-internal static class BoundedText
+/// <summary>Reads small text files (curves, generator matrices, a sweep's results.csv) from their stream, at most a given length.</summary>
+public static class BoundedText
 {
     /// <summary>
     /// The text of <paramref name="path"/>, read from its stream so that a device or a pipe cannot be read forever:
     /// more than <paramref name="limit"/> characters is a one-line <see cref="LtcException"/> saying
     /// <c>{path}: {tooLong}</c>, and so is a file that cannot be read.
     /// </summary>
+    /// <exception cref="LtcException">Too long, or unreadable.</exception>
     public static string Read(string path, int limit, string tooLong)
     {
         try

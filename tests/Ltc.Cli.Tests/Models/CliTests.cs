@@ -114,6 +114,35 @@ public class CliTests : IDisposable
         Assert.False(File.Exists(other));
     }
 
+    [Fact]
+    public void ASweepKeepsTheRowsOfAnEarlierSweepOfTheSameSettings()
+    {
+        string dir = Path.Combine(_dir, "parts"), csv = Path.Combine(dir, "results.csv");
+        string[] Sweep(string lambdas, params string[] extra) => [.. "sweep --source gaussian --dim 2 --lattice A2 --out-dir".Split(' '), dir, "--lambdas", lambdas, .. Small, .. extra];
+        var (code, _, stderr) = Run(Sweep("1,4"));
+        Assert.True(code == 0, stderr);
+        var first = File.ReadAllLines(csv);
+        // A second part of the curve: the earlier rows stay, byte for byte, the new one sorted in by rate.
+        (code, var stdout, stderr) = Run(Sweep("2"));
+        Assert.True(code == 0, stderr);
+        Assert.Contains("(with 2 rows of an earlier sweep)", stdout);
+        Assert.Contains("keeps the rows of an earlier sweep of these settings: λ = 1, 4", stderr);
+        var both = File.ReadAllLines(csv);
+        Assert.Equal(4, both.Length);
+        Assert.Equal(first[0], both[0]);
+        Assert.Equal(first[1..], both.Where(l => !l.Contains(",2,ltc,")).Skip(1));
+        var rates = both.Skip(1).Select(l => double.Parse(l.Split(',')[0], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal(rates.Order(), rates);
+        // Another seed is another curve: the rows of seed 1 go, named in one warning; a missing model drops its row too.
+        File.Delete(Directory.GetFiles(dir, "*lambda4.ltcm").Single());
+        (code, _, stderr) = Run(Sweep("8", "--seed", "2"));
+        Assert.True(code == 0, stderr);
+        Assert.Contains("ltc: warning:", stderr);
+        Assert.Contains("λ = 1 (its model has other settings)", stderr);
+        Assert.Contains("λ = 4 (no model file)", stderr);
+        Assert.Equal(2, File.ReadAllLines(csv).Length);
+    }
+
     [Theory]
     [InlineData("train --source nosuch --dim 2 --lambda 1 --out {0}", "nosuch")]
     [InlineData("train --source gaussian --dim 2 --lattice Q7 --lambda 1 --out {0}", "Q7")]
