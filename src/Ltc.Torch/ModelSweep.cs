@@ -272,7 +272,7 @@ public static class ModelSweep
             {
                 // All or none: put every output back as it was.
                 foreach (var r in Enumerable.Reverse(restores)) r.Dispose();
-                if (created && !cancel.IsCancellationRequested) TryRemoveEmptyFolder(dir);
+                if (created) TryRemoveEmptyFolder(dir); // also when interrupted before anything was written
             }
         }
         return entries;

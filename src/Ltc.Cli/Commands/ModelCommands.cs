@@ -37,7 +37,7 @@ internal static partial class ModelCommands
         return $"{head}: {CliOutput.Escape(current)} holds the checkpoint of step {state.Step}, marked unfinished; " +
             (sweep ? $"ltc sweep has no --resume: continue that λ with ltc train --resume --out {CliOutput.Escape(current)}, the sweep's options and its --lambda" +
                      (startedFrom is null ? "" : $" (with --init-from {CliOutput.Escape(startedFrom)}, the model it started from)") +
-                     ", or run the sweep again for the λ values not finished into another --out-dir (a sweep writes its results.csv anew" +
+                     ", or run the sweep again for the λ values not finished into the same --out-dir (its results.csv keeps the finished ones; that λ starts over" +
                      (startedFrom is null ? "" : $"; --init-from {CliOutput.Escape(startedFrom)} keeps the warm start") + ")"
                    : "continue it with ltc train --resume and the same options") + done;
     }

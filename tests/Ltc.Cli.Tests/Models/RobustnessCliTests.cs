@@ -323,11 +323,23 @@ public sealed class RobustnessCliTests : IDisposable
         string last = stderr.TrimEnd().Split('\n')[^1];
         Assert.StartsWith("ltc: interrupted by SIGINT", last);
         Assert.Contains("ntc-Z2-lambda1.ltcm", last);
-        // Running the sweep again into the same folder would write its results.csv anew: the advice says another one.
-        Assert.Contains("into another --out-dir", last);
+        // Running the sweep again into the same folder keeps the finished rows of results.csv.
+        Assert.Contains("into the same --out-dir (its results.csv keeps the finished ones", last);
         Assert.True(ModelFile.Load(first).Unfinished);
         Assert.Equal(["ntc-Z2-lambda1.ltcm"], Directory.GetFileSystemEntries(dir).Select(Path.GetFileName));
         Assert.Empty(Leftovers());
+    }
+
+    [Fact]
+    public void ASweepInterruptedBeforeItWroteAnythingLeavesNoFolder()
+    {
+        string dir = P("never");
+        using var cts = new CancellationTokenSource();
+        cts.Cancel();
+        var (code, _, stderr) = LtcApp.RunCaptured(cts.Token, "sweep --source gaussian --dim 2 --kind ntc --lambdas 1,2 --steps 2000 --batch 16 --hidden 8 --out-dir".Split(' ').Append(dir).ToArray());
+        Assert.Equal(LtcApp.InterruptedBySigint, code);
+        Assert.Contains("before the first checkpoint", stderr);
+        Assert.False(Directory.Exists(dir));
     }
 
     [Fact]
