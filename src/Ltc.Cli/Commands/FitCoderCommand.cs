@@ -22,6 +22,7 @@ internal static partial class CodecCommands
         {
             string path = pr.GetValue(model)!, outPath = pr.GetValue(output) is string o ? CliOptions.StandardStream(o, write: true) : path;
             AtomicFile.CheckOutput(outPath); // replacing --model itself is what this command is for
+            ModelCommands.WarnModelName(outPath);
             TorchSetup.Configure("cpu", 1);
             var loaded = ModelFile.Load(path);
             var source = ModelSources.For(loaded.Model.Config.Source, loaded.Model.Config);

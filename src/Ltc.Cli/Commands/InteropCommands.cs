@@ -46,6 +46,7 @@ internal static class InteropCommands
             string inPath = pr.GetValue(input)!, outPath = pr.GetValue(output)!;
             AtomicFile.CheckInput(inPath);
             AtomicFile.CheckOutput(outPath, inPath);
+            ModelCommands.WarnModelName(outPath);
             var loaded = SafetensorsFile.Import(inPath);
             string text = Report(pr, json, "imported", inPath, outPath, loaded.Model, null);
             ModelFile.Save(outPath, loaded.Model, loaded.State);

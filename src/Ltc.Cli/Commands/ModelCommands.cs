@@ -1,6 +1,7 @@
 using System.Globalization;
 using Ltc.Cli.Progress;
 using Ltc.Sources;
+using Ltc.IO;
 using Ltc.Torch;
 
 namespace Ltc.Cli.Commands;
@@ -59,6 +60,18 @@ internal static partial class ModelCommands
         if (r.GapToRdDb is double g) output.WriteLine($"gap to R(D)  {g:F3} dB");
         output.WriteLine($"time         training {r.TrainSeconds:F1} s, evaluation {r.EvalSeconds:F1} s");
         return output.ToString();
+    }
+
+    /// <summary>
+    /// Warns when a model is about to be written under the name of another kind of file (<c>--out t.npy</c>): a later
+    /// command would take it for data, a plot or a compressed file. Devices and standard output pass.
+    /// </summary>
+    internal static void WarnModelName(string path)
+    {
+        if (!AtomicFile.IsReplaceable(path)) return;
+        string ext = Path.GetExtension(path).ToLowerInvariant();
+        if (ext is ".npy" or ".ltc" or ".csv" or ".png" or ".svg" or ".json" or ".safetensors" or ".wav")
+            LtcApp.Warn($"{CliOutput.Escape(path)}: a model file will be written under a {ext} name (models are .ltcm files)");
     }
 
     /// <summary>

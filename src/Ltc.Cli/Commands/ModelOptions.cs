@@ -45,7 +45,7 @@ internal sealed class ModelOptions
     public readonly Option<bool> Json = new("--json") { Description = "Print one JSON object on stdout and nothing else (progress still goes to stderr)." };
     public readonly Option<bool> UntilConverged = new("--until-converged") { Description = "Train until the held-out loss R + λ·D stops improving: checked every --check-every " +
         "steps on 4096 held-out vectors (test rows of a data set, or its --validation rows); after --patience checks without a 0.2 % improvement the learning rate drops ×0.1 once, after the next such plateau " +
-        "the run stops (--steps is the most steps). The curve is saved in the model file (ltc train --loss-curve; ltc sweep writes <model>.curve.csv)." };
+        "the run stops (--steps is the most steps). The curve is saved in the model file (ltc train --loss-curve; ltc sweep writes each model's beside it, e.g. ltc-E8-lambda4.curve.csv)." };
     public readonly Option<int?> CheckEvery = new Option<int?>("--check-every") { Description = "With --until-converged: steps between held-out checks (default 250)." }.Range(1, ModelConfig.MaxSteps);
     public readonly Option<int?> Patience = new Option<int?>("--patience") { Description = "With --until-converged: checks without improvement that make a plateau (default 6)." }.Range(1, 1000);
     public readonly Option<double?> Validation = new("--validation") { Description = "With --until-converged: hold out this share of a data set's training rows " +

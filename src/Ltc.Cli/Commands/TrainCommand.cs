@@ -29,6 +29,7 @@ internal static partial class ModelCommands
         {
             string path = CliOptions.StandardStream(pr.GetValue(output)!, write: true);
             AtomicFile.CheckOutput(path, o.InputFiles(pr));
+            WarnModelName(path);
             TorchSetup.Configure(pr.GetValue(o.Device)!, pr.GetValue(o.Threads));
             var setup = o.Spec(pr).Build(pr.GetValue(lambda));
             var (cfg, source, eval) = setup;

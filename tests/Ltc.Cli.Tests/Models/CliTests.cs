@@ -115,6 +115,19 @@ public class CliTests : IDisposable
     }
 
     [Fact]
+    public void AModelWrittenUnderADataFileNameIsWarnedAbout()
+    {
+        string path = Path.Combine(_dir, "t.npy");
+        var (code, _, stderr) = Run([.. "train --source gaussian --dim 2 --lattice A2 --lambda 2 --out".Split(' '), path, .. Small]);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("ltc: warning: " + path + ": a model file will be written under a .npy name (models are .ltcm files)", stderr);
+        Assert.NotNull(ModelFile.TryReadState(path));
+        (code, _, stderr) = Run([.. "train --source gaussian --dim 2 --lattice A2 --lambda 2 --out".Split(' '), Path.Combine(_dir, "t.ltcm"), .. Small]);
+        Assert.True(code == 0, stderr);
+        Assert.DoesNotContain("a model file will be written", stderr);
+    }
+
+    [Fact]
     public void ASweepKeepsTheRowsOfAnEarlierSweepOfTheSameSettings()
     {
         string dir = Path.Combine(_dir, "parts"), csv = Path.Combine(dir, "results.csv");
