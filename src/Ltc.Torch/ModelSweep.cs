@@ -126,8 +126,9 @@ public static class ModelSweep
     /// <param name="folder">The sweep's folder.</param>
     /// <param name="initFrom">See <see cref="SweepPlan.InitFrom"/>.</param>
     /// <param name="warmStart">See <see cref="SweepPlan.WarmStart"/>.</param>
-    /// <exception cref="LtcException">A bad folder (<see cref="CheckFolder"/>), a spec that does not build, or an
-    /// <paramref name="initFrom"/> that is not the same model (<see cref="TrainingRun.CheckWarmStart"/>).</exception>
+    /// <exception cref="LtcException">A bad folder (<see cref="CheckFolder"/>), a spec that does not build, an
+    /// <paramref name="initFrom"/> that is not the same model (<see cref="TrainingRun.CheckWarmStart"/>), or a
+    /// <c>results.csv</c> in the folder that cannot be read or is larger than 16 MiB.</exception>
     public static SweepPlan Plan(ModelSpec spec, IReadOnlyList<double> lambdas, string folder, CompressionModel? initFrom = null, bool warmStart = false)
     {
         ArgumentNullException.ThrowIfNull(spec);
