@@ -53,7 +53,7 @@ internal static partial class ModelCommands
             (r.Source == r.TrainingSource ? "" : $"; trained on {CliOutput.Escape(r.TrainingSource)}"));
         output.WriteLine($"rate         {r.RateBitsPerSample:F4} {r.RateUnit} ± {r.RateStderr:F4} (Monte Carlo) ± {r.RateSamplingStderr:F4} (test sample)");
         if (r.PayloadRate is double p)
-            output.WriteLine($"file rate    {p:F4} {r.RateUnit} (the payload of a .ltc file of these vectors, {p - r.RateBitsPerSample:+0.0000;-0.0000}" +
+            output.WriteLine($"payload      {p:F4} {r.RateUnit} (the entropy-coded bits of a .ltc file of these vectors, without its header; {p - r.RateBitsPerSample:+0.0000;-0.0000}" +
                 (r.RateBitsPerSample >= Ltc.Metrics.Bjontegaard.NearZeroRate ? $", {100 * (p - r.RateBitsPerSample) / r.RateBitsPerSample:+0.00;-0.00} %" : "") + " against the estimate)");
         output.WriteLine($"distortion   MSE {r.DistortionMse:G6}, MAE {r.DistortionMae:G6} per coordinate");
         output.WriteLine($"SNR          {r.SnrDb:F3} dB (σ² = {r.Variance:G4})");
