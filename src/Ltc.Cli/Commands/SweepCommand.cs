@@ -50,7 +50,7 @@ internal static partial class ModelCommands
                     {
                         var r = entry.Result.Evaluation;
                         err.WriteLine($"  rate {r.Rate:F4} ± {r.RateStderr:F4} {r.RateUnit}, MSE {r.DistortionMse:G5}, SNR {r.SnrDb:F3} dB" +
-                            (r.GapToRdDb is double g ? $", gap to R(D) {g:F3} dB" : "") + (r.PayloadRate is double p ? $", file {p:F4} {r.RateUnit}" : "") +
+                            (r.GapToRdDb is double g ? $", gap to R(D) {g:F3} dB" : "") + (r.PayloadRate is double p ? $", payload {p:F4} {r.RateUnit}" : "") +
                             $", {entry.Result.TrainSeconds:F0} s");
                         WarnPayload(EvaluationReport.Of(entry.Item.Config, entry.Item.Config.Source, r, entry.Result.TrainSeconds, entry.Item.Path, null));
                         if (entry.Result.State.Convergence is { } c) err.WriteLine("  " + ConvergenceLine(c, entry.Item.Config.Steps));
