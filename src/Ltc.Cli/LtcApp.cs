@@ -131,6 +131,16 @@ internal static partial class LtcApp
     }
 
     /// <summary>
+    /// Prints a one-line warning on <paramref name="err"/> at once: for what a user must read before a long training
+    /// starts (it may be too late when the command ends, or the command may be interrupted before it ends).
+    /// </summary>
+    public static void WarnNow(TextWriter err, string message)
+    {
+        ArgumentNullException.ThrowIfNull(err);
+        err.WriteLine($"ltc: warning: {CliOutput.Escape(NameStreams(OneLine(message)))}");
+    }
+
+    /// <summary>
     /// <paramref name="message"/> with the paths "-" stands for (<see cref="CliOptions.StandardStream"/>) named as the
     /// streams the user gave: "standard input: not an .ltc file", not "/dev/stdin: ...", which was never typed.
     /// </summary>

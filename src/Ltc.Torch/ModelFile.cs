@@ -276,8 +276,8 @@ public static class ModelFile
     public static TrainingState? TryReadState(string path) => TryReadSettings(path)?.State;
 
     /// <summary>
-    /// The configuration and training state saved in a model file, read without building the model (nor checking the
-    /// weights); null when the file is missing, not a regular file, or malformed.
+    /// The configuration and training state saved in a model file, read without building the model; null when the file
+    /// is missing, not a regular file, malformed, or (from format version 3) fails its checksum.
     /// </summary>
     public static (ModelConfig Config, TrainingState State)? TryReadSettings(string path)
     {
@@ -289,6 +289,7 @@ public static class ModelFile
             if (bytes.Length < 8 || !r.ReadBytes(4).AsSpan().SequenceEqual(Magic)) return null;
             int v = r.ReadInt32();
             long end = v >= 3 ? bytes.Length - ChecksumBytes : bytes.Length;
+            if (v >= 3 && (end < 8 || !SHA256.HashData(bytes.AsSpan(0, (int)end)).AsSpan().SequenceEqual(bytes.AsSpan((int)end)))) return null;
             var config = ModelConfig.FromJson(Encoding.UTF8.GetString(ReadBlock(r, path, end, "configuration")), path);
             return (config, TrainingState.FromJson(Encoding.UTF8.GetString(ReadBlock(r, path, end, "training state")), path));
         }

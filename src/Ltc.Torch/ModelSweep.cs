@@ -54,13 +54,18 @@ public sealed record SweepPlan(string Folder, IReadOnlyList<SweepItem> Items)
     public string ResultsPath => System.IO.Path.Combine(Folder, "results.csv");
 
     /// <summary>Rows of the folder's <c>results.csv</c> whose λ this sweep does not train and whose model file is
-    /// still there, finished, with this sweep's settings but λ (the same configuration, seed and convergence
-    /// criterion): <c>results.csv</c> keeps them, so that a curve can be swept in parts.</summary>
+    /// still there, finished and intact, with this sweep's settings but λ (the same <see cref="ModelConfig"/>, seed
+    /// included, and convergence criterion; the warm start and the evaluation options are not compared):
+    /// <c>results.csv</c> keeps them, so that a curve can be swept in parts.</summary>
     public IReadOnlyList<EarlierResult> Kept { get; init; } = [];
 
     /// <summary>The rows of the folder's <c>results.csv</c> that this sweep neither trains again nor keeps, each
-    /// named with its λ and why (<c>λ = 4 (no model file)</c>): the new <c>results.csv</c> leaves them out.</summary>
+    /// named with its λ and why (<c>λ = 4 (no ltc-E8-lambda4.ltcm)</c>): the new <c>results.csv</c> leaves them out.</summary>
     public IReadOnlyList<string> Dropped { get; init; } = [];
+
+    /// <summary>Rows of the folder's <c>results.csv</c> whose λ this sweep trains again: replaced as each model
+    /// finishes; if the sweep is interrupted, those whose model file it has not yet touched stay.</summary>
+    public IReadOnlyList<EarlierResult> Replaced { get; init; } = [];
 }
 
 /// <summary>
@@ -143,45 +148,59 @@ public static class ModelSweep
             };
         })]) { InitFrom = initFrom, WarmStart = warmStart };
         if (initFrom is not null) foreach (var item in plan.Items) TrainingRun.CheckWarmStart(initFrom, item.Config);
-        var (kept, dropped) = EarlierResults(plan);
-        return plan with { Kept = kept, Dropped = dropped };
+        var (kept, dropped, replaced) = EarlierResults(plan);
+        return plan with { Kept = kept, Dropped = dropped, Replaced = replaced };
     }
 
-    // The rows of an earlier results.csv in the folder that the new one keeps (see SweepPlan.Kept) and those it drops.
-    private static (List<EarlierResult> Kept, List<string> Dropped) EarlierResults(SweepPlan plan)
+    // The rows of an earlier results.csv in the folder that the new one keeps (SweepPlan.Kept), drops and replaces.
+    private static (List<EarlierResult> Kept, List<string> Dropped, List<EarlierResult> Replaced) EarlierResults(SweepPlan plan)
     {
-        List<EarlierResult> kept = [];
+        List<EarlierResult> kept = [], replaced = [];
         List<string> dropped = [];
-        if (!AtomicFile.IsRegularFile(plan.ResultsPath)) return (kept, dropped);
+        if (!AtomicFile.IsRegularFile(plan.ResultsPath)) return (kept, dropped, replaced);
         var lines = BoundedText.Read(plan.ResultsPath, 1 << 24, "larger than 16 MiB, too long for a results.csv").Split('\n')
             .Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0).ToList();
-        if (lines.Count == 0) return (kept, dropped);
+        if (lines.Count == 0) return (kept, dropped, replaced);
         if (lines[0] != CsvHeader)
         {
             if (lines.Count > 1) dropped.Add($"{lines.Count - 1} row{(lines.Count == 2 ? "" : "s")} (not the columns of this version's results.csv)");
-            return (kept, dropped);
+            return (kept, dropped, replaced);
         }
         var first = plan.Items[0];
+        var seen = new HashSet<double>();
         foreach (var row in lines.Skip(1))
         {
             // Rate and λ come before the only field that may be quoted (the lattice's name).
             var f = row.Split(',', 7);
-            if (f.Length < 7 || !double.TryParse(f[0], NumberStyles.Float, Inv, out double rate) ||
-                !double.TryParse(f[5], NumberStyles.Float, Inv, out double lambda) || !(lambda > 0))
+            if (f.Length < 7 || !double.TryParse(f[0], NumberStyles.Float, Inv, out double rate) || !double.IsFinite(rate) || rate < 0 ||
+                !double.TryParse(f[5], NumberStyles.Float, Inv, out double lambda) || !(lambda > 0 && lambda <= MaxLambda))
             {
                 dropped.Add("a malformed row");
                 continue;
             }
-            if (plan.Items.Any(i => i.Lambda == lambda)) continue; // trained again
             string name = $"λ = {lambda.ToString("R", Inv)}";
-            var config = first.Config with { Lambda = lambda };
-            var saved = ModelFile.TryReadSettings(System.IO.Path.Combine(plan.Folder, ModelFileName(config)));
-            if (saved is not { } m) dropped.Add($"{name} (no model file)");
-            else if (m.State.Unfinished) dropped.Add($"{name} (its model file is an unfinished checkpoint)");
-            else if (m.Config != config || m.State.Convergence?.Options != first.Convergence) dropped.Add($"{name} (its model has other settings)");
+            if (!seen.Add(lambda)) dropped.Add($"{name} (a second row of it)");
+            else if (plan.Items.Any(i => i.Lambda == lambda)) replaced.Add(new EarlierResult(lambda, rate, row));
+            else if (Unlike(plan.Folder, first, lambda) is string why) dropped.Add($"{name} ({why})");
             else kept.Add(new EarlierResult(lambda, rate, row));
         }
-        return (kept, dropped);
+        return (kept, dropped, replaced);
+    }
+
+    // Why the folder's model of λ is not one of this sweep's curve (null: it is: finished, intact, with the settings of
+    // the sweep's models but λ and the same convergence criterion).
+    private static string? Unlike(string folder, SweepItem item, double lambda)
+    {
+        var config = item.Config with { Lambda = lambda };
+        string file = ModelFileName(config);
+        string path = System.IO.Path.Combine(folder, file);
+        if (!File.Exists(path)) return $"no {file}";
+        if (ModelFile.TryReadSettings(path) is not { } saved) return $"{file} is not a readable model file";
+        if (saved.State.Unfinished) return $"{file} is an unfinished checkpoint";
+        if (saved.Config != config) return $"{file} differs: {TrainingRun.Differences(saved.Config, config).Replace("given", "this sweep", StringComparison.Ordinal)}";
+        if (saved.State.Convergence?.Options != item.Convergence)
+            return $"{file} was trained with {TrainingRun.Describe(saved.State.Convergence?.Options)}, this sweep with {TrainingRun.Describe(item.Convergence)}";
+        return null;
     }
 
     /// <summary>
@@ -222,6 +241,7 @@ public static class ModelSweep
             catch (IOException e) { throw new LtcException($"{dir}: cannot create the folder ({e.Message})"); }
         }
         var restores = new List<FileRestorePoint>();
+        var restoreOf = new Dictionary<string, FileRestorePoint>();
         var entries = new List<SweepEntry>();
         bool done = false;
         try
@@ -231,6 +251,7 @@ public static class ModelSweep
             {
                 AtomicFile.CheckOutput(path, protectedInputs);
                 restores.Add(new FileRestorePoint(path));
+                restoreOf[path] = restores[^1];
             }
             foreach (var item in plan.Items)
             {
@@ -260,10 +281,14 @@ public static class ModelSweep
         }
         catch (OperationCanceledException e) when (cancel.IsCancellationRequested)
         {
+            // The earlier rows of λ not finished stay while their model file is untouched; a checkpoint has replaced the others.
+            var untouched = plan.Replaced.Where(r => plan.Items.Skip(entries.Count).Any(i => i.Lambda == r.Lambda && !restoreOf[i.Path].Changed)).ToList();
+            if (entries.Count > 0 || plan.Replaced.Count > untouched.Count) WriteCsv(csv, entries, [.. plan.Kept, .. untouched]);
             int count = entries.Count;
-            bool written = count < plan.Items.Count && count < restores.Count && restores[count].Changed;
-            foreach (var r in restores) r.Keep();
             string? current = count < plan.Items.Count ? plan.Items[count].Path : null;
+            // An earlier sweep's model there is not this run's checkpoint.
+            bool written = current is not null && restoreOf[current].Changed;
+            foreach (var r in restores) r.Keep();
             throw new TrainingInterruptedException(current, written && current is not null ? ModelFile.TryReadState(current) : null, count, e);
         }
         finally

@@ -232,7 +232,7 @@ public static class TrainingRun
     }
 
     // The settings in which two configurations differ, as "lambda: saved 4, given 2; seed: saved 1, given 3".
-    private static string Differences(ModelConfig saved, ModelConfig given)
+    internal static string Differences(ModelConfig saved, ModelConfig given)
     {
         var a = System.Text.Json.Nodes.JsonNode.Parse(saved.ToJson())!.AsObject();
         var b = System.Text.Json.Nodes.JsonNode.Parse(given.ToJson())!.AsObject();
@@ -242,7 +242,7 @@ public static class TrainingRun
         return differ.Length > 0 ? string.Join("; ", differ) : "saved: " + saved.ToJson();
     }
 
-    private static string Describe(ConvergenceOptions? o) => o is null ? "a fixed number of steps" :
+    internal static string Describe(ConvergenceOptions? o) => o is null ? "a fixed number of steps" :
         $"check every {o.CheckEvery} steps, patience {o.Patience}, tolerance {o.Tolerance}, {o.Vectors} vectors, N = {o.CellSamples}, {o.Decays} decays" +
         (o.Validation > 0 ? $", validation {o.Validation} of the training rows" : "") + (o.KeepBest ? ", best weights kept" : "");
 }

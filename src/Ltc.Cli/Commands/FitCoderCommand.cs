@@ -22,9 +22,9 @@ internal static partial class CodecCommands
         {
             string path = pr.GetValue(model)!, outPath = pr.GetValue(output) is string o ? CliOptions.StandardStream(o, write: true) : path;
             AtomicFile.CheckOutput(outPath); // replacing --model itself is what this command is for
-            ModelCommands.WarnModelName(outPath);
             TorchSetup.Configure("cpu", 1);
             var loaded = ModelFile.Load(path);
+            if (ModelCommands.ModelNameWarning(outPath) is string misnamed) LtcApp.Warn(misnamed);
             var source = ModelSources.For(loaded.Model.Config.Source, loaded.Model.Config);
             var clock = Stopwatch.StartNew();
             var latent = ModelCodec.Fit(loaded.Model, source, pr.GetValue(samples), pr.GetValue(seed));

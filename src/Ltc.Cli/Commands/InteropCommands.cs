@@ -46,7 +46,7 @@ internal static class InteropCommands
             string inPath = pr.GetValue(input)!, outPath = pr.GetValue(output)!;
             AtomicFile.CheckInput(inPath);
             AtomicFile.CheckOutput(outPath, inPath);
-            ModelCommands.WarnModelName(outPath);
+            if (ModelCommands.ModelNameWarning(outPath) is string misnamed) LtcApp.Warn(misnamed);
             var loaded = SafetensorsFile.Import(inPath);
             string text = Report(pr, json, "imported", inPath, outPath, loaded.Model, null);
             ModelFile.Save(outPath, loaded.Model, loaded.State);

@@ -36,10 +36,10 @@ internal static partial class ModelCommands
         if (e.Saved is not TrainingState state) return $"{head} before the first checkpoint of {CliOutput.Escape(current)}; nothing written to it{done}";
         if (!state.Unfinished) return $"{head} during the evaluation; the finished model is saved in {CliOutput.Escape(current)}{done}";
         return $"{head}: {CliOutput.Escape(current)} holds the checkpoint of step {state.Step}, marked unfinished; " +
-            (sweep ? $"ltc sweep has no --resume: continue that λ with ltc train --resume --out {CliOutput.Escape(current)}, the sweep's options and its --lambda" +
-                     (startedFrom is null ? "" : $" (with --init-from {CliOutput.Escape(startedFrom)}, the model it started from)") +
-                     ", or run the sweep again for the λ values not finished into the same --out-dir (its results.csv keeps the finished ones; that λ starts over" +
-                     (startedFrom is null ? "" : $"; --init-from {CliOutput.Escape(startedFrom)} keeps the warm start") + ")"
+            (sweep ? "run the sweep again for the λ values not finished into the same --out-dir (results.csv keeps the finished ones; that λ starts over" +
+                     (startedFrom is null ? "" : $"; --init-from {CliOutput.Escape(startedFrom)} keeps the warm start") +
+                     $"), or finish that λ alone with ltc train --resume --out {CliOutput.Escape(current)}, the sweep's options and its --lambda" +
+                     (startedFrom is null ? "" : $" and --init-from {CliOutput.Escape(startedFrom)}") + " (its point then comes from ltc eval, not results.csv)"
                    : "continue it with ltc train --resume and the same options") + done;
     }
 
@@ -63,15 +63,15 @@ internal static partial class ModelCommands
     }
 
     /// <summary>
-    /// Warns when a model is about to be written under the name of another kind of file (<c>--out t.npy</c>): a later
-    /// command would take it for data, a plot or a compressed file. Devices and standard output pass.
+    /// The warning for a model written under the name of another kind of file (<c>--out t.npy</c>), which a later command
+    /// would take for data, a plot or a compressed file; null for other names, devices and standard output.
     /// </summary>
-    internal static void WarnModelName(string path)
+    internal static string? ModelNameWarning(string path)
     {
-        if (!AtomicFile.IsReplaceable(path)) return;
+        if (!AtomicFile.IsReplaceable(path)) return null;
         string ext = Path.GetExtension(path).ToLowerInvariant();
-        if (ext is ".npy" or ".ltc" or ".csv" or ".png" or ".svg" or ".json" or ".safetensors" or ".wav")
-            LtcApp.Warn($"{CliOutput.Escape(path)}: a model file will be written under a {ext} name (models are .ltcm files)");
+        return ext is ".npy" or ".ltc" or ".csv" or ".png" or ".svg" or ".json" or ".safetensors" or ".wav"
+            ? $"{path}: a model file is written under a {ext} name (models are .ltcm files)" : null;
     }
 
     /// <summary>

@@ -12,7 +12,8 @@ internal static partial class ModelCommands
         var o = new ModelOptions();
         var lambdas = new Option<string>("--lambdas") { Description = "Comma-separated λ values, e.g. 0.5,1,2,4,8 (positive, distinct).", Required = true };
         var outDir = new Option<string>("--out-dir", "-o") { Description = "Folder for one model per λ and results.csv (created if missing). " +
-            "An earlier sweep's rows of other λ stay in results.csv while their models are there with the same settings.", Required = true }.FileOnly();
+            "An earlier sweep's rows of other λ stay in results.csv while their models are there, finished and intact, with the same settings but λ " +
+            "(every training option and the convergence criterion; not the warm start, not the evaluation options).", Required = true }.FileOnly();
         var warmStart = new Option<bool>("--warm-start") { Description = "Start each λ from the finished model of the λ before it (in the order of --lambdas, " +
             "e.g. 64,32,16,8 from high to low rate; the first from --init-from or a random initialization)." };
         var cmd = new Command("sweep", "Train one model per λ and write their evaluations to results.csv (columns rate_bits_per_sample, distortion_mse, ...). " +
@@ -37,8 +38,9 @@ internal static partial class ModelCommands
             string results = CliOutput.Escape(plan.ResultsPath);
             if (plan.Kept.Count > 0)
                 err.WriteLine($"{results} keeps the rows of an earlier sweep of these settings: λ = {string.Join(", ", plan.Kept.Select(k => k.Lambda.ToString("R", CultureInfo.InvariantCulture)))}");
+            // At once: the rows go with the first model finished (or an interruption), long before the command ends.
             if (plan.Dropped.Count > 0)
-                LtcApp.Warn($"{results} will lose rows of an earlier sweep: {string.Join(", ", plan.Dropped)}");
+                LtcApp.WarnNow(err, $"{plan.ResultsPath} will lose rows of an earlier sweep: {string.Join(", ", plan.Dropped)}");
             using var interruption = LtcApp.Interruption.Begin();
             string text = "";
             try

@@ -29,7 +29,6 @@ internal static partial class ModelCommands
         {
             string path = CliOptions.StandardStream(pr.GetValue(output)!, write: true);
             AtomicFile.CheckOutput(path, o.InputFiles(pr));
-            WarnModelName(path);
             TorchSetup.Configure(pr.GetValue(o.Device)!, pr.GetValue(o.Threads));
             var setup = o.Spec(pr).Build(pr.GetValue(lambda));
             var (cfg, source, eval) = setup;
@@ -44,6 +43,8 @@ internal static partial class ModelCommands
                 AtomicFile.CheckOutput(curvePath, [.. o.InputFiles(pr), path]);
             }
             var err = pr.InvocationConfiguration.Error;
+            // Before the training, which may be long: at its end the warning would come too late.
+            if (ModelNameWarning(path) is string misnamed) LtcApp.WarnNow(err, misnamed);
             // A model written to standard output leaves it to the model: the report goes to stderr.
             var report = CliOptions.ReportWriter(pr, path);
             using var interruption = LtcApp.Interruption.Begin();

@@ -76,6 +76,7 @@ public static class Npy
     /// </summary>
     public static NpyArray Read(string path)
     {
+        AtomicFile.CheckInput(path); // an empty path or a directory, named as such
         FileStream stream;
         try { stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan); }
         catch (FileNotFoundException) { throw new LtcException($"{path}: file not found"); }

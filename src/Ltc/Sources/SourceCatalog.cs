@@ -24,6 +24,8 @@ public static class SourceCatalog
                 throw new LtcException($"source '{name}': expected block:<n>:<source>, e.g. block:8:banana");
             return new BlockSource(Parse(rest[(colon + 1)..], dimension), n);
         }
+        foreach (var prefix in (string[])["npy:", "physics:", "speech:"])
+            if (lower == prefix) throw new LtcException($"source '{name}': give a path after {prefix}, e.g. {prefix}{(prefix == "speech:" ? "recordings/" : "vectors.npy")}");
         VectorSource source = lower switch
         {
             _ when IidNames.TryGetValue(lower, out var distribution) => new IidSource(distribution, Length(dimension)),

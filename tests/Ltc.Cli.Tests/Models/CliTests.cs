@@ -120,11 +120,12 @@ public class CliTests : IDisposable
         string path = Path.Combine(_dir, "t.npy");
         var (code, _, stderr) = Run([.. "train --source gaussian --dim 2 --lattice A2 --lambda 2 --out".Split(' '), path, .. Small]);
         Assert.True(code == 0, stderr);
-        Assert.Contains("ltc: warning: " + path + ": a model file will be written under a .npy name (models are .ltcm files)", stderr);
+        // Before the training, which may be long.
+        Assert.StartsWith("ltc: warning: " + path + ": a model file is written under a .npy name (models are .ltcm files)", stderr);
         Assert.NotNull(ModelFile.TryReadState(path));
         (code, _, stderr) = Run([.. "train --source gaussian --dim 2 --lattice A2 --lambda 2 --out".Split(' '), Path.Combine(_dir, "t.ltcm"), .. Small]);
         Assert.True(code == 0, stderr);
-        Assert.DoesNotContain("a model file will be written", stderr);
+        Assert.DoesNotContain("a model file is written", stderr);
     }
 
     [Fact]
@@ -146,13 +147,24 @@ public class CliTests : IDisposable
         Assert.Equal(first[1..], both.Where(l => !l.Contains(",2,ltc,")).Skip(1));
         var rates = both.Skip(1).Select(l => double.Parse(l.Split(',')[0], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
         Assert.Equal(rates.Order(), rates);
+        // A damaged model file does not vouch for its row.
+        string one = Directory.GetFiles(dir, "*lambda1.ltcm").Single();
+        var bytes = File.ReadAllBytes(one);
+        File.WriteAllBytes(one, bytes[..1000]);
+        Assert.Contains("λ = 1 (ltc-A2-lambda1.ltcm is not a readable model file)", Run(Sweep("16")).Err);
+        File.WriteAllBytes(one, bytes);
+        File.Delete(Directory.GetFiles(dir, "*lambda16.ltcm").Single());
+        File.WriteAllLines(csv, both);
         // Another seed is another curve: the rows of seed 1 go, named in one warning; a missing model drops its row too.
         File.Delete(Directory.GetFiles(dir, "*lambda4.ltcm").Single());
+        File.AppendAllText(csv, File.ReadAllLines(csv)[1] + "\n");
         (code, _, stderr) = Run(Sweep("8", "--seed", "2"));
         Assert.True(code == 0, stderr);
-        Assert.Contains("ltc: warning:", stderr);
-        Assert.Contains("λ = 1 (its model has other settings)", stderr);
-        Assert.Contains("λ = 4 (no model file)", stderr);
+        // Before the training, so that the user can still stop it.
+        Assert.StartsWith("ltc: warning: " + csv + " will lose rows of an earlier sweep: ", stderr);
+        Assert.Contains("λ = 1 (ltc-A2-lambda1.ltcm differs: seed: saved 1, this sweep 2)", stderr);
+        Assert.Contains("λ = 4 (no ltc-A2-lambda4.ltcm)", stderr);
+        Assert.Contains("(a second row of it)", stderr);
         Assert.Equal(2, File.ReadAllLines(csv).Length);
     }
 
@@ -170,6 +182,9 @@ public class CliTests : IDisposable
     [InlineData("sweep --source gaussian --dim 2 --lattice A2 --lambdas 1,2 --eval-mc-samples 0 --out-dir {0}", "positive")]
     [InlineData("train --source block:8:banana --model block-ltc --lattice E8 --lambda 1 --out {0}", "plain source")]
     [InlineData("eval --model {0}", "not found")]
+    [InlineData("train --source npy: --lambda 1 --out {0}", "source 'npy:': give a path after npy:")]
+    [InlineData("train --source block:2:physics: --model block-ltc --lambda 1 --out {0}", "source 'physics:': give a path after physics:")]
+    [InlineData("train --source npy:. --lambda 1 --out {0}", ".: is a directory")]
     [InlineData("frobnicate", "unknown command 'frobnicate'")]
     public void BadInputIsAOneLineError(string template, string mention)
     {

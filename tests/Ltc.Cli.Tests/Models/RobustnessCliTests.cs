@@ -324,10 +324,51 @@ public sealed class RobustnessCliTests : IDisposable
         Assert.StartsWith("ltc: interrupted by SIGINT", last);
         Assert.Contains("ntc-Z2-lambda1.ltcm", last);
         // Running the sweep again into the same folder keeps the finished rows of results.csv.
-        Assert.Contains("into the same --out-dir (its results.csv keeps the finished ones", last);
+        Assert.Contains("into the same --out-dir (results.csv keeps the finished ones", last);
+        Assert.Contains("its point then comes from ltc eval, not results.csv", last);
         Assert.True(ModelFile.Load(first).Unfinished);
         Assert.Equal(["ntc-Z2-lambda1.ltcm"], Directory.GetFileSystemEntries(dir).Select(Path.GetFileName));
         Assert.Empty(Leftovers());
+    }
+
+    [Fact]
+    public async Task AnInterruptedSweepDropsTheEarlierRowOfAModelItHasBegunToReplace()
+    {
+        string dir = P("again"), csv = Path.Combine(dir, "results.csv"), two = Path.Combine(dir, "ntc-Z2-lambda2.ltcm");
+        string[] Args(string lambdas) => [.. "sweep --source gaussian --dim 2 --kind ntc --steps 600 --batch 16 --hidden 8 --lambdas".Split(' '), lambdas, "--out-dir", dir];
+        var r = Run(Args("1,2"));
+        Assert.True(r.Code == 0, r.Err);
+        string before = File.ReadAllText(csv);
+        // Interrupted before it touched the λ = 2 model: both rows still describe the files there.
+        using (var now = new CancellationTokenSource())
+        {
+            now.Cancel();
+            r = LtcApp.RunCaptured(now.Token, Args("2"));
+        }
+        Assert.Equal(LtcApp.InterruptedBySigint, r.Code);
+        Assert.Equal(before, File.ReadAllText(csv));
+        Assert.False(ModelFile.TryReadState(two)!.Unfinished);
+        // Interrupted after a checkpoint replaced it: its row goes, λ = 1's stays.
+        var cts = new CancellationTokenSource();
+        using var _ = cts;
+        var running = Task.Run(() => LtcApp.RunCaptured(cts.Token, Args("2")));
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            while (ModelFile.TryReadState(two) is not { Unfinished: true, Step: > 0 })
+            {
+                Assert.False(running.IsCompleted, "the training ended before its first checkpoint");
+                Assert.True(clock.Elapsed.TotalSeconds < 120, "no checkpoint after two minutes");
+                await Task.Delay(20);
+            }
+        }
+        finally { cts.Cancel(); }
+        r = await running.WaitAsync(TimeSpan.FromSeconds(120));
+        Assert.Equal(LtcApp.InterruptedBySigint, r.Code);
+        var rows = File.ReadAllLines(csv);
+        Assert.Equal(2, rows.Length);
+        Assert.Equal(before.Split('\n').Single(l => l.Contains(",1,ntc,")), rows[1]);
+        Assert.Contains("holds the checkpoint of step", r.Err);
     }
 
     [Fact]
