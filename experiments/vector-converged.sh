@@ -169,7 +169,7 @@ speech_ntc() { for s in $SEEDS; do speech_sweep ntc $s --kind ntc; done; }
 # each mapped to dy = 4 latents (33 → 100 → 100 → 4, LeakyReLU; dy as for LTC D4*), the 8 values of each latent
 # dimension quantized by E8 with STE and the RealNVP prior, N = 256 cell samples in training, batch 64 blocks.
 # BLOCK_DY=8 maps each frame to 8 latents instead (past the ceiling of 4 latents per frame), into
-# block-e8-dy8[-es][-nomean].
+# block-e8-dy8[-es][-nomean], compared with NTC and the one-shot LTC of as many latents (E8).
 SPEECH_BLOCK_SYS=block-e8$([ "$BLOCK_DY" = 4 ] || echo "-dy$BLOCK_DY")$ES_SUFFIX
 speech_block() {
   for s in $SEEDS; do
@@ -252,7 +252,8 @@ plots() {
     ntc=NTC ltc-a2="LTC A2" ltc-d4s="LTC D4*" block-e8="Block-LTC E8" block-e8-es-nomean="Block-LTC E8, no mean, early stopping" \
     block-leech-es-nomean="Block-LTC Λ24, no mean, early stopping"
   plot_source speech "Speech, converged" 1.7412 "Gaussian R(D), same covariance" $OUT/speech/gaussian-rd.csv \
-    ntc=NTC ltc-d4s="LTC D4*" ltc-e8="LTC E8" block-e8="Block-LTC E8" block-e8-es-nomean="Block-LTC E8, no mean, early stopping"
+    ntc=NTC ltc-d4s="LTC D4*" ltc-e8="LTC E8" block-e8="Block-LTC E8" block-e8-es-nomean="Block-LTC E8, no mean, early stopping" \
+    block-e8-dy8-es-nomean="Block-LTC E8, dy = 8, no mean, early stopping"
 }
 
 case $WHAT in
@@ -266,8 +267,8 @@ case $WHAT in
   physics-block-leech) mkdir -p $OUT/physics; time physics_block_leech; summary physics ltc-d4s block-leech$ES_SUFFIX 0.6961; summary physics block-e8$ES_SUFFIX block-leech$ES_SUFFIX 0.6961 ;;
   speech-ntc) mkdir -p $OUT/speech; time speech_ntc ;;
   speech-ltc) mkdir -p $OUT/speech; time speech_ltc; summary speech ntc $LTC_SYS 1.7412 ;;
-  speech-block) mkdir -p $OUT/speech; time speech_block; summary speech ntc $SPEECH_BLOCK_SYS 1.7412; summary speech ltc-d4s $SPEECH_BLOCK_SYS 1.7412 ;;
+  speech-block) mkdir -p $OUT/speech; time speech_block; summary speech ntc $SPEECH_BLOCK_SYS 1.7412; summary speech $([ "$BLOCK_DY" = 4 ] && echo ltc-d4s || echo ltc-e8) $SPEECH_BLOCK_SYS 1.7412 ;;
   reeval-blocks) reeval_blocks physics block-e8 4096; reeval_blocks speech block-e8 256 ;;
-  summary) summary banana ntc ltc-a2; summary banana ntc block-e8; summary banana ntc block-e8-es-nomean; summary banana ntc block-leech; summary banana block-e8 block-leech; summary banana ntc block-leech-es-nomean; summary banana block-e8-es-nomean block-leech-es-nomean; summary physics ntc ltc-d4s 0.6961; summary physics ntc ltc-a2 0.6961; summary physics ltc-d4s block-e8 0.6961; summary physics ntc block-e8 0.6961; summary physics ltc-d4s block-e8-es-nomean 0.6961; summary physics ntc block-e8-es-nomean 0.6961; summary speech ntc ltc-d4s 1.7412; summary speech ntc ltc-e8 1.7412; summary speech ntc block-e8 1.7412; summary speech ltc-d4s block-e8 1.7412; summary speech ntc block-e8-es-nomean 1.7412; summary speech ltc-d4s block-e8-es-nomean 1.7412; summary speech ltc-d4s ltc-e8 1.7412; summary speech ltc-e8 block-e8-es-nomean 1.7412; summary physics ltc-d4s ltc-a2 0.6961; summary physics ltc-a2 block-e8-es-nomean 0.6961; summary physics ltc-d4s block-leech-es-nomean 0.6961; summary physics ntc block-leech-es-nomean 0.6961; summary physics block-e8-es-nomean block-leech-es-nomean 0.6961 ;;
+  summary) summary banana ntc ltc-a2; summary banana ntc block-e8; summary banana ntc block-e8-es-nomean; summary banana ntc block-leech; summary banana block-e8 block-leech; summary banana ntc block-leech-es-nomean; summary banana block-e8-es-nomean block-leech-es-nomean; summary physics ntc ltc-d4s 0.6961; summary physics ntc ltc-a2 0.6961; summary physics ltc-d4s block-e8 0.6961; summary physics ntc block-e8 0.6961; summary physics ltc-d4s block-e8-es-nomean 0.6961; summary physics ntc block-e8-es-nomean 0.6961; summary speech ntc ltc-d4s 1.7412; summary speech ntc ltc-e8 1.7412; summary speech ntc block-e8 1.7412; summary speech ltc-d4s block-e8 1.7412; summary speech ntc block-e8-es-nomean 1.7412; summary speech ltc-d4s block-e8-es-nomean 1.7412; summary speech ltc-d4s ltc-e8 1.7412; summary speech ltc-e8 block-e8-es-nomean 1.7412; summary speech ntc block-e8-dy8-es-nomean 1.7412; summary speech ltc-e8 block-e8-dy8-es-nomean 1.7412; summary physics ltc-d4s ltc-a2 0.6961; summary physics ltc-a2 block-e8-es-nomean 0.6961; summary physics ltc-d4s block-leech-es-nomean 0.6961; summary physics ntc block-leech-es-nomean 0.6961; summary physics block-e8-es-nomean block-leech-es-nomean 0.6961 ;;
   *) echo "$USAGE" >&2; exit 2 ;;
 esac
