@@ -197,7 +197,7 @@ public static class ModelSweep
         if (!File.Exists(path)) return $"no {file}";
         if (ModelFile.TryReadSettings(path) is not { } saved) return $"{file} is not a readable model file";
         if (saved.State.Unfinished) return $"{file} is an unfinished checkpoint";
-        if (saved.Config != config) return $"{file} differs: {TrainingRun.Differences(saved.Config, config).Replace("given", "this sweep", StringComparison.Ordinal)}";
+        if (saved.Config != config) return $"{file} differs: {TrainingRun.Differences(saved.Config, config, "this sweep")}";
         if (saved.State.Convergence?.Options != item.Convergence)
             return $"{file} was trained with {TrainingRun.Describe(saved.State.Convergence?.Options)}, this sweep with {TrainingRun.Describe(item.Convergence)}";
         return null;

@@ -232,13 +232,13 @@ public static class TrainingRun
     }
 
     // The settings in which two configurations differ, as "lambda: saved 4, given 2; seed: saved 1, given 3".
-    internal static string Differences(ModelConfig saved, ModelConfig given)
+    internal static string Differences(ModelConfig saved, ModelConfig given, string givenName = "given")
     {
         var a = System.Text.Json.Nodes.JsonNode.Parse(saved.ToJson())!.AsObject();
         var b = System.Text.Json.Nodes.JsonNode.Parse(given.ToJson())!.AsObject();
         var keys = a.Select(p => p.Key).Union(b.Select(p => p.Key));
         var differ = keys.Where(k => !System.Text.Json.Nodes.JsonNode.DeepEquals(a[k], b[k]))
-            .Select(k => $"{k}: saved {a[k]?.ToJsonString() ?? "none"}, given {b[k]?.ToJsonString() ?? "none"}").ToArray();
+            .Select(k => $"{k}: saved {a[k]?.ToJsonString() ?? "none"}, {givenName} {b[k]?.ToJsonString() ?? "none"}").ToArray();
         return differ.Length > 0 ? string.Join("; ", differ) : "saved: " + saved.ToJson();
     }
 
