@@ -241,7 +241,7 @@ public static class ModelFile
                 // The checksum comes first: a damaged file is reported as such, not by whichever field it broke.
                 if (bytes.Length < 8 + ChecksumBytes) throw new LtcException($"{path}: truncated model file");
                 end = bytes.Length - ChecksumBytes;
-                if (!SHA256.HashData(bytes.AsSpan(0, (int)end)).AsSpan().SequenceEqual(bytes.AsSpan((int)end)))
+                if (!ChecksumHolds(bytes, end))
                     throw new LtcException(BlocksRunPastTheEnd(bytes, v)
                         ? $"{path}: truncated model file ({bytes.Length:N0} bytes, shorter than its blocks say)"
                         : $"{path}: model file is corrupt (checksum mismatch)");
@@ -289,7 +289,7 @@ public static class ModelFile
             if (bytes.Length < 8 || !r.ReadBytes(4).AsSpan().SequenceEqual(Magic)) return null;
             int v = r.ReadInt32();
             long end = v >= 3 ? bytes.Length - ChecksumBytes : bytes.Length;
-            if (v >= 3 && (end < 8 || !SHA256.HashData(bytes.AsSpan(0, (int)end)).AsSpan().SequenceEqual(bytes.AsSpan((int)end)))) return null;
+            if (v >= 3 && (end < 8 || !ChecksumHolds(bytes, end))) return null;
             var config = ModelConfig.FromJson(Encoding.UTF8.GetString(ReadBlock(r, path, end, "configuration")), path);
             return (config, TrainingState.FromJson(Encoding.UTF8.GetString(ReadBlock(r, path, end, "training state")), path));
         }
@@ -298,6 +298,10 @@ public static class ModelFile
             return null;
         }
     }
+
+    // Format version 3 on: the file ends with the SHA-256 of everything before it.
+    private static bool ChecksumHolds(byte[] bytes, long end) =>
+        SHA256.HashData(bytes.AsSpan(0, (int)end)).AsSpan().SequenceEqual(bytes.AsSpan((int)end));
 
     /// <summary>
     /// The bytes of a model file: a regular file up to <see cref="MaxBytes"/>; anything else (a FIFO, <c>/dev/stdin</c>,
